@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Lep.Formats.Checkpoint;
+
+/// <summary>Reads and writes the small JSON files of a checkpoint dir, keeping every field (known or not) on rewrite.</summary>
+public static class JsonFile
+{
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static JsonObject ReadObject(string path)
+    {
+        if (!File.Exists(path)) throw new LepInputException(path, "file not found");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new LepInputException(path, "expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new LepInputException(path, $"invalid JSON ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    public static void Write(string path, JsonNode node)
+    {
+        string tmp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(tmp, node.ToJsonString(Indented) + "\n");
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static int? GetInt(this JsonObject o, string key) =>
+        o[key] is JsonValue v && v.TryGetValue(out long l) ? (int)l
+        : o[key] is JsonValue d && d.TryGetValue(out double x) && x == Math.Floor(x) ? (int)x : null;
+
+    public static double? GetDouble(this JsonObject o, string key) =>
+        o[key] is JsonValue v && v.TryGetValue(out double d) ? d : null;
+
+    public static bool? GetBool(this JsonObject o, string key) =>
+        o[key] is JsonValue v && v.TryGetValue(out bool b) ? b : null;
+
+    public static string? GetString(this JsonObject o, string key) =>
+        o[key] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    /// <summary>An int or a list of ints (eos_token_id may be either); empty when absent.</summary>
+    public static int[] GetIntOrList(this JsonObject o, string key) => o[key] switch
+    {
+        JsonArray a => a.Select(n => n is JsonValue v && v.TryGetValue(out long l) ? (int)l : -1).Where(i => i >= 0).ToArray(),
+        JsonValue v when v.TryGetValue(out long l) => [(int)l],
+        _ => [],
+    };
+}
