@@ -7,6 +7,7 @@ switch (which)
     case "safetensors-read": SafetensorsReadBench.Run(rest); break;
     case "train-mfu": TrainMfuBench.Run(rest); break;
     case "generate": GenerateBench.Run(rest); break;
+    case "transformers-fixtures": TransformersFixtures.Run(rest); break;
     case "all":
         SafetensorsReadBench.Run([]);
         TrainMfuBench.Run([]);
