@@ -1,0 +1,42 @@
+namespace Lep.Training;
+
+/// <summary>Which parameters a run updates.</summary>
+public enum TrainableSet
+{
+    /// <summary>Every parameter.</summary>
+    All,
+    /// <summary>Only embed_tokens and lm_head (the LEP donor stage; tied models: the one matrix).</summary>
+    EmbeddingsAndHead,
+}
+
+/// <summary>Hyper-parameters of a training run (defaults: the LEP paper's AdamW setting).</summary>
+public sealed record TrainingOptions
+{
+    public int Steps { get; init; } = 1000;
+    public int BlockSize { get; init; } = 256;
+    public int BatchSize { get; init; } = 8;
+    public int GradientAccumulation { get; init; } = 1;
+    public double LearningRate { get; init; } = 1e-3;
+    public double MinLearningRateRatio { get; init; } = 0.1;
+    public int WarmupSteps { get; init; } = 50;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.95;
+    public double Epsilon { get; init; } = 1e-5;
+    public double WeightDecay { get; init; } = 0.1;
+    public double GradientClip { get; init; } = 1.0;
+    public int EvalEvery { get; init; } = 100;
+    public int EvalBatches { get; init; } = 8;
+    public int CheckpointEvery { get; init; } = 200;
+    public long Seed { get; init; } = 1;
+    public TrainableSet Trainable { get; init; } = TrainableSet.All;
+
+    public void Validate()
+    {
+        if (Steps <= 0) throw new ArgumentException("steps must be > 0");
+        if (BlockSize < 2) throw new ArgumentException("block size must be ≥ 2");
+        if (BatchSize <= 0 || GradientAccumulation <= 0) throw new ArgumentException("batch size and gradient accumulation must be > 0");
+        if (LearningRate <= 0) throw new ArgumentException("learning rate must be > 0");
+        if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("warm-up steps must be within [0, steps]");
+        if (MinLearningRateRatio < 0 || MinLearningRateRatio > 1) throw new ArgumentException("min learning-rate ratio must be within [0, 1]");
+    }
+}
