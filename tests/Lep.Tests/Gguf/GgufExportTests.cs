@@ -40,8 +40,19 @@ public sealed record ExportCase(string Name, string Architecture, int Hidden, in
     {
         var (tok, tcfg) = MakeTokenizer();
         int vocab = TinyTokenizers.Size(tok) + ExtraRows;
-        var cfg = ModelConfig.Create(Architecture, vocab, Hidden, Ffn, Layers, Heads, KvHeads, Tied, ropeTheta: 10000.0, maxPositions: 256,
-            rmsNormEps: 1e-5, headDim: HeadDim, ropeScaling: RopeScaling, attentionBias: AttentionBias);
+        // Built as JSON text and parsed (ModelConfig.Create on main fails on its own int-valued JsonObject: GetInt only
+        // reads long/double-backed JsonValues).
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray(Architecture), ["vocab_size"] = vocab, ["hidden_size"] = Hidden,
+            ["intermediate_size"] = Ffn, ["num_hidden_layers"] = Layers, ["num_attention_heads"] = Heads,
+            ["num_key_value_heads"] = KvHeads, ["hidden_act"] = "silu", ["max_position_embeddings"] = 256, ["rms_norm_eps"] = 1e-5,
+            ["rope_theta"] = 10000.0, ["tie_word_embeddings"] = Tied, ["bos_token_id"] = 1, ["eos_token_id"] = 2, ["torch_dtype"] = "float32",
+        };
+        if (HeadDim is int hd) json["head_dim"] = hd;
+        if (RopeScaling is not null) json["rope_scaling"] = RopeScaling.DeepClone();
+        if (AttentionBias) json["attention_bias"] = true;
+        var cfg = ModelConfig.Parse(JsonNode.Parse(json.ToJsonString())!.AsObject());
         TinyModel.Write(dir, cfg, Storage, seed, tok, tcfg);
         return tok;
     }
@@ -289,5 +300,115 @@ public sealed class GgufExportTests : IDisposable
             den += want[i] * want[i];
         }
         return Math.Sqrt(num / den);
+    }
+}
+
+/// <summary>Real tokenizer files from ../shared/data/tokenizers attached to tiny random models (skipped when absent).</summary>
+[Collection("llama.cpp")]
+public sealed class GgufRealTokenizerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("lep-gguf-realtok-").FullName;
+    private readonly ITestOutputHelper _out;
+    public GgufRealTokenizerTests(ITestOutputHelper output) => _out = output;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string? SharedTokenizers()
+    {
+        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
+        {
+            string p = Path.Combine(d, "shared", "data", "tokenizers");
+            if (Directory.Exists(p)) return p;
+            p = Path.Combine(d, "..", "shared", "data", "tokenizers");
+            if (Directory.Exists(p)) return Path.GetFullPath(p);
+        }
+        return null;
+    }
+
+    public static readonly string[] Sentences =
+    [
+        "The quick brown fox jumps over the lazy dog.",
+        "Hello, world! It's 2024-05-17, and we've got 1234567 tokens.",
+        "Привет, мир! Это тест токенизатора: ёжик, съешь же ещё этих мягких французских булок.",
+        "Москва — столица России; население ~13 млн человек (2021).",
+        "  leading spaces, tabs\tand\nnewlines\n\n  mixed   with  Русский текст  ",
+        "def f(x):\n    return x**2  # comment",
+        "emoji 😀 and symbols €¥ © ™ ½",
+    ];
+
+    private string WriteModel(string tokenizerFile, string? tokenizerConfigFile, int hidden = 64)
+    {
+        string src = SharedTokenizers()!;
+        JsonObject tok = JsonNode.Parse(File.ReadAllText(Path.Combine(src, tokenizerFile)))!.AsObject();
+        JsonObject tcfg = tokenizerConfigFile is null ? new JsonObject() : JsonNode.Parse(File.ReadAllText(Path.Combine(src, tokenizerConfigFile)))!.AsObject();
+        var c = new ExportCase("real", "LlamaForCausalLM", hidden, 64, 1, 2, 2, true, DType.BF16, "bytelevel");
+        string hf = Path.Combine(_dir, "hf");
+        int rows = TinyTokenizers.Size(tok);
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray("LlamaForCausalLM"), ["vocab_size"] = rows, ["hidden_size"] = hidden, ["intermediate_size"] = 64,
+            ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2, ["num_key_value_heads"] = 2, ["tie_word_embeddings"] = true,
+            ["max_position_embeddings"] = 256, ["rms_norm_eps"] = 1e-5, ["bos_token_id"] = 1, ["eos_token_id"] = 2,
+        };
+        TinyModel.Write(hf, ModelConfig.Parse(JsonNode.Parse(json.ToJsonString())!.AsObject()), DType.BF16, 7, tok, tcfg);
+        return hf;
+    }
+
+    [Fact]
+    public void Llama3TokenizerTokenizesLikeTokenizerJson()
+    {
+        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
+        string hf = WriteModel("llama3.tokenizer.json", "llama3.tokenizer_config.json");
+        string gguf = Path.Combine(_dir, "l3.gguf");
+        var result = GgufExporter.Export(hf, gguf);
+        Assert.Equal("llama-bpe", result.PreTokenizer);
+        var tok = JsonNode.Parse(File.ReadAllText(Path.Combine(hf, "tokenizer.json")))!.AsObject();
+        var reference = new ReferenceBpe(tok);
+        using var llama = new LlamaCpp(gguf, contextSize: 32);
+        Assert.Equal(128256, llama.VocabSize);
+        int total = 0;
+        foreach (string s in Sentences)
+        {
+            int[] want = reference.Encode(s), got = llama.Tokenize(s);
+            Assert.True(want.SequenceEqual(got), $"'{s}': tokenizer.json [{string.Join(",", want)}] llama.cpp [{string.Join(",", got)}]");
+            total += want.Length;
+        }
+        Assert.Equal(new[] { 128000 }, llama.Tokenize("<|begin_of_text|>", parseSpecial: true));
+        Assert.True(llama.Logits([128000, 9906, 1917]).All(r => r.All(float.IsFinite)));
+        _out.WriteLine($"llama3: {Sentences.Length} sentences, {total} tokens identical");
+    }
+
+    [Fact]
+    public void DarulmSentencePieceBpeTokenizesLikeTokenizerJson()
+    {
+        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
+        string hf = WriteModel("darulm32k-bpe.tokenizer.json", null);
+        string gguf = Path.Combine(_dir, "d.gguf");
+        var result = GgufExporter.Export(hf, gguf);
+        Assert.Equal("llama", result.TokenizerModel);
+        var tok = JsonNode.Parse(File.ReadAllText(Path.Combine(hf, "tokenizer.json")))!.AsObject();
+        var reference = new ReferenceBpe(tok);
+        using var llama = new LlamaCpp(gguf, contextSize: 32);
+        var mismatches = new List<string>();
+        foreach (string s in Sentences)
+        {
+            int[] want = reference.Encode(s), got = llama.Tokenize(s);
+            if (!want.SequenceEqual(got)) mismatches.Add($"'{s}': tokenizer.json [{string.Join(",", want)}] llama.cpp [{string.Join(",", got)}]");
+        }
+        foreach (string m in mismatches) _out.WriteLine(m);
+        Assert.Empty(mismatches);
+    }
+
+    [Fact]
+    public void DarulmUnigramLoadsAndRuns()
+    {
+        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
+        string hf = WriteModel("darulm32k-unigram.tokenizer.json", null);
+        string gguf = Path.Combine(_dir, "u.gguf");
+        Assert.Equal("llama", GgufExporter.Export(hf, gguf).TokenizerModel);
+        using var llama = new LlamaCpp(gguf, contextSize: 64);
+        int[] ids = llama.Tokenize(Sentences[2]);
+        Assert.NotEmpty(ids);
+        Assert.True(llama.Logits(ids.Take(32).ToArray()).All(r => r.All(float.IsFinite)));
+        _out.WriteLine($"unigram: {ids.Length} tokens for '{Sentences[2]}'");
     }
 }

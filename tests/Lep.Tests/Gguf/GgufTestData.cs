@@ -214,9 +214,9 @@ public sealed class ReferenceBpe
             }
             return ids.ToArray();
         }
+        if (text.Length == 0) return []; // HF's Prepend normalizer leaves an empty string empty
         string normalized = "▁" + text.Replace(' ', '▁');
         var symbols = new List<string>();
-        var e = System.Globalization.StringInfo.GetTextElementEnumerator(normalized);
         for (int i = 0; i < normalized.Length;)
         {
             int cp = char.ConvertToUtf32(normalized, i);
