@@ -404,8 +404,21 @@ public sealed class GgufRealTokenizerTests : IDisposable
         if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
         string hf = WriteModel("darulm32k-unigram.tokenizer.json", null);
         string gguf = Path.Combine(_dir, "u.gguf");
-        Assert.Equal("llama", GgufExporter.Export(hf, gguf).TokenizerModel);
+        Assert.Equal("t5", GgufExporter.Export(hf, gguf).TokenizerModel);
         using var llama = new LlamaCpp(gguf, contextSize: 64);
+        // llama.cpp's "llama" tokenizer merges greedily by score; Unigram is Viterbi. Measure (don't require) agreement.
+        var reference = new ReferenceUnigram(JsonNode.Parse(File.ReadAllText(Path.Combine(hf, "tokenizer.json")))!.AsObject());
+        int same = 0;
+        foreach (string s in Sentences)
+        {
+            int[] want = reference.Encode(s), got = llama.Tokenize(s);
+            if (want.SequenceEqual(got)) same++;
+            else _out.WriteLine($"unigram differs on '{s.ReplaceLineEndings("\\n")}': viterbi [{string.Join(",", want)}], llama.cpp [{string.Join(",", got)}]");
+        }
+        _out.WriteLine($"unigram: {same}/{Sentences.Length} sentences tokenized identically");
+        // llama.cpp's UGM has no byte fallback: characters outside the vocabulary become <unk> instead of <0xNN> bytes.
+        // Sentences made of in-vocabulary characters only must segment exactly like Viterbi.
+        foreach (string s in Sentences.Take(3)) Assert.Equal(reference.Encode(s), llama.Tokenize(s));
         int[] ids = llama.Tokenize(Sentences[2]);
         Assert.NotEmpty(ids);
         Assert.True(llama.Logits(ids.Take(32).ToArray()).All(r => r.All(float.IsFinite)));

@@ -164,7 +164,7 @@ public static class TinyTokenizers
     };
 
     public static int Size(JsonObject tokenizer) =>
-        Math.Max(((JsonObject)tokenizer["model"]!["vocab"]!).Select(kv => (int)kv.Value!).Max(),
+        Math.Max(tokenizer["model"]!["vocab"] is JsonArray unigram ? unigram.Count - 1 : ((JsonObject)tokenizer["model"]!["vocab"]!).Select(kv => (int)kv.Value!).Max(),
                  ((JsonArray)tokenizer["added_tokens"]!).Select(a => (int)a!["id"]!).DefaultIfEmpty(-1).Max()) + 1;
 }
 
@@ -305,5 +305,69 @@ public static class TinyModel
             }
         }
         return PendingTensor.FromBytes(name, dtype, shape, bytes);
+    }
+}
+
+/// <summary>Reference Unigram (Viterbi over code points, Prepend/Replace ▁ normalization, byte fallback for unknown characters).</summary>
+public sealed class ReferenceUnigram
+{
+    private readonly Dictionary<string, (int Id, double Score)> _pieces = new(StringComparer.Ordinal);
+    private readonly int _maxLen;
+    private readonly double _unkScore;
+
+    public ReferenceUnigram(JsonObject tokenizer)
+    {
+        var vocab = (JsonArray)tokenizer["model"]!["vocab"]!;
+        double min = double.MaxValue;
+        for (int i = 0; i < vocab.Count; i++)
+        {
+            string piece = (string)vocab[i]![0]!;
+            double score = (double)vocab[i]![1]!;
+            _pieces.TryAdd(piece, (i, score));
+            min = Math.Min(min, score);
+            _maxLen = Math.Max(_maxLen, piece.Length);
+        }
+        _unkScore = min - 10;
+    }
+
+    public int[] Encode(string text)
+    {
+        if (text.Length == 0) return [];
+        string s = "▁" + text.Replace(' ', '▁');
+        int n = s.Length;
+        var best = new double[n + 1];
+        var from = new int[n + 1];
+        var piece = new string?[n + 1];
+        Array.Fill(best, double.NegativeInfinity);
+        best[0] = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (double.IsNegativeInfinity(best[i]) || char.IsLowSurrogate(s[i])) continue;
+            bool single = false;
+            for (int len = 1; len <= _maxLen && i + len <= n; len++)
+            {
+                if (i + len < n && char.IsLowSurrogate(s[i + len])) continue;
+                string sub = s.Substring(i, len);
+                int charLen = char.IsHighSurrogate(s[i]) ? 2 : 1;
+                if (_pieces.TryGetValue(sub, out var p))
+                {
+                    if (len == charLen) single = true;
+                    if (best[i] + p.Score > best[i + len]) { best[i + len] = best[i] + p.Score; from[i + len] = i; piece[i + len] = sub; }
+                }
+            }
+            if (!single)
+            {
+                int charLen = char.IsHighSurrogate(s[i]) ? 2 : 1;
+                if (best[i] + _unkScore > best[i + charLen]) { best[i + charLen] = best[i] + _unkScore; from[i + charLen] = i; piece[i + charLen] = s.Substring(i, charLen); }
+            }
+        }
+        var ids = new List<int>();
+        for (int end = n; end > 0; end = from[end])
+        {
+            string p = piece[end]!;
+            if (_pieces.TryGetValue(p, out var e)) ids.Insert(0, e.Id);
+            else ids.InsertRange(0, Encoding.UTF8.GetBytes(p).Select(b => _pieces[$"<0x{b:X2}>"].Id));
+        }
+        return ids.ToArray();
     }
 }

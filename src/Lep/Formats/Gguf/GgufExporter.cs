@@ -10,6 +10,9 @@ public sealed record GgufExportOptions
     public GgmlType MatrixType { get; init; } = GgmlType.F16;
     /// <summary>Forces <c>tokenizer.ggml.pre</c> (byte-level BPE only) instead of choosing it from the split regex.</summary>
     public string? PreTokenizer { get; init; }
+    /// <summary>Unigram vocabularies as llama.cpp's <c>t5</c> (UGM, Viterbi — the Unigram algorithm) rather than <c>llama</c>
+    /// (greedy score merges, what convert_hf_to_gguf writes for SentencePiece models, which segments Unigram text differently).</summary>
+    public bool UnigramAsUgm { get; init; } = true;
     /// <summary><c>general.name</c>; defaults to the directory name.</summary>
     public string? Name { get; init; }
 }
@@ -47,7 +50,7 @@ public static class GgufExporter
         int rows = checked((int)embed.Shape[0]);
         if (rows != cfg.VocabSize) throw new LepInputException(configPath, $"vocab_size {cfg.VocabSize} but '{embedName}' has {rows} rows");
 
-        GgufTokenizer tokenizer = GgufTokenizer.Load(hfDir, rows, cfg.Json, options.PreTokenizer);
+        GgufTokenizer tokenizer = GgufTokenizer.Load(hfDir, rows, cfg.Json, options.PreTokenizer, options.UnigramAsUgm);
 
         var w = new GgufWriter();
         w.Set("general.architecture", arch);

@@ -28,7 +28,8 @@ public sealed class GgufTokenizer
     /// <summary>GPT-2's split regex (what ByteLevel(use_regex=true) applies) → <c>gpt-2</c>.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    /// <summary><c>gpt2</c> or <c>llama</c>.</summary>
+    /// <summary><c>gpt2</c>, <c>llama</c> (SentencePiece BPE: greedy merges by score) or <c>t5</c> (llama.cpp's UGM: Viterbi
+    /// over Unigram scores).</summary>
     public string Model { get; private init; } = "";
     /// <summary>For <c>gpt2</c>: the llama.cpp pre-tokenizer name.</summary>
     public string? Pre { get; private init; }
@@ -49,7 +50,7 @@ public sealed class GgufTokenizer
 
     /// <summary>Reads the tokenizer of <paramref name="hfDir"/>; <paramref name="rows"/> is the embedding row count the
     /// vocabulary must fit (shorter vocabularies are padded with unused <c>[PAD{id}]</c> tokens, as convert_hf_to_gguf does).</summary>
-    public static GgufTokenizer Load(string hfDir, int rows, JsonObject? config = null, string? preOverride = null)
+    public static GgufTokenizer Load(string hfDir, int rows, JsonObject? config = null, string? preOverride = null, bool unigramAsUgm = true)
     {
         string path = Path.Combine(hfDir, TokenizerFile);
         if (!File.Exists(path)) throw new LepInputException(path, "file not found (the GGUF export needs the HF tokenizer.json)");
@@ -207,7 +208,7 @@ public sealed class GgufTokenizer
         }
         return new GgufTokenizer
         {
-            Model = "llama", Tokens = tokens, TokenTypes = types, Scores = tokenScores,
+            Model = type == "Unigram" && unigramAsUgm ? "t5" : "llama", Tokens = tokens, TokenTypes = types, Scores = tokenScores,
             BosId = bos, EosId = eos, UnkId = unk, PadId = pad, AddBos = addBos,
             AddEos = addEos, AddSpacePrefix = SpacePrefix(tok), ChatTemplate = chatTemplate,
         };
