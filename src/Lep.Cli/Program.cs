@@ -1,1 +1,3 @@
-return 0;
+using Lep.Cli;
+
+return LepCli.Run(args);

@@ -33,12 +33,21 @@ public static class JsonFile
         File.Move(tmp, path, overwrite: true);
     }
 
-    public static int? GetInt(this JsonObject o, string key) =>
-        o[key] is JsonValue v && v.TryGetValue(out long l) ? (int)l
-        : o[key] is JsonValue d && d.TryGetValue(out double x) && x == Math.Floor(x) ? (int)x : null;
+    /// <summary>A number whether the node was parsed from text or built in memory from any numeric type.</summary>
+    public static double? AsNumber(this JsonNode? node)
+    {
+        if (node is not JsonValue v) return null;
+        if (v.TryGetValue(out double d)) return d;
+        if (v.TryGetValue(out long l)) return l;
+        if (v.TryGetValue(out int i)) return i;
+        if (v.TryGetValue(out float f)) return f;
+        return null;
+    }
 
-    public static double? GetDouble(this JsonObject o, string key) =>
-        o[key] is JsonValue v && v.TryGetValue(out double d) ? d : null;
+    public static int? GetInt(this JsonObject o, string key) =>
+        o[key].AsNumber() is double x && x == Math.Floor(x) && Math.Abs(x) <= int.MaxValue ? (int)x : null;
+
+    public static double? GetDouble(this JsonObject o, string key) => o[key].AsNumber();
 
     public static bool? GetBool(this JsonObject o, string key) =>
         o[key] is JsonValue v && v.TryGetValue(out bool b) ? b : null;
@@ -49,8 +58,8 @@ public static class JsonFile
     /// <summary>An int or a list of ints (eos_token_id may be either); empty when absent.</summary>
     public static int[] GetIntOrList(this JsonObject o, string key) => o[key] switch
     {
-        JsonArray a => a.Select(n => n is JsonValue v && v.TryGetValue(out long l) ? (int)l : -1).Where(i => i >= 0).ToArray(),
-        JsonValue v when v.TryGetValue(out long l) => [(int)l],
+        JsonArray a => a.Select(n => n.AsNumber() is double x ? (int)x : -1).Where(i => i >= 0).ToArray(),
+        JsonValue v when v.AsNumber() is double x => [(int)x],
         _ => [],
     };
 }

@@ -1,0 +1,19 @@
+using Lep.Bench;
+
+string which = args.Length > 0 ? args[0] : "help";
+string[] rest = args.Skip(1).ToArray();
+switch (which)
+{
+    case "safetensors-read": SafetensorsReadBench.Run(rest); break;
+    case "train-mfu": TrainMfuBench.Run(rest); break;
+    case "generate": GenerateBench.Run(rest); break;
+    case "transformers-fixtures": TransformersFixtures.Run(rest); break;
+    case "all":
+        SafetensorsReadBench.Run([]);
+        TrainMfuBench.Run([]);
+        GenerateBench.Run([]);
+        break;
+    default:
+        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|all");
+        break;
+}

@@ -1,0 +1,60 @@
+using Lep.Formats.Checkpoint;
+using Lep.Modeling;
+using Lep.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Lep.Bench;
+
+/// <summary>
+/// Training throughput of a ~2 M-parameter Llama as model FLOP utilisation: 6·N·tokens/s (N = parameters taking
+/// part in matmuls, i.e. all but the input embedding lookup) over the fp32 matmul rate measured in the same run.
+/// </summary>
+public static class TrainMfuBench
+{
+    public static void Run(string[] args)
+    {
+        ComputeDevice.UseAllCores();
+        int batch = 8, seq = 256;
+        double matmul = MatmulGflops();
+
+        var config = ModelConfig.Create("LlamaForCausalLM", 4096, 192, 512, 4, 6, 2, maxPositions: 1024);
+        using var lm = new LlamaForCausalLM(config);
+        lm.InitializeRandom(1);
+        lm.train();
+        long n = lm.ParameterCount() - config.VocabSize * (long)config.HiddenSize * (config.TieWordEmbeddings ? 0 : 1);
+        var optimizer = optim.AdamW(lm.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-5, weight_decay: 0.1);
+        var random = new Random(3);
+        long[] data = Enumerable.Range(0, batch * (seq + 1)).Select(_ => (long)random.Next(config.VocabSize)).ToArray();
+        using Tensor all = tensor(data, [batch, seq + 1]);
+        using Tensor inputs = all.narrow(1, 0, seq), targets = all.narrow(1, 1, seq);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            Tensor logits = lm.Forward(inputs);
+            Tensor loss = nn.functional.cross_entropy(logits.reshape(-1, config.VocabSize), targets.reshape(-1));
+            loss.backward();
+            optimizer.step();
+        }
+        double seconds = Timing.BestSeconds(5, Step);
+        double tokensPerSecond = batch * seq / seconds;
+        double modelGflops = 6.0 * n * tokensPerSecond / 1e9;
+        Console.WriteLine($"train-mfu: {lm.ParameterCount() / 1e6:0.00} M params ({n / 1e6:0.00} M in matmuls), batch {batch}×{seq}: {tokensPerSecond:N0} tokens/s = {modelGflops:N1} GFLOP/s; fp32 matmul {matmul:N1} GFLOP/s; MFU = {modelGflops / matmul:P1} (goal ≥ 40 %)");
+    }
+
+    /// <summary>Peak-ish fp32 matmul rate of this machine with libtorch (1024³ products).</summary>
+    public static double MatmulGflops()
+    {
+        using var a = randn(1024, 1024);
+        using var b = randn(1024, 1024);
+        double seconds = Timing.BestSeconds(5, () =>
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                using var c = a.matmul(b);
+            }
+        });
+        return 4 * 2.0 * 1024 * 1024 * 1024 / seconds / 1e9;
+    }
+}

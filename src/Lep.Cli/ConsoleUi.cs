@@ -1,0 +1,35 @@
+using Spectre.Console;
+
+namespace Lep.Cli;
+
+/// <summary>Progress bars and tables go to stderr so stdout stays clean for results (generated text, JSON).</summary>
+public static class ConsoleUi
+{
+    public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Runs <paramref name="work"/> under a progress bar fed with fractions in [0, 1].</summary>
+    public static T WithProgress<T>(string label, Func<IProgress<double>, T> work)
+    {
+        if (Console.IsErrorRedirected) return work(new Progress<double>(_ => { }));
+        T result = default!;
+        Err.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask(label, maxValue: 1.0);
+                result = work(new SyncProgress(f => task.Value = Math.Clamp(f, 0, 1)));
+                task.Value = 1.0;
+            });
+        return result;
+    }
+
+    public static void WithProgress(string label, Action<IProgress<double>> work) =>
+        WithProgress<bool>(label, p => { work(p); return true; });
+
+    /// <summary>IProgress that reports on the calling thread (System.Progress posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

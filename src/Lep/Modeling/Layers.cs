@@ -1,0 +1,66 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lep.Modeling;
+
+/// <summary>y = x·Wᵀ (+ b). Parameters are allocated uninitialised: weights come from a checkpoint or <see cref="LlamaForCausalLM.InitializeRandom"/>.</summary>
+public sealed class LinearLayer : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight;
+    public readonly Parameter? bias;
+
+    public LinearLayer(long inFeatures, long outFeatures, bool hasBias) : base(nameof(LinearLayer))
+    {
+        weight = new Parameter(empty(outFeatures, inFeatures));
+        if (hasBias) bias = new Parameter(zeros(outFeatures));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+}
+
+/// <summary>HF LlamaRMSNorm: normalise in fp32, then scale by the weight.</summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    public readonly Parameter weight;
+    private readonly double _eps;
+
+    public RmsNorm(long size, double eps) : base(nameof(RmsNorm))
+    {
+        weight = new Parameter(ones(size));
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor h = x.to_type(ScalarType.Float32);
+        Tensor variance = h.pow(2).mean([-1], keepdim: true);
+        h = h * rsqrt(variance + _eps);
+        return (weight * h.to_type(x.dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
+public sealed class Mlp : nn.Module<Tensor, Tensor>
+{
+    public readonly LinearLayer gate_proj;
+    public readonly LinearLayer up_proj;
+    public readonly LinearLayer down_proj;
+
+    public Mlp(long hidden, long intermediate, bool bias) : base(nameof(Mlp))
+    {
+        gate_proj = new LinearLayer(hidden, intermediate, bias);
+        up_proj = new LinearLayer(hidden, intermediate, bias);
+        down_proj = new LinearLayer(intermediate, hidden, bias);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return down_proj.forward(nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,160 @@
+using Lep.Formats;
+using Lep.Formats.Checkpoint;
+using Lep.Formats.Safetensors;
+using Lep.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lep.Modeling;
+
+/// <summary>The decoder stack: HF's <c>model.*</c> parameters.</summary>
+public sealed class LlamaModel : nn.Module
+{
+    public readonly Parameter embed_tokens_weight;
+    public readonly ModuleList<DecoderLayer> layers;
+    public readonly RmsNorm norm;
+
+    public LlamaModel(ModelConfig config) : base(nameof(LlamaModel))
+    {
+        embed_tokens_weight = new Parameter(empty(config.VocabSize, config.HiddenSize));
+        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, config.NumLayers).Select(i => new DecoderLayer(config, i)).ToArray());
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+    }
+}
+
+/// <summary>
+/// A Llama-family causal LM (Llama, Mistral, Qwen2) with HF semantics and HF parameter names, computing in fp32
+/// (on CPU bf16 matmuls are ~500× slower) whatever the stored dtype.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    public readonly LlamaModel model;
+    public readonly Parameter? lm_head_weight;
+    private readonly RotaryEmbedding _rope;
+
+    public ModelConfig Config { get; }
+    public Device Device { get; }
+
+    public LlamaForCausalLM(ModelConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
+    {
+        Config = config;
+        Device = device ?? CPU;
+        model = new LlamaModel(config);
+        if (!config.TieWordEmbeddings) lm_head_weight = new Parameter(empty(config.VocabSize, config.HiddenSize));
+        RegisterComponents();
+        _rope = new RotaryEmbedding(config, Device);
+        if (Device.type != DeviceType.CPU) this.to(Device);
+    }
+
+    /// <summary>The input embedding matrix [V, d] (shared with the head when tied).</summary>
+    public Parameter EmbedTokens => model.embed_tokens_weight;
+
+    /// <summary>The output head matrix [V, d].</summary>
+    public Parameter LmHead => lm_head_weight ?? model.embed_tokens_weight;
+
+    /// <summary>Parameters by their HF checkpoint names (tied heads appear once, as the embedding).</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> HfParameters()
+    {
+        var list = new List<(string, Parameter)>();
+        foreach (var (name, p) in named_parameters())
+        {
+            list.Add((HfName(name), p));
+        }
+        return list;
+    }
+
+    /// <summary>TorchSharp field paths → HF names (fields cannot contain the '.' of "embed_tokens.weight").</summary>
+    private static string HfName(string name) => name switch
+    {
+        "model.embed_tokens_weight" => "model.embed_tokens.weight",
+        "lm_head_weight" => "lm_head.weight",
+        _ => name,
+    };
+
+    /// <param name="inputIds">[B, T] int64</param>
+    /// <param name="positions">[B, T] positions (defaults to cache length + 0..T-1)</param>
+    /// <param name="mask">boolean [B|1, 1, T, S] where S = cached + T; null = causal</param>
+    /// <param name="lastOnly">return logits for the last position only ([B, 1, V])</param>
+    /// <returns>logits [B, T, V] in fp32</returns>
+    public Tensor Forward(Tensor inputIds, Tensor? positions = null, Tensor? mask = null, KvCache? cache = null, bool lastOnly = false)
+    {
+        using var scope = NewDisposeScope();
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        int past = cache?.Length ?? 0;
+        positions ??= arange(past, past + t, dtype: ScalarType.Int64, device: Device).unsqueeze(0).expand(b, t);
+        if (mask is null && past > 0) mask = Masks.CausalWithPrefix(t, past, Device);
+        var (cos, sin) = _rope.For(positions);
+        Tensor h = model.embed_tokens_weight.index_select(0, inputIds.reshape(-1)).view(b, t, -1);
+        foreach (DecoderLayer layer in model.layers) h = layer.Forward(h, cos, sin, mask, cache);
+        cache?.Advance((int)t);
+        if (lastOnly) h = h.narrow(1, t - 1, 1);
+        h = model.norm.forward(h);
+        return nn.functional.linear(h, LmHead).MoveToOuterDisposeScope();
+    }
+
+    public KvCache NewCache(long batch, int capacity) =>
+        new(Config.NumLayers, batch, Config.NumKeyValueHeads, capacity, Config.HeadDim, Device);
+
+    /// <summary>HF's _init_weights: N(0, initializerRange) for matrices, ones for norms, zeros for biases. Seeded.</summary>
+    public void InitializeRandom(long seed, double initializerRange = 0.02)
+    {
+        using var _ = no_grad();
+        var generator = new Generator((ulong)seed, Device);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight")) p.fill_(1.0);
+            else if (name.EndsWith(".bias")) p.zero_();
+            else p.normal_(0, initializerRange, generator);
+        }
+    }
+
+    /// <summary>Loads a model from an HF checkpoint dir (config.json + safetensors), converting weights to fp32.</summary>
+    public static LlamaForCausalLM Load(string directory, Device? device = null, IProgress<double>? progress = null)
+    {
+        ModelConfig config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        using CheckpointReader weights = CheckpointReader.Open(directory);
+        var lm = new LlamaForCausalLM(config, device);
+        lm.LoadWeights(weights, progress);
+        return lm;
+    }
+
+    public void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
+    {
+        using var _ = no_grad();
+        var parameters = HfParameters();
+        var expected = parameters.Select(p => p.Name).ToHashSet();
+        int done = 0;
+        foreach (var (name, p) in parameters)
+        {
+            if (!weights.Contains(name)) throw new LepInputException(weights.Directory, $"checkpoint lacks tensor '{name}'");
+            TensorInfo info = weights.Info(name);
+            if (!info.Shape.SequenceEqual(p.shape))
+                throw new LepInputException(weights.FileOf(name).Path, $"tensor '{name}' has shape {info.ShapeText}, config.json implies [{string.Join(", ", p.shape)}]");
+            if (!info.DType.IsFloat())
+                throw new LepInputException(weights.FileOf(name).Path, $"tensor '{name}' is {info.DType}, expected a floating-point type");
+            using Tensor stored = TensorBytes.ToTensor(weights.FileOf(name), info);
+            p.copy_(stored);
+            progress?.Report(++done / (double)parameters.Count);
+        }
+        foreach (string name in weights.Names)
+        {
+            bool known = expected.Contains(name) || (Config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith("rotary_emb.inv_freq");
+            if (!known) throw new LepInputException(weights.Directory, $"unexpected tensor '{name}' for {Config.Architecture} with this config");
+        }
+    }
+
+    /// <summary>Writes config.json (+ generation_config.json when given) and the weights, stored as <paramref name="storage"/>.</summary>
+    public void Save(string directory, DType storage = DType.F32, long maxShardBytes = CheckpointWriter.DefaultMaxShardBytes)
+    {
+        Directory.CreateDirectory(directory);
+        ModelConfig config = Config.Clone();
+        config.Json["torch_dtype"] = storage switch { DType.BF16 => "bfloat16", DType.F16 => "float16", _ => "float32" };
+        config.Save(Path.Combine(directory, "config.json"));
+        var tensors = HfParameters().Select(p => PendingTensor.FromTorch(p.Name, p.Parameter, storage)).ToList();
+        CheckpointWriter.WriteWeights(directory, tensors, maxShardBytes);
+    }
+
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+}

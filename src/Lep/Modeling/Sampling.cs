@@ -1,0 +1,85 @@
+namespace Lep.Modeling;
+
+/// <summary>Decoding settings. Temperature 0 is greedy; otherwise top-k (0 = off) then top-p (1 = off) sampling, seeded.</summary>
+public sealed record SamplingOptions
+{
+    public int MaxNewTokens { get; init; } = 64;
+    public double Temperature { get; init; }
+    public int TopK { get; init; }
+    public double TopP { get; init; } = 1.0;
+    public long Seed { get; init; }
+    public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
+
+    public void Validate()
+    {
+        if (MaxNewTokens < 0) throw new ArgumentException("max new tokens must be ≥ 0");
+        if (Temperature < 0) throw new ArgumentException("temperature must be ≥ 0");
+        if (TopK < 0) throw new ArgumentException("top-k must be ≥ 0");
+        if (TopP <= 0 || TopP > 1) throw new ArgumentException("top-p must be in (0, 1]");
+    }
+}
+
+/// <summary>Picks the next token from a logits row. Deterministic for a given seed on any device.</summary>
+public sealed class Sampler
+{
+    private readonly SamplingOptions _options;
+    private readonly Random _random;
+
+    public Sampler(SamplingOptions options)
+    {
+        options.Validate();
+        _options = options;
+        _random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
+    }
+
+    public int Next(ReadOnlySpan<float> logits)
+    {
+        if (_options.Temperature == 0) return ArgMax(logits);
+
+        // Candidates sorted by logit, highest first (stable: ties keep the lower id first).
+        int[] order = new int[logits.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        float[] keys = logits.ToArray();
+        Array.Sort(keys.Select(k => -k).ToArray(), order);
+        int count = _options.TopK > 0 ? Math.Min(_options.TopK, order.Length) : order.Length;
+
+        double max = logits[order[0]];
+        var probs = new double[count];
+        double sum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            probs[i] = Math.Exp((logits[order[i]] - max) / _options.Temperature);
+            sum += probs[i];
+        }
+        if (_options.TopP < 1.0)
+        {
+            double cumulative = 0;
+            int keep = count;
+            for (int i = 0; i < count; i++)
+            {
+                cumulative += probs[i] / sum;
+                if (cumulative >= _options.TopP) { keep = i + 1; break; }
+            }
+            count = keep;
+            sum = 0;
+            for (int i = 0; i < count; i++) sum += probs[i];
+        }
+        double u = _random.NextDouble() * sum;
+        for (int i = 0; i < count; i++)
+        {
+            u -= probs[i];
+            if (u < 0) return order[i];
+        }
+        return order[count - 1];
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best]) best = i;
+        }
+        return best;
+    }
+}

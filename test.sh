@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds lep and runs the whole test suite. Usage: ./test.sh [extra dotnet test args, e.g. --filter Modeling]
+set -euo pipefail
+cd "$(dirname "$0")"
+bash build/prerequisites.sh
+dotnet restore Lep.slnx --nologo -v q
+dotnet build Lep.slnx -c Release --no-restore --nologo -v q -clp:ErrorsOnly
+log=$(mktemp)
+set +e
+dotnet test tests/Lep.Tests -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '(Passed|Failed)! +- Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)
+rm -f "$log"
+if [ -n "$summary" ]; then
+  failed=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<< "$summary")
+  passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<< "$summary")
+  skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<< "$summary")
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+fi
+exit "$status"
