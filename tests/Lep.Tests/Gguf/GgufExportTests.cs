@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
+using Lep.Modeling;
 using Lep.Tests.Oracles;
 using Xunit.Abstractions;
 
@@ -40,8 +41,7 @@ public sealed record ExportCase(string Name, string Architecture, int Hidden, in
     {
         var (tok, tcfg) = MakeTokenizer();
         int vocab = TinyTokenizers.Size(tok) + ExtraRows;
-        // Built as JSON text and parsed (ModelConfig.Create on main fails on its own int-valued JsonObject: GetInt only
-        // reads long/double-backed JsonValues).
+        // Written as JSON text and parsed back, exactly as a config.json on disk is read.
         var json = new JsonObject
         {
             ["architectures"] = new JsonArray(Architecture), ["vocab_size"] = vocab, ["hidden_size"] = Hidden,
@@ -82,24 +82,30 @@ public sealed class GgufExportTests : IDisposable
         GgufExporter.Export(hf, gguf, new GgufExportOptions { MatrixType = GgmlType.F32 });
 
         var reference = new ReferenceLlamaForward(hf);
+        using var model = LlamaForCausalLM.Load(hf);
+        model.eval();
         using var llama = new LlamaCpp(gguf, contextSize: 64);
         int vocab = ModelConfig.Load(Path.Combine(hf, "config.json")).VocabSize;
         Assert.Equal(vocab, llama.VocabSize);
         var rng = new Random(42);
-        double worst = 0;
+        double worstRef = 0, worstTorch = 0;
         foreach (int length in new[] { 1, 7, 23, 64 })
         {
             int[] tokens = RandomTokens(rng, length, vocab);
             float[][] got = llama.Logits(tokens);
             double[][] want = reference.Logits(tokens);
+            float[][] ours = TorchLogits(model, tokens);
             for (int t = 0; t < length; t++)
             {
                 double rel = RelativeError(got[t], want[t]);
-                worst = Math.Max(worst, rel);
-                Assert.True(rel <= 1e-4, $"{name}: position {t}/{length}: relative error {rel:E2}");
+                worstRef = Math.Max(worstRef, rel);
+                Assert.True(rel <= 1e-4, $"{name}: llama.cpp vs reference, position {t}/{length}: relative error {rel:E2}");
+                double relTorch = RelativeError(got[t], Array.ConvertAll(ours[t], x => (double)x));
+                worstTorch = Math.Max(worstTorch, relTorch);
+                Assert.True(relTorch <= 1e-4, $"{name}: llama.cpp vs Lep.Modeling, position {t}/{length}: relative error {relTorch:E2}");
             }
         }
-        _out.WriteLine($"{name}: worst relative error {worst:E2}");
+        _out.WriteLine($"{name}: worst relative error llama.cpp vs Lep.Modeling {worstTorch:E2}, vs double reference {worstRef:E2}");
     }
 
     /// <summary>F16 matrices (the default export): llama.cpp also rounds activations to F16 in its matmuls, so the bound is looser.</summary>
@@ -288,6 +294,17 @@ public sealed class GgufExportTests : IDisposable
         cfg["num_hidden_layers"] = 3;
         File.WriteAllText(cfgPath, cfg.ToJsonString());
         Expect("model.layers.2.");
+    }
+
+    /// <summary>Lep.Modeling's fp32 logits [T][V] for one sequence.</summary>
+    internal static float[][] TorchLogits(LlamaForCausalLM model, int[] tokens)
+    {
+        using var _ = TorchSharp.torch.no_grad();
+        using var ids = TorchSharp.torch.tensor(tokens.Select(t => (long)t).ToArray(), new long[] { 1, tokens.Length });
+        using var logits = model.Forward(ids);
+        float[] flat = logits.contiguous().data<float>().ToArray();
+        int v = (int)logits.shape[2];
+        return Enumerable.Range(0, tokens.Length).Select(t => flat.AsSpan(t * v, v).ToArray()).ToArray();
     }
 
     internal static double RelativeError(float[] got, double[] want)
