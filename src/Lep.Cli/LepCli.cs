@@ -10,6 +10,7 @@ public static class LepCli
     {
         var root = new RootCommand("lep — Learned Embedding Propagation: give an open LLM a new language cheaply.");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root;
     }
 

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Lep.Formats.Gguf;
+
+namespace Lep.Cli.Commands;
+
+public static class ExportCommand
+{
+    public static Command Create()
+    {
+        var export = new Command("export", "Convert a model to other formats.");
+        export.Subcommands.Add(Gguf());
+        return export;
+    }
+
+    private static Command Gguf()
+    {
+        var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json, safetensors, tokenizer.json)" };
+        var output = new Argument<string>("OUT.gguf") { Description = "the GGUF file to write" };
+        var outType = new Option<string>("--outtype") { Description = "matrix storage: f16, f32 or bf16 (norms and biases stay f32)", DefaultValueFactory = _ => "f16" };
+        outType.AcceptOnlyFromAmong("f16", "f32", "bf16");
+        var unigramAsLlama = new Option<bool>("--unigram-as-llama")
+        {
+            Description = "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram",
+        };
+        var command = new Command("gguf", "Write a GGUF file (llama/qwen2 architecture + tokenizer metadata) that llama.cpp loads.")
+            { dir, output, outType, unigramAsLlama };
+        CommandAction.Set(command, parse =>
+        {
+            var options = new GgufExportOptions
+            {
+                MatrixType = parse.GetValue(outType) switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
+                UnigramAsUgm = !parse.GetValue(unigramAsLlama),
+            };
+            string outPath = parse.GetValue(output)!;
+            GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));
+            if (result.PreTokenizerIsFallback)
+                Console.Error.WriteLine($"warning: the tokenizer's split pattern is not one llama.cpp knows; wrote tokenizer.ggml.pre = '{result.PreTokenizer}', so llama.cpp may split text differently");
+            Console.WriteLine($"wrote {outPath}: {result.Architecture}, {result.TensorCount} tensors, {result.Bytes / 1048576.0:N1} MiB, tokenizer {result.TokenizerModel}{(result.PreTokenizer is null ? "" : $" ({result.PreTokenizer})")}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
