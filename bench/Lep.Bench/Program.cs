@@ -8,7 +8,6 @@ switch (which)
     case "train-mfu": TrainMfuBench.Run(rest); break;
     case "generate": GenerateBench.Run(rest); break;
     case "transformers-fixtures": TransformersFixtures.Run(rest); break;
-    case "probe": Probe.Run(); break;
     case "all":
         SafetensorsReadBench.Run([]);
         TrainMfuBench.Run([]);
