@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Lep.Modeling;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lep.Training;
+
+public sealed record TrainingProgress(int Step, int Steps, double Loss, double LearningRate, double TokensPerSecond, double? ValidationLoss);
+
+public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, double? FinalValidationLoss, double Seconds, bool Resumed);
+
+/// <summary>
+/// The training loop: packed rows (block-diagonal causal attention, per-document positions), AdamW, warm-up + cosine,
+/// gradient accumulation and clipping, periodic validation, metrics as JSONL, and checkpoints that resume exactly.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly LlamaForCausalLM _model;
+    private readonly TrainingOptions _o;
+    private readonly IReadOnlyList<PackedRow> _train;
+    private readonly IReadOnlyList<PackedRow> _validation;
+    private readonly string _runDir;
+    private readonly List<(string Name, Parameter Parameter)> _trainable;
+
+    public AdamW Optimizer { get; }
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _trainable;
+    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+
+    /// <summary>Stop after this many steps of this invocation (tests use it to simulate a killed run).</summary>
+    public int? StopAfterSteps { get; set; }
+
+    public Trainer(LlamaForCausalLM model, TrainingOptions options, IReadOnlyList<PackedRow> train, IReadOnlyList<PackedRow>? validation, string runDir)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("no training rows (is the corpus empty?)");
+        if (train[0].Tokens.Length != options.BlockSize) throw new ArgumentException($"rows hold {train[0].Tokens.Length} tokens, block size is {options.BlockSize}");
+        _model = model;
+        _o = options;
+        _train = train;
+        _validation = validation ?? [];
+        _runDir = runDir;
+        Directory.CreateDirectory(runDir);
+        _trainable = SelectTrainable(model, options.Trainable);
+        Optimizer = new AdamW(_trainable, options);
+    }
+
+    private static List<(string, Parameter)> SelectTrainable(LlamaForCausalLM model, TrainableSet set)
+    {
+        var chosen = new List<(string, Parameter)>();
+        foreach (var (name, p) in model.HfParameters())
+        {
+            bool train = set == TrainableSet.All || name is "model.embed_tokens.weight" or "lm_head.weight";
+            p.requires_grad = train;
+            if (train) chosen.Add((name, p));
+        }
+        return chosen;
+    }
+
+    /// <summary>Identifies options + data, so a checkpoint is only resumed by the run that wrote it.</summary>
+    private string Fingerprint()
+    {
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(_o with { EvalEvery = 0, CheckpointEvery = 0 }));
+        foreach (PackedRow row in _train.Take(64))
+        {
+            foreach (long t in row.Tokens) hash.AppendData(BitConverter.GetBytes(t));
+        }
+        hash.AppendData(BitConverter.GetBytes(_train.Count));
+        return Convert.ToHexString(hash.GetHashAndReset())[..16];
+    }
+
+    /// <summary>Row indices of an optimizer step's micro-batches: an epoch-wise shuffle seeded by (seed, epoch).</summary>
+    private int[] RowsForStep(int step)
+    {
+        int perStep = _o.BatchSize * _o.GradientAccumulation;
+        var rows = new int[perStep];
+        for (int k = 0; k < perStep; k++)
+        {
+            long global = (long)step * perStep + k;
+            int epoch = (int)(global / _train.Count);
+            rows[k] = EpochOrder(epoch)[(int)(global % _train.Count)];
+        }
+        return rows;
+    }
+
+    private readonly Dictionary<int, int[]> _orders = [];
+
+    private int[] EpochOrder(int epoch)
+    {
+        if (_orders.TryGetValue(epoch, out int[]? order)) return order;
+        order = Enumerable.Range(0, _train.Count).ToArray();
+        new Random(HashCode.Combine(_o.Seed, epoch) & int.MaxValue).Shuffle(order);
+        if (_orders.Count > 4) _orders.Clear();
+        return _orders[epoch] = order;
+    }
+
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        string fingerprint = Fingerprint();
+        var state = TrainingCheckpoint.TryLoad(_runDir, _trainable, Optimizer, fingerprint);
+        bool resumed = state is not null;
+        int step = state?.Step ?? 0;
+        long tokens = state?.TokensSeen ?? 0;
+        double previousSeconds = state?.ElapsedSeconds ?? 0;
+        if (!resumed && File.Exists(MetricsPath)) File.Delete(MetricsPath);
+        var clock = Stopwatch.StartNew();
+        double loss = double.NaN;
+        double? validationLoss = null;
+        int stepsThisRun = 0;
+        _model.train();
+        using var metrics = new StreamWriter(MetricsPath, append: true);
+
+        while (step < _o.Steps)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (StopAfterSteps is int stop && stepsThisRun >= stop) break;
+            var stepClock = Stopwatch.StartNew();
+            double lr = CosineSchedule.At(step, _o);
+            Optimizer.ZeroGrad();
+            int[] rows = RowsForStep(step);
+            double lossSum = 0;
+            long stepTokens = 0;
+            for (int micro = 0; micro < _o.GradientAccumulation; micro++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = rows.Skip(micro * _o.BatchSize).Take(_o.BatchSize).Select(i => _train[i]).ToList();
+                Tensor microLoss = Loss(batch) / _o.GradientAccumulation;
+                microLoss.backward();
+                lossSum += microLoss.item<float>();
+                stepTokens += batch.Sum(r => r.Targets.Count(t => t != DocumentPacker.IgnoreIndex));
+            }
+            double gradNorm = Optimizer.ClipGradients(_o.GradientClip);
+            Optimizer.Update(lr);
+            step++;
+            stepsThisRun++;
+            tokens += stepTokens;
+            loss = lossSum;
+            double tokensPerSecond = stepTokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
+            var record = new Dictionary<string, object> { ["step"] = step, ["lr"] = lr, ["loss"] = Math.Round(loss, 6), ["grad_norm"] = Math.Round(gradNorm, 6), ["tokens"] = tokens, ["tokens_per_s"] = Math.Round(tokensPerSecond, 1) };
+
+            bool last = step == _o.Steps;
+            if (_validation.Count > 0 && _o.EvalEvery > 0 && (step % _o.EvalEvery == 0 || last))
+            {
+                validationLoss = ValidationLoss();
+                record["val_loss"] = Math.Round(validationLoss.Value, 6);
+            }
+            metrics.WriteLine(JsonSerializer.Serialize(record));
+            metrics.Flush();
+            if ((_o.CheckpointEvery > 0 && step % _o.CheckpointEvery == 0) || last)
+                TrainingCheckpoint.Save(_runDir, _trainable, Optimizer, new TrainingCheckpoint.State(step, tokens, previousSeconds + clock.Elapsed.TotalSeconds, fingerprint));
+            progress?.Report(new TrainingProgress(step, _o.Steps, loss, lr, tokensPerSecond, validationLoss));
+        }
+        _model.eval();
+        return new TrainingResult(step, tokens, loss, validationLoss, previousSeconds + clock.Elapsed.TotalSeconds, resumed);
+    }
+
+    /// <summary>Mean next-token cross-entropy (nats) over the non-ignored targets of a batch of packed rows.</summary>
+    public Tensor Loss(IReadOnlyList<PackedRow> batch)
+    {
+        int b = batch.Count, t = batch[0].Tokens.Length;
+        Device device = _model.Device;
+        Tensor ids = tensor(batch.SelectMany(r => r.Tokens).ToArray(), [b, t], device: device);
+        Tensor docs = tensor(batch.SelectMany(r => r.DocumentIds).ToArray(), [b, t], device: device);
+        Tensor positions = tensor(batch.SelectMany(r => r.Positions).ToArray(), [b, t], device: device);
+        Tensor targets = tensor(batch.SelectMany(r => r.Targets).ToArray(), [b * t], device: device);
+        Tensor logits = _model.Forward(ids, positions, Masks.PackedDocuments(docs));
+        return nn.functional.cross_entropy(logits.reshape(b * t, -1), targets, ignore_index: DocumentPacker.IgnoreIndex);
+    }
+
+    public double ValidationLoss()
+    {
+        _model.eval();
+        using var _ = no_grad();
+        double total = 0;
+        int batches = 0;
+        for (int s = 0; s < _validation.Count && batches < _o.EvalBatches; s += _o.BatchSize, batches++)
+        {
+            using var scope = NewDisposeScope();
+            total += Loss(_validation.Skip(s).Take(_o.BatchSize).ToList()).item<float>();
+        }
+        _model.train();
+        return total / Math.Max(1, batches);
+    }
+}

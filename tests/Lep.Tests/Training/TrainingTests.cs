@@ -1,0 +1,112 @@
+using Lep.Modeling;
+using Lep.Tests.Support;
+using Lep.Training;
+using static TorchSharp.torch;
+
+namespace Lep.Tests.Training;
+
+public class TrainingTests
+{
+    private static List<int[]> Documents(int count, int seed)
+    {
+        // Learnable structure: each document counts upwards from a random start (mod 64).
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            int start = random.Next(64), length = 5 + random.Next(40);
+            return Enumerable.Range(0, length).Select(i => (start + i) % 64).ToArray();
+        }).ToList();
+    }
+
+    [Fact]
+    public void PackerFillsRowsAndNeverPredictsAcrossDocuments()
+    {
+        var docs = new List<int[]> { new[] { 1, 2, 3 }, new[] { 4, 5 }, new[] { 6, 7, 8, 9, 10, 11 }, new[] { 12 } };
+        var rows = DocumentPacker.Pack(docs, 4);
+        // A 1-token gap cannot hold a document piece (nothing to predict): the row is padded instead.
+        Assert.Equal([1L, 2, 3, 0], rows[0].Tokens);
+        Assert.Equal([0L, 1, 2, 0], rows[0].Positions);
+        Assert.Equal([2L, 3, -100, -100], rows[0].Targets);
+        // [6..11] is split: its first piece ends row 1, the rest starts row 2 at position 0.
+        Assert.Equal([4L, 5, 6, 7], rows[1].Tokens);
+        Assert.Equal([0L, 1, 0, 1], rows[1].Positions);
+        Assert.Equal([5L, -100, 7, -100], rows[1].Targets);
+        Assert.Equal([8L, 9, 10, 11], rows[2].Tokens);
+        Assert.Equal([9L, 10, 11, -100], rows[2].Targets);
+        Assert.Equal(3, rows.Count);
+    }
+
+    [Fact]
+    public void CosineScheduleWarmsUpThenDecaysToTheFloor()
+    {
+        var o = new TrainingOptions { Steps = 100, WarmupSteps = 10, LearningRate = 1e-3, MinLearningRateRatio = 0.1 };
+        Assert.Equal(1e-4, CosineSchedule.At(0, o), 12);
+        Assert.Equal(1e-3, CosineSchedule.At(9, o), 12);
+        Assert.Equal(1e-3, CosineSchedule.At(10, o), 12);
+        Assert.Equal(1e-4, CosineSchedule.At(99, o), 12);
+        Assert.True(CosineSchedule.At(50, o) < CosineSchedule.At(30, o));
+    }
+
+    private static (LlamaForCausalLM Model, Trainer Trainer) NewRun(string dir, TrainingOptions o)
+    {
+        var lm = new LlamaForCausalLM(TinyModels.Config("gqa", vocab: 64));
+        lm.InitializeRandom(3);
+        var train = DocumentPacker.Pack(Documents(120, 1), o.BlockSize);
+        var validation = DocumentPacker.Pack(Documents(20, 2), o.BlockSize);
+        return (lm, new Trainer(lm, o, train, validation, dir));
+    }
+
+    [Fact]
+    public void TrainingLowersValidationLossAndWritesMetrics()
+    {
+        using var dir = new TempDir();
+        var o = new TrainingOptions { Steps = 40, BlockSize = 32, BatchSize = 4, LearningRate = 3e-3, WarmupSteps = 5, EvalEvery = 20, CheckpointEvery = 0 };
+        var (lm, trainer) = NewRun(dir.Path, o);
+        using var _ = lm;
+        double before = trainer.ValidationLoss();
+        var result = trainer.Run();
+        Assert.Equal(40, result.Steps);
+        Assert.True(result.FinalValidationLoss < before - 1.0, $"validation loss {before} → {result.FinalValidationLoss}");
+        Assert.Equal(40, File.ReadAllLines(trainer.MetricsPath).Length);
+    }
+
+    [Fact]
+    public void ResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne()
+    {
+        var o = new TrainingOptions { Steps = 12, BlockSize = 32, BatchSize = 2, GradientAccumulation = 2, LearningRate = 2e-3, WarmupSteps = 3, EvalEvery = 0, CheckpointEvery = 1 };
+        using var full = new TempDir();
+        var (a, trainerA) = NewRun(full.Path, o);
+        trainerA.Run();
+
+        using var killed = new TempDir();
+        int stopAt = new Random().Next(1, 11);
+        var (b1, trainerB1) = NewRun(killed.Path, o);
+        trainerB1.StopAfterSteps = stopAt;
+        trainerB1.Run();
+        b1.Dispose();
+        var (b, trainerB) = NewRun(killed.Path, o);
+        var resumed = trainerB.Run();
+        Assert.True(resumed.Resumed);
+
+        foreach (var ((name, pa), (_, pb)) in a.HfParameters().Zip(b.HfParameters()))
+            Assert.True(Numerics.MaxAbsDiff(pa, pb) == 0, $"{name} differs after resuming at step {stopAt}");
+        a.Dispose();
+        b.Dispose();
+    }
+
+    [Fact]
+    public void EmbeddingsOnlyTrainingLeavesEveryOtherTensorUntouched()
+    {
+        using var dir = new TempDir();
+        var o = new TrainingOptions { Steps = 5, BlockSize = 32, BatchSize = 2, Trainable = TrainableSet.EmbeddingsAndHead, WarmupSteps = 1, EvalEvery = 0, CheckpointEvery = 0 };
+        var (lm, trainer) = NewRun(dir.Path, o);
+        using var _ = lm;
+        var before = lm.HfParameters().ToDictionary(p => p.Name, p => p.Parameter.detach().clone());
+        trainer.Run();
+        foreach (var (name, p) in lm.HfParameters())
+        {
+            bool changed = Numerics.MaxAbsDiff(p, before[name]) > 0;
+            Assert.Equal(name is "model.embed_tokens.weight" or "lm_head.weight", changed);
+        }
+    }
+}
