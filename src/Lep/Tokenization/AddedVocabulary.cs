@@ -102,7 +102,7 @@ public sealed class AddedVocabulary
             if (n.Length == 0) continue;
             int before = result.Count;
             FindMatches(n, _normTrie, 0, result);
-            if (!s.AtStart)
+            if (!s.AtStart || (normalizer != null && !normalizer.KeepsStart(s.Text)))
                 for (int i = before; i < result.Count; i++)
                     if (result[i].AtStart) result[i] = result[i] with { AtStart = false };
         }

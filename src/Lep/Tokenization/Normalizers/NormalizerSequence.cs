@@ -13,6 +13,16 @@ public sealed class NormalizerSequence(IReadOnlyList<INormalizer> normalizers) :
         return text;
     }
 
+    public bool KeepsStart(string text)
+    {
+        for (int i = 0; i < Normalizers.Count; i++)
+        {
+            if (!Normalizers[i].KeepsStart(text)) return false;
+            text = Normalizers[i].Normalize(text);
+        }
+        return true;
+    }
+
     public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteStartObject();

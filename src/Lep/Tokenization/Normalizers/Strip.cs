@@ -18,6 +18,9 @@ public sealed class Strip(bool left, bool right) : INormalizer
         return text.Substring(s, e - s);
     }
 
+    public bool KeepsStart(string text) =>
+        !Left || text.Length == 0 || !UnicodeProps.IsWhitespace(UnicodeProps.CodePointAt(text, 0, out _));
+
     public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteStartObject();
