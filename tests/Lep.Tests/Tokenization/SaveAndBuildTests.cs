@@ -130,4 +130,22 @@ public sealed class SaveAndBuildTests(OracleFixture fx) : IDisposable
         tok.Save(path);
         AssertOracleAgrees(tok, path, SmallTexts.Concat(fx.Documents.Take(300)).Concat(fx.Fuzz.Take(300)));
     }
+
+    [Theory]
+    [InlineData(UnicodeForm.NFKC)]
+    [InlineData(UnicodeForm.NFC)]
+    [InlineData(UnicodeForm.NFD)]
+    [InlineData(UnicodeForm.NFKD)]
+    public void Unicode_normalizers_lowercase_whitespace_digits_match_oracle(UnicodeForm form)
+    {
+        var model = (Unigram)fx.Ours["darulm32k-unigram"].Model;
+        var tok = new Tokenizer(model,
+            normalizer: new NormalizerSequence([new UnicodeNormalizer(form), new Lowercase()]),
+            preTokenizer: new PreTokenizerSequence([new Whitespace(), new Digits(false), new Metaspace('▁', PrependScheme.Always, false)]),
+            decoder: new DecoderSequence([new MetaspaceDecoder('▁', PrependScheme.Always, true), new ByteFallbackDecoder(), new FuseDecoder()]),
+            addedTokens: [new AddedToken("<unk>", true), new AddedToken("<s>", true), new AddedToken("</s>", true), new AddedToken("ﬁx", false)]);
+        var path = Path.Combine(_dir, $"norm-{form}.json");
+        tok.Save(path);
+        AssertOracleAgrees(tok, path, SmallTexts.Concat(["ﬁx the ﬁle", "Ǆemal ǅ ǆ", "İstanbul", "ΣΑΣ", "Ⅻ ½ ①②", "ｆｕｌｌ"]).Concat(fx.Documents.Take(200)).Concat(fx.Fuzz.Take(500)));
+    }
 }
