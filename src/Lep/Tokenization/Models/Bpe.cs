@@ -22,6 +22,8 @@ public sealed class Bpe : IModel
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly int[] _byteIds = new int[256]; // -1 when missing
     private readonly bool _allBytes;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabSpan;
+    private readonly int[] _charIds = new int[65536]; // id of each single-UTF-16-unit token, -1 when missing
 
     public string? UnkToken { get; }
     public string? ContinuingSubwordPrefix { get; }
@@ -36,14 +38,23 @@ public sealed class Bpe : IModel
     public Bpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string A, string B)> merges, string? unkToken = null,
         string? continuingSubwordPrefix = null, string? endOfWordSuffix = null, bool fuseUnk = false, bool byteFallback = false,
         bool ignoreMerges = false)
+        : this(vocab, merges, unkToken, continuingSubwordPrefix, endOfWordSuffix, fuseUnk, byteFallback, ignoreMerges, false)
     {
-        _vocab = new Dictionary<string, int>(vocab.Count, StringComparer.Ordinal);
-        _vocabR = new Dictionary<int, string>(vocab.Count);
-        foreach (var (k, v) in vocab)
+    }
+
+    private Bpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string A, string B)> merges, string? unkToken,
+        string? continuingSubwordPrefix, string? endOfWordSuffix, bool fuseUnk, bool byteFallback, bool ignoreMerges, bool takeOwnership)
+    {
+        if (vocab is Dictionary<string, int> owned && ReferenceEquals(owned.Comparer, StringComparer.Ordinal) && takeOwnership)
+            _vocab = owned;
+        else
         {
-            _vocab[k] = v;
-            _vocabR[v] = k;
+            _vocab = new Dictionary<string, int>(vocab.Count, StringComparer.Ordinal);
+            foreach (var (k, v) in vocab) _vocab[k] = v;
         }
+        _vocabR = new Dictionary<int, string>(_vocab.Count);
+        foreach (var (k, v) in _vocab) _vocabR[v] = k;
+        _vocabSpan = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         UnkToken = unkToken;
         ContinuingSubwordPrefix = continuingSubwordPrefix;
         EndOfWordSuffix = endOfWordSuffix;
@@ -58,10 +69,16 @@ public sealed class Bpe : IModel
             var (a, b) = merges[rank];
             if (!_vocab.TryGetValue(a, out int aId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{a}\" is not in the vocabulary");
             if (!_vocab.TryGetValue(b, out int bId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{b}\" is not in the vocabulary");
-            string merged = prefixLen > 0 && b.StartsWith(continuingSubwordPrefix!, StringComparison.Ordinal) ? a + b[prefixLen..] : a + b;
-            if (!_vocab.TryGetValue(merged, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{merged}\" is not in the vocabulary");
+            var bPart = prefixLen > 0 && b.StartsWith(continuingSubwordPrefix!, StringComparison.Ordinal) ? b.AsSpan(prefixLen) : b.AsSpan();
+            int len = a.Length + bPart.Length;
+            Span<char> buf = len <= 512 ? stackalloc char[len] : new char[len];
+            a.AsSpan().CopyTo(buf);
+            bPart.CopyTo(buf[a.Length..]);
+            if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
             _mergeMap[Key(aId, bId)] = (rank, newId);
         }
+        Array.Fill(_charIds, -1);
+        foreach (var (k, v) in _vocab) if (k.Length == 1) _charIds[k[0]] = v;
         bool all = true;
         for (int i = 0; i < 256; i++)
         {
@@ -105,36 +122,58 @@ public sealed class Bpe : IModel
         public int C, Prev, Next, Len;
     }
 
+    [ThreadStatic] private static Symbol[]? _symbolsBuf;
+    [ThreadStatic] private static PriorityQueue<(int Pos, int NewId), long>? _queueBuf;
+
     private int[] MergeWord(string w)
     {
-        var symbols = new List<Symbol>(w.Length);
+        var symbols = _symbolsBuf;
+        if (symbols == null || symbols.Length < w.Length * 4 + 4) _symbolsBuf = symbols = new Symbol[Math.Max(64, w.Length * 4 + 4)];
+        int count = 0;
         int unkId = -1, unkLen = 0;
         bool hasUnk = false;
+        bool affixes = ContinuingSubwordPrefix != null || EndOfWordSuffix != null;
         for (int i = 0; i < w.Length;)
         {
             int cpLen = char.IsHighSurrogate(w[i]) && i + 1 < w.Length && char.IsLowSurrogate(w[i + 1]) ? 2 : 1;
             bool isFirst = i == 0, isLast = i + cpLen >= w.Length;
-            string s = w.Substring(i, cpLen);
-            int byteLen = Encoding.UTF8.GetByteCount(s);
+            var chunk = w.AsSpan(i, cpLen);
             i += cpLen;
-            if (!isFirst && ContinuingSubwordPrefix != null) s = ContinuingSubwordPrefix + s;
-            if (isLast && EndOfWordSuffix != null) s += EndOfWordSuffix;
-
-            if (_vocab.TryGetValue(s, out int id))
+            int id;
+            bool found;
+            string? s = null;
+            if (!affixes)
             {
-                if (hasUnk) { Add(symbols, unkId, unkLen); hasUnk = false; }
-                Add(symbols, id, byteLen);
+                if (cpLen == 1) { id = _charIds[chunk[0]]; found = id >= 0; }
+                else found = _vocabSpan.TryGetValue(chunk, out id);
+            }
+            else
+            {
+                s = chunk.ToString();
+                if (!isFirst && ContinuingSubwordPrefix != null) s = ContinuingSubwordPrefix + s;
+                if (isLast && EndOfWordSuffix != null) s += EndOfWordSuffix;
+                found = _vocab.TryGetValue(s, out id);
+            }
+            int byteLen = Encoding.UTF8.GetByteCount(chunk);
+
+            if (found)
+            {
+                if (hasUnk) { Add(symbols, ref count, unkId, unkLen); hasUnk = false; }
+                Add(symbols, ref count, id, byteLen);
                 continue;
             }
             if (ByteFallback)
             {
+                s ??= chunk.ToString();
                 var bytes = Encoding.UTF8.GetBytes(s);
                 bool ok = true;
                 if (!_allBytes)
                     foreach (byte b in bytes) if (_byteIds[b] < 0) { ok = false; break; }
                 if (ok)
                 {
-                    foreach (byte b in bytes) Add(symbols, _byteIds[b], 1);
+                    if (count + bytes.Length > symbols.Length) Array.Resize(ref symbols, (count + bytes.Length) * 2);
+                    foreach (byte b in bytes) Add(symbols, ref count, _byteIds[b], 1);
+                    _symbolsBuf = symbols;
                     continue;
                 }
             }
@@ -144,46 +183,45 @@ public sealed class Bpe : IModel
                 if (hasUnk && FuseUnk) unkLen += byteLen;
                 else
                 {
-                    if (hasUnk) Add(symbols, unkId, unkLen);
+                    if (hasUnk) Add(symbols, ref count, unkId, unkLen);
                     unkId = u;
                     unkLen = byteLen;
                     hasUnk = true;
                 }
             }
         }
-        if (hasUnk) Add(symbols, unkId, unkLen);
-        MergeAll(symbols);
+        if (hasUnk) Add(symbols, ref count, unkId, unkLen);
+        var sym = symbols.AsSpan(0, count);
+        MergeAll(sym);
         int n = 0;
-        foreach (var s in symbols) if (s.Len != 0) n++;
+        foreach (ref var x in sym) if (x.Len != 0) n++;
         var result = new int[n];
         n = 0;
-        foreach (var s in symbols) if (s.Len != 0) result[n++] = s.C;
+        foreach (ref var x in sym) if (x.Len != 0) result[n++] = x.C;
         return result;
     }
 
-    private static void Add(List<Symbol> symbols, int c, int byteLen)
+    private static void Add(Symbol[] symbols, ref int count, int c, int byteLen)
     {
         int prev = -1;
-        if (symbols.Count > 0)
+        if (count > 0)
         {
-            var last = symbols[^1];
-            last.Next = symbols.Count;
-            symbols[^1] = last;
-            prev = symbols.Count - 1;
+            symbols[count - 1].Next = count;
+            prev = count - 1;
         }
-        symbols.Add(new Symbol { C = c, Prev = prev, Next = -1, Len = byteLen });
+        symbols[count++] = new Symbol { C = c, Prev = prev, Next = -1, Len = byteLen };
     }
 
     /// <summary>HF's <c>Word::merge_all</c>: a min-queue of (rank, position) with stale-entry checks.</summary>
-    private void MergeAll(List<Symbol> symbolsList)
+    private void MergeAll(Span<Symbol> sym)
     {
-        if (symbolsList.Count < 2) return;
-        var sym = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(symbolsList);
-        var queue = new PriorityQueue<(int Pos, int NewId), long>(sym.Length);
+        if (sym.Length < 2) return;
+        var queue = _queueBuf ??= new PriorityQueue<(int Pos, int NewId), long>();
+        queue.Clear();
         for (int i = 0; i + 1 < sym.Length; i++)
             if (_mergeMap.TryGetValue(Key(sym[i].C, sym[i + 1].C), out var m))
                 queue.Enqueue((i, m.NewId), ((long)m.Rank << 32) | (uint)i);
-        while (queue.TryDequeue(out var top, out long prio))
+        while (queue.TryDequeue(out var top, out _))
         {
             int pos = top.Pos;
             if (sym[pos].Len == 0) continue;
@@ -191,7 +229,6 @@ public sealed class Bpe : IModel
             int nextPos = sym[pos].Next;
             var right = sym[nextPos];
             if (!_mergeMap.TryGetValue(Key(sym[pos].C, right.C), out var cur) || cur.NewId != top.NewId) continue;
-            // merge
             sym[pos].C = top.NewId;
             sym[pos].Len += right.Len;
             sym[pos].Next = right.Next;
@@ -248,6 +285,7 @@ public sealed class Bpe : IModel
         if (!Json.Has(e, "vocab", out var vocabEl) || vocabEl.ValueKind != JsonValueKind.Object)
             throw Json.Bad("BPE model: \"vocab\" must be an object");
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        vocab.EnsureCapacity(vocabEl.GetPropertyCount());
         foreach (var p in vocabEl.EnumerateObject())
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
@@ -258,6 +296,7 @@ public sealed class Bpe : IModel
         if (Json.Has(e, "merges", out var mergesEl))
         {
             if (mergesEl.ValueKind != JsonValueKind.Array) throw Json.Bad("BPE model: \"merges\" must be an array");
+            merges.Capacity = mergesEl.GetArrayLength();
             int i = 0;
             foreach (var m in mergesEl.EnumerateArray())
             {
@@ -277,6 +316,6 @@ public sealed class Bpe : IModel
         }
         return new Bpe(vocab, merges, Json.Str(e, "unk_token"), Json.Str(e, "continuing_subword_prefix"),
             Json.Str(e, "end_of_word_suffix"), Json.Bool(e, "fuse_unk", false), Json.Bool(e, "byte_fallback", false),
-            Json.Bool(e, "ignore_merges", false));
+            Json.Bool(e, "ignore_merges", false), takeOwnership: true);
     }
 }
