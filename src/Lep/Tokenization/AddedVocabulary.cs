@@ -88,7 +88,7 @@ public sealed class AddedVocabulary
     internal List<Split> ExtractAndNormalize(INormalizer? normalizer, string text)
     {
         var first = new List<Split>();
-        FindMatches(text, _rawTrie, 0, first);
+        FindMatches(text, _rawTrie, first);
         var result = new List<Split>(first.Count);
         foreach (var s in first)
         {
@@ -96,7 +96,7 @@ public sealed class AddedVocabulary
             string n = normalizer != null ? normalizer.Normalize(s.Text) : s.Text;
             if (n.Length == 0) continue;
             int before = result.Count;
-            FindMatches(n, _normTrie, 0, result);
+            FindMatches(n, _normTrie, result);
             if (!s.AtStart || (normalizer != null && !normalizer.KeepsStart(s.Text)))
                 for (int i = before; i < result.Count; i++)
                     if (result[i].AtStart) result[i] = result[i] with { AtStart = false };
@@ -104,7 +104,7 @@ public sealed class AddedVocabulary
         return result;
     }
 
-    private void FindMatches(string sentence, Trie trie, int _, List<Split> output)
+    private void FindMatches(string sentence, Trie trie, List<Split> output)
     {
         if (sentence.Length == 0) return;
         if (trie.IsEmpty)

@@ -76,6 +76,7 @@ public sealed class Tokenizer
 
     // ---------------------------------------------------------------- encode / decode
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int[] Encode(string text, bool addSpecialTokens)
     {
         text = UnicodeProps.Sanitize(text);
