@@ -65,6 +65,7 @@ public sealed class Bpe : IModel
         _merges = new List<(string, string)>(merges);
         _mergeMap = new Dictionary<long, (int, int)>(merges.Count);
         int prefixLen = continuingSubwordPrefix?.Length ?? 0;
+        var mergeBuf = new char[256];
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (a, b) = merges[rank];
@@ -72,7 +73,8 @@ public sealed class Bpe : IModel
             if (!_vocab.TryGetValue(b, out int bId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{b}\" is not in the vocabulary");
             var bPart = prefixLen > 0 && b.StartsWith(continuingSubwordPrefix!, StringComparison.Ordinal) ? b.AsSpan(prefixLen) : b.AsSpan();
             int len = a.Length + bPart.Length;
-            Span<char> buf = len <= 512 ? stackalloc char[len] : new char[len];
+            if (mergeBuf.Length < len) mergeBuf = new char[len * 2];
+            var buf = mergeBuf.AsSpan(0, len);
             a.AsSpan().CopyTo(buf);
             bPart.CopyTo(buf[a.Length..]);
             if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
