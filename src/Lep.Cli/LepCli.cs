@@ -10,6 +10,8 @@ public static class LepCli
     {
         var root = new RootCommand("lep — Learned Embedding Propagation: give an open LLM a new language cheaply.");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         return root;
     }

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Lep.Formats.Checkpoint;
+using Lep.Modeling;
+using Lep.Runtime;
+using Lep.Tokenization;
+
+namespace Lep.Cli.Commands;
+
+public static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("DIR") { Description = "an HF model directory with tokenizer.json" };
+        var prompt = new Option<string>("--prompt", "-p") { Description = "the text to continue", Required = true };
+        var maxNew = new Option<int>("--max-new-tokens", "-n") { Description = "how many tokens to generate at most", DefaultValueFactory = _ => 64 };
+        var temperature = new Option<double>("--temperature", "-t") { Description = "0 = greedy; > 0 samples", DefaultValueFactory = _ => 0.0 };
+        var topK = new Option<int>("--top-k") { Description = "sample from the k most likely tokens (0 = all)", DefaultValueFactory = _ => 0 };
+        var topP = new Option<double>("--top-p") { Description = "sample from the smallest set with this probability mass", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0 };
+        var noSpecial = new Option<bool>("--no-special-tokens") { Description = "do not add the tokenizer's special tokens (e.g. BOS) to the prompt" };
+        var device = DeviceOption.Create();
+        var command = new Command("generate", "Continue a prompt with a model (KV-cached; greedy or seeded sampling).")
+            { dir, prompt, maxNew, temperature, topK, topP, seed, noSpecial, device };
+        CommandAction.Set(command, parse =>
+        {
+            string modelDir = parse.GetValue(dir)!;
+            var torchDevice = ComputeDevice.Resolve(parse.GetValue(device)!);
+            ComputeDevice.UseAllCores();
+            Tokenizer tokenizer = Tokenizer.Load(modelDir);
+            var options = new SamplingOptions
+            {
+                MaxNewTokens = parse.GetValue(maxNew),
+                Temperature = parse.GetValue(temperature),
+                TopK = parse.GetValue(topK),
+                TopP = parse.GetValue(topP),
+                Seed = parse.GetValue(seed),
+                StopTokens = StopTokens(modelDir),
+            };
+            options.Validate();
+            using LlamaForCausalLM lm = ConsoleUi.WithProgress("loading model", p => LlamaForCausalLM.Load(modelDir, torchDevice, p));
+            lm.eval();
+            string text = parse.GetValue(prompt)!;
+            int[] ids = tokenizer.Encode(text, addSpecialTokens: !parse.GetValue(noSpecial));
+            if (ids.Length == 0) throw new LepInputException("--prompt", "the prompt encodes to no tokens");
+
+            Console.Write(text);
+            var generated = new List<int>();
+            string printed = "";
+            var clock = Stopwatch.StartNew();
+            foreach (int token in Generation.Generate(lm, ids, options))
+            {
+                generated.Add(token);
+                string decoded = tokenizer.Decode(generated, skipSpecialTokens: true);
+                if (decoded.EndsWith('\uFFFD')) continue; // an incomplete UTF-8 sequence: wait for the next byte token
+                Console.Write(decoded[Math.Min(printed.Length, decoded.Length)..]);
+                printed = decoded;
+            }
+            string final = tokenizer.Decode(generated, skipSpecialTokens: true);
+            Console.WriteLine(final[Math.Min(printed.Length, final.Length)..]);
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, {final.Length / seconds:0.0} chars/s]");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>eos ids from generation_config.json, else config.json.</summary>
+    private static HashSet<int> StopTokens(string dir)
+    {
+        string generation = Path.Combine(dir, "generation_config.json");
+        if (File.Exists(generation))
+        {
+            int[] ids = JsonFile.ReadObject(generation).GetIntOrList("eos_token_id");
+            if (ids.Length > 0) return [.. ids];
+        }
+        return [.. ModelConfig.Load(Path.Combine(dir, "config.json")).EosTokenIds];
+    }
+}

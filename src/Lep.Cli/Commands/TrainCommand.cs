@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Lep.Formats;
+using Lep.Training;
+using Spectre.Console;
+
+namespace Lep.Cli.Commands;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL_DIR") { Description = "the HF model dir to start from (with tokenizer.json)" };
+        var corpus = new Option<string[]>("--corpus") { Description = "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"; repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
+        var validation = new Option<string?>("--validation") { Description = "held-out text (default: every 50th training document)" };
+        var output = new Option<string>("--out", "-o") { Description = "where the trained HF model dir is written (run state goes to OUT.run/)", Required = true };
+        var trainable = new Option<string>("--trainable") { Description = "all, or embeddings (embed_tokens + lm_head only: the LEP donor stage)", DefaultValueFactory = _ => "all" };
+        trainable.AcceptOnlyFromAmong("all", "embeddings");
+        var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 1000 };
+        var block = new Option<int>("--block-size") { Description = "tokens per packed row", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch-size") { Description = "rows per micro-batch", DefaultValueFactory = _ => 8 };
+        var accumulation = new Option<int>("--grad-accum") { Description = "micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3 };
+        var warmup = new Option<int>("--warmup") { Description = "linear warm-up steps", DefaultValueFactory = _ => 50 };
+        var minLr = new Option<double>("--min-lr-ratio") { Description = "final learning rate as a share of the peak (cosine)", DefaultValueFactory = _ => 0.1 };
+        var decay = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 0.1 };
+        var clip = new Option<double>("--clip") { Description = "gradient norm clip (0 = off)", DefaultValueFactory = _ => 1.0 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "validate every N steps", DefaultValueFactory = _ => 100 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "checkpoint every N steps (resume by re-running the command)", DefaultValueFactory = _ => 100 };
+        var maxDocs = new Option<int?>("--max-documents") { Description = "use only the first N documents" };
+        var seed = new Option<long>("--seed") { Description = "data order seed", DefaultValueFactory = _ => 1 };
+        var storage = new Option<string>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32", DefaultValueFactory = _ => "bf16" };
+        var device = DeviceOption.Create();
+        var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
+            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, seed, storage, device };
+        CommandAction.Set(command, parse =>
+        {
+            Runtime.ComputeDevice.UseAllCores();
+            var spec = new TrainingJobSpec
+            {
+                ModelDirectory = parse.GetValue(model)!,
+                Corpus = parse.GetValue(corpus)!,
+                ValidationCorpus = parse.GetValue(validation),
+                OutputDirectory = parse.GetValue(output)!,
+                Storage = DTypes.ParseFloat(parse.GetValue(storage)!),
+                MaxDocuments = parse.GetValue(maxDocs),
+                Device = parse.GetValue(device)!,
+                Options = new TrainingOptions
+                {
+                    Steps = parse.GetValue(steps), BlockSize = parse.GetValue(block), BatchSize = parse.GetValue(batch),
+                    GradientAccumulation = parse.GetValue(accumulation), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
+                    MinLearningRateRatio = parse.GetValue(minLr), WeightDecay = parse.GetValue(decay), GradientClip = parse.GetValue(clip),
+                    EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
+                    Trainable = parse.GetValue(trainable) == "embeddings" ? TrainableSet.EmbeddingsAndHead : TrainableSet.All,
+                },
+            };
+            spec.Options.Validate();
+            TrainingResult result = TrainingConsole.Run(spec);
+            Console.WriteLine($"wrote {spec.OutputDirectory}: {result.Steps} steps, {result.Tokens:N0} tokens, loss {result.FinalLoss:0.000}" +
+                              (result.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + $", {result.Seconds:0} s" + (result.Resumed ? " (resumed)" : ""));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+/// <summary>Runs a training job under a progress bar showing step, loss, tokens/s and ETA.</summary>
+public static class TrainingConsole
+{
+    public static TrainingResult Run(TrainingJobSpec spec)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            var plain = new Progress<TrainingProgress>(p =>
+            {
+                if (p.Step % Math.Max(1, p.Steps / 20) == 0 || p.Step == p.Steps)
+                    Console.Error.WriteLine($"step {p.Step}/{p.Steps} loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $" val {v:0.000}" : "")} {p.TokensPerSecond:N0} tok/s");
+            });
+            return TrainingJob.Run(spec, null, plain);
+        }
+        TrainingResult result = null!;
+        ConsoleUi.Err.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask prep = ctx.AddTask("tokenizing", maxValue: 1.0);
+                ProgressTask train = ctx.AddTask("training", maxValue: spec.Options.Steps);
+                result = TrainingJob.Run(spec,
+                    new SyncProgress<(string Stage, double Fraction)>(p => prep.Value = p.Fraction),
+                    new SyncProgress<TrainingProgress>(p =>
+                    {
+                        prep.Value = 1.0;
+                        train.Value = p.Step;
+                        train.Description = $"training  loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $"  val {v:0.000}" : "")}  {p.TokensPerSecond:N0} tok/s";
+                    }));
+            });
+        return result;
+    }
+}

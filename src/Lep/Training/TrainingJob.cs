@@ -1,0 +1,88 @@
+using Lep.Data;
+using Lep.Formats;
+using Lep.Formats.Checkpoint;
+using Lep.Modeling;
+using Lep.Tokenization;
+using static TorchSharp.torch;
+
+namespace Lep.Training;
+
+/// <summary>Inputs of a training job: a model dir (with its tokenizer), corpus files and the run settings.</summary>
+public sealed record TrainingJobSpec
+{
+    public required string ModelDirectory { get; init; }
+    public required IReadOnlyList<string> Corpus { get; init; }
+    public string? ValidationCorpus { get; init; }
+    public required string OutputDirectory { get; init; }
+    public TrainingOptions Options { get; init; } = new();
+    public DType Storage { get; init; } = DType.BF16;
+    public int? MaxDocuments { get; init; }
+    /// <summary>Share of documents held out for validation when no validation corpus is given (every k-th document).</summary>
+    public int ValidationEvery { get; init; } = 50;
+    public string Device { get; init; } = "cpu";
+}
+
+/// <summary>
+/// Tokenises a corpus, packs it, trains, and writes the result as an HF dir. The run state lives in
+/// <c>OUT.run/</c> (checkpoint, metrics.jsonl) so the same command resumes a killed run exactly.
+/// </summary>
+public static class TrainingJob
+{
+    public static string RunDirectoryFor(string outputDirectory) => outputDirectory.TrimEnd('/') + ".run";
+
+    public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
+        IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
+    {
+        Tokenizer tokenizer = Tokenizer.Load(spec.ModelDirectory);
+        var device = Runtime.ComputeDevice.Resolve(spec.Device);
+        using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new LepInputException(spec.ModelDirectory, $"tokenizer has {tokenizer.VocabSize} tokens but the model only {model.Config.VocabSize} rows");
+
+        var (train, validation) = Tokenize(spec, tokenizer, progress);
+        var trainRows = DocumentPacker.Pack(train, spec.Options.BlockSize);
+        var validationRows = DocumentPacker.Pack(validation, spec.Options.BlockSize);
+        if (trainRows.Count == 0) throw new LepInputException(spec.Corpus[0], "no training text (empty corpus or only one-token documents)");
+
+        var trainer = new Trainer(model, spec.Options, trainRows, validationRows, RunDirectoryFor(spec.OutputDirectory));
+        TrainingResult result = trainer.Run(steps, cancellation);
+
+        using var staging = new StagingDirectory(spec.OutputDirectory);
+        model.Save(staging.Path, spec.Storage);
+        ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
+        File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);
+        staging.Commit();
+        return result;
+    }
+
+    /// <summary>Encodes documents (with the tokenizer's special tokens, e.g. BOS) and appends EOS when the model has one.</summary>
+    private static (List<int[]> Train, List<int[]> Validation) Tokenize(TrainingJobSpec spec, Tokenizer tokenizer, IProgress<(string, double)>? progress)
+    {
+        ModelConfig config = ModelConfig.Load(Path.Combine(spec.ModelDirectory, "config.json"));
+        int? eos = config.EosTokenIds.Length > 0 ? config.EosTokenIds[0] : null;
+        int[] Encode(string text)
+        {
+            int[] ids = tokenizer.Encode(text, addSpecialTokens: true);
+            return eos is int e && (ids.Length == 0 || ids[^1] != e) ? [.. ids, e] : ids;
+        }
+
+        var documents = spec.Corpus.SelectMany(DocumentReader.Read);
+        if (spec.MaxDocuments is int max) documents = documents.Take(max);
+        List<string> texts = documents.ToList();
+        var encoded = new int[texts.Count][];
+        int done = 0;
+        Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            encoded[i] = Encode(texts[i]);
+            int n = Interlocked.Increment(ref done);
+            if (n % 256 == 0) progress?.Report(("tokenizing", n / (double)texts.Count));
+        });
+
+        if (spec.ValidationCorpus is not null)
+            return (encoded.ToList(), DocumentReader.Read(spec.ValidationCorpus).Select(Encode).ToList());
+        var train = new List<int[]>();
+        var validation = new List<int[]>();
+        for (int i = 0; i < encoded.Length; i++) (i % spec.ValidationEvery == spec.ValidationEvery - 1 ? validation : train).Add(encoded[i]);
+        return (train, validation);
+    }
+}
