@@ -40,6 +40,8 @@ public static class GenerateCommand
             options.Validate();
             using LlamaForCausalLM lm = ConsoleUi.WithProgress("loading model", p => LlamaForCausalLM.Load(modelDir, torchDevice, p));
             lm.eval();
+            if (tokenizer.VocabSize > lm.Config.VocabSize)
+                throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} embedding rows");
             string text = parse.GetValue(prompt)!;
             int[] ids = tokenizer.Encode(text, addSpecialTokens: !parse.GetValue(noSpecial));
             if (ids.Length == 0) throw new LepInputException("--prompt", "the prompt encodes to no tokens");

@@ -9,6 +9,10 @@ public static class Generation
     public static IEnumerable<int> Generate(LlamaForCausalLM lm, IReadOnlyList<int> prompt, SamplingOptions options)
     {
         if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens");
+        foreach (int id in prompt)
+        {
+            if (id < 0 || id >= lm.Config.VocabSize) throw new ArgumentException($"token id {id} is outside the model's vocabulary (0..{lm.Config.VocabSize - 1})");
+        }
         options.Validate();
         int capacity = Math.Min(prompt.Count + options.MaxNewTokens, Math.Max(lm.Config.MaxPositionEmbeddings, prompt.Count + 1));
         var sampler = new Sampler(options);
