@@ -121,7 +121,7 @@ internal static class Access
         {
             case "items":
                 args.Check(name);
-                return d.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList();
+                return d.Select(p => (object?)new PyTuple([p.Key, p.Value])).ToList();
             case "keys":
                 args.Check(name);
                 return d.Keys.Cast<object?>().ToList();

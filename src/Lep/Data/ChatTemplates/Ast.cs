@@ -6,7 +6,7 @@ internal abstract record Expr(int Line, int Column);
 
 internal sealed record ConstExpr(object? Value, int Line, int Column) : Expr(Line, Column);
 internal sealed record NameExpr(string Name, int Line, int Column) : Expr(Line, Column);
-internal sealed record ListExpr(IReadOnlyList<Expr> Items, int Line, int Column) : Expr(Line, Column);
+internal sealed record ListExpr(IReadOnlyList<Expr> Items, int Line, int Column, bool Tuple = false) : Expr(Line, Column);
 internal sealed record DictExpr(IReadOnlyList<(Expr Key, Expr Value)> Pairs, int Line, int Column) : Expr(Line, Column);
 internal sealed record AttrExpr(Expr Target, string Name, int Line, int Column) : Expr(Line, Column);
 internal sealed record ItemExpr(Expr Target, Expr Key, int Line, int Column) : Expr(Line, Column);

@@ -330,7 +330,8 @@ internal sealed class Evaluator
             case NameExpr n:
                 return scope.TryLookup(n.Name, out var value) ? value : Undefined.Name(n.Name);
             case ListExpr list:
-                return list.Items.Select(item => Eval(item, scope)).ToList();
+                var items = list.Items.Select(item => Eval(item, scope));
+                return list.Tuple ? new PyTuple(items) : items.ToList();
             case DictExpr dict:
             {
                 var result = new JDict();
@@ -362,7 +363,7 @@ internal sealed class Evaluator
                 {
                     "not" => !Py.Truthy(operand),
                     "-" => operand is double d ? -d : (object)(-Py.ToLong(operand)),
-                    _ => operand is double d ? d : Py.ToLong(operand),
+                    _ => operand is double d ? d : (object)Py.ToLong(operand),
                 };
             }
             case BinaryExpr binary:

@@ -45,7 +45,7 @@ internal static partial class Filters
         ["items"] = (v, _) => v switch
         {
             Undefined => new List<object?>(),
-            JDict d => d.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList(),
+            JDict d => d.Select(p => (object?)new PyTuple([p.Key, p.Value])).ToList(),
             _ => throw new TemplateRuntimeError("Can only get item pairs from a mapping."),
         },
         ["selectattr"] = (v, a) => Select(v, a, byAttribute: true, keep: true),
@@ -67,7 +67,7 @@ internal static partial class Filters
                 total = Evaluator.Arithmetic("+", total, a.Get(0, "attribute") is { } attribute ? Attribute(item, attribute) : item);
             return total;
         },
-        ["abs"] = (v, _) => v is double d ? Math.Abs(d) : Math.Abs(Py.ToLong(v)),
+        ["abs"] = (v, _) => v is double d ? Math.Abs(d) : (object)Math.Abs(Py.ToLong(v)),
         ["round"] = (v, a) =>
         {
             a.Check("round", "precision", "method");
@@ -77,7 +77,7 @@ internal static partial class Filters
             {
                 "ceil" => Math.Ceiling(x * scale) / scale,
                 "floor" => Math.Floor(x * scale) / scale,
-                _ => Math.Round(x, precision, MidpointRounding.AwayFromZero),
+                _ => Math.Round(x, precision, MidpointRounding.ToEven), // Python's round()
             };
         },
         ["min"] = (v, a) => Extreme(v, a, "min"),

@@ -55,6 +55,9 @@ internal sealed class Lexer
 
     public static List<Token> Tokenize(string source, bool trimBlocks = true, bool lstripBlocks = true)
     {
+        // Like Jinja: newlines are normalised to \n and (keep_trailing_newline=False) one trailing newline is dropped.
+        source = source.Replace("\r\n", "\n").Replace('\r', '\n');
+        if (source.EndsWith('\n')) source = source[..^1];
         var lexer = new Lexer(source, trimBlocks, lstripBlocks);
         lexer.Run();
         return lexer._tokens;

@@ -283,10 +283,10 @@ internal sealed class Parser
         var items = new List<Expr> { first };
         while (SkipOp(","))
         {
-            if (Current.Kind is TokenKind.BlockEnd or TokenKind.VariableEnd || Current.IsOp("=")) break;
+            if (Current.Kind is TokenKind.BlockEnd or TokenKind.VariableEnd || Current.IsOp("=") || Current.IsOp(")")) break;
             items.Add(allowCondition ? ParseExpression() : ParseOr());
         }
-        return new ListExpr(items, start.Line, start.Column);
+        return new ListExpr(items, start.Line, start.Column, Tuple: true);
     }
 
     private Expr ParseExpression()
@@ -442,7 +442,7 @@ internal sealed class Parser
                 return new ConstExpr(token.Literal, token.Line, token.Column);
             case TokenKind.Operator when token.Value == "(":
             {
-                if (SkipOp(")")) return new ListExpr([], token.Line, token.Column);
+                if (SkipOp(")")) return new ListExpr([], token.Line, token.Column, Tuple: true);
                 var inner = ParseTuple(allowCondition: true);
                 Expect(TokenKind.Operator, ")");
                 return inner;

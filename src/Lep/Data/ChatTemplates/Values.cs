@@ -46,6 +46,12 @@ internal sealed class JDict : Dictionary<object, object?>
     }
 }
 
+/// <summary>A tuple: a list that prints as <c>(a, b)</c> and is never equal to a list.</summary>
+internal sealed class PyTuple : List<object?>
+{
+    public PyTuple(IEnumerable<object?> items) : base(items) { }
+}
+
 /// <summary>The object <c>namespace(...)</c> returns: the one thing a template may assign attributes on.</summary>
 internal sealed class Namespace
 {
@@ -157,13 +163,14 @@ internal static class Py
                 AppendStringRepr(sb, s);
                 break;
             case List<object?> list:
-                sb.Append('[');
+                bool tuple = list is PyTuple;
+                sb.Append(tuple ? '(' : '[');
                 for (int i = 0; i < list.Count; i++)
                 {
                     if (i > 0) sb.Append(", ");
                     AppendRepr(sb, list[i]);
                 }
-                sb.Append(']');
+                sb.Append(tuple ? (list.Count == 1 ? ",)" : ")") : "]");
                 break;
             case JDict dict:
                 sb.Append('{');
@@ -253,7 +260,7 @@ internal static class Py
             case string sa: return b is string sb && string.Equals(sa, sb, StringComparison.Ordinal);
             case Undefined: return b is Undefined;
             case List<object?> la:
-                if (b is not List<object?> lb || la.Count != lb.Count) return false;
+                if (b is not List<object?> lb || la.Count != lb.Count || (la is PyTuple) != (lb is PyTuple)) return false;
                 for (int i = 0; i < la.Count; i++)
                     if (!Eq(la[i], lb[i])) return false;
                 return true;
@@ -382,6 +389,7 @@ internal static class Py
     {
         null => null,
         string or bool or long or double or Undefined or JDict or Namespace or Callable => v,
+        PyTuple tuple => new PyTuple(tuple.Select(FromClr)),
         List<object?> list => list.Select(FromClr).ToList(),
         int i => (long)i,
         short s => (long)s,
@@ -428,7 +436,7 @@ internal static class Py
             case JsonValueKind.String:
                 return e.GetString();
             case JsonValueKind.Number:
-                return e.TryGetInt64(out long l) ? l : e.GetDouble();
+                return e.TryGetInt64(out long l) ? (object)l : e.GetDouble();
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:

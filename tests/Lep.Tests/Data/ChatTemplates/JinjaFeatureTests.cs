@@ -58,7 +58,7 @@ public class JinjaFeatureTests
         Assert.Equal("42 1.5 1000000 0.001 1e-05 2.0", Render("{{ 42 }} {{ 1.5 }} {{ 1_000_000 }} {{ 1e-3 }} {{ 0.00001 }} {{ 4 / 2 }}"));
         Assert.Equal("[1, 'a', None, [True]] {'k': 'v', 'n': 2}", Render("{{ [1, 'a', none, [true]] }} {{ {'k': 'v', \"n\": 2} }}"));
         Assert.Equal("ab", Render("{{ 'a' 'b' }}"));
-        Assert.Equal("[1, 2]", Render("{{ (1, 2) }}"));
+        Assert.Equal("(1, 2) (1,) ()", Render("{{ (1, 2) }} {{ (1,) }} {{ () }}"));
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class JinjaFeatureTests
         var v = Vars(("message", new Dictionary<string, object?> { ["role"] = "user", ["content"] = "hi", ["items"] = "x" }), ("xs", new[] { 10, 20, 30 }));
         Assert.Equal("user user hi", Render("{{ message.role }} {{ message['role'] }} {{ message.get('content') }}", v));
         Assert.Equal("10 30 20 |", Render("{{ xs[0] }} {{ xs[-1] }} {{ xs.1 }} {{ xs[5] }}|", v));
-        Assert.Equal("x [['role', 'user'], ['content', 'hi'], ['items', 'x']]", Render("{{ message['items'] }} {{ message.items() | list }}", v));
+        Assert.Equal("x [('role', 'user'), ('content', 'hi'), ('items', 'x')]", Render("{{ message['items'] }} {{ message.items() | list }}", v));
         Assert.Equal("dflt|", Render("{{ message.get('nope', 'dflt') }}|{{ message.nope }}", v));
     }
 
