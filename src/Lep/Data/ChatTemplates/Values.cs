@@ -20,8 +20,10 @@ internal sealed class Undefined
 
     public static Undefined Name(string name) => new($"'{name}' is undefined");
 
-    public static Undefined Attribute(object? owner, object? key) =>
-        new($"'{Py.TypeName(owner)} object' has no attribute {Py.Repr(key)}");
+    /// <summary>Jinja's wording: "'dict object' has no attribute 'x'", "list object has no element 3".</summary>
+    public static Undefined Attribute(object? owner, object? key) => key is string
+        ? new($"'{Py.TypeName(owner)} object' has no attribute {Py.Repr(key)}")
+        : new($"{Py.TypeName(owner)} object has no element {Py.Repr(key)}");
 }
 
 /// <summary>A dict: insertion-ordered, keys compared with Python equality (1 == 1.0 == True).</summary>

@@ -20,6 +20,9 @@ public class JinjaFeatureTests
     [InlineData("{% if true -%}\n\n  b  {%- endif %}|", "b|")]
     [InlineData("a\n  {# comment #}\nb", "a\nb")]
     [InlineData("a {#- comment -#} b", "ab")]
+    [InlineData("a\n", "a")] // keep_trailing_newline=False drops one trailing newline
+    [InlineData("a\n\n", "a\n")]
+    [InlineData("a\r\nb\rc", "a\nb\nc")] // newlines are normalised
     public void WhitespaceControl(string source, string expected) => Assert.Equal(expected, Render(source));
 
     [Fact]
