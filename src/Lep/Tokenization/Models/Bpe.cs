@@ -1,0 +1,321 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+
+namespace Lep.Tokenization.Models;
+
+/// <summary>
+/// Byte-pair encoding with HF semantics: merges applied by rank with HF's exact priority-queue procedure,
+/// optional byte fallback (<c>&lt;0xNN&gt;</c> tokens), unk token (fused or not), ignore_merges, continuing-subword
+/// prefix and end-of-word suffix. Dropout is not supported (must be null/0). Results are cached per piece
+/// (bounded; the cache never changes results).
+/// </summary>
+public sealed class Bpe : IModel
+{
+    private const int CacheCapacity = 200_000;
+    private const int MaxCachedLength = 256;
+
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<int, string> _vocabR;
+    private readonly List<(string A, string B)> _merges;
+    private readonly Dictionary<long, (int Rank, int NewId)> _mergeMap;
+    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly int[] _byteIds = new int[256]; // -1 when missing
+    private readonly bool _allBytes;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabSpan;
+    private readonly int[] _charIds = new int[65536]; // id of each single-UTF-16-unit token, -1 when missing
+
+    public string? UnkToken { get; }
+    public string? ContinuingSubwordPrefix { get; }
+    public string? EndOfWordSuffix { get; }
+    public bool FuseUnk { get; }
+    public bool ByteFallback { get; }
+    public bool IgnoreMerges { get; }
+    public IReadOnlyList<(string A, string B)> Merges => _merges;
+
+    /// <param name="vocab">token → id</param>
+    /// <param name="merges">merge pairs, highest priority first</param>
+    public Bpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string A, string B)> merges, string? unkToken = null,
+        string? continuingSubwordPrefix = null, string? endOfWordSuffix = null, bool fuseUnk = false, bool byteFallback = false,
+        bool ignoreMerges = false)
+        : this(vocab, merges, unkToken, continuingSubwordPrefix, endOfWordSuffix, fuseUnk, byteFallback, ignoreMerges, false)
+    {
+    }
+
+    private Bpe(IReadOnlyDictionary<string, int> vocab, IReadOnlyList<(string A, string B)> merges, string? unkToken,
+        string? continuingSubwordPrefix, string? endOfWordSuffix, bool fuseUnk, bool byteFallback, bool ignoreMerges, bool takeOwnership)
+    {
+        if (vocab is Dictionary<string, int> owned && ReferenceEquals(owned.Comparer, StringComparer.Ordinal) && takeOwnership)
+            _vocab = owned;
+        else
+        {
+            _vocab = new Dictionary<string, int>(vocab.Count, StringComparer.Ordinal);
+            foreach (var (k, v) in vocab) _vocab[k] = v;
+        }
+        _vocabR = new Dictionary<int, string>(_vocab.Count);
+        foreach (var (k, v) in _vocab) _vocabR[v] = k;
+        _vocabSpan = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        UnkToken = unkToken;
+        ContinuingSubwordPrefix = continuingSubwordPrefix;
+        EndOfWordSuffix = endOfWordSuffix;
+        FuseUnk = fuseUnk;
+        ByteFallback = byteFallback;
+        IgnoreMerges = ignoreMerges;
+        _merges = new List<(string, string)>(merges);
+        _mergeMap = new Dictionary<long, (int, int)>(merges.Count);
+        int prefixLen = continuingSubwordPrefix?.Length ?? 0;
+        for (int rank = 0; rank < merges.Count; rank++)
+        {
+            var (a, b) = merges[rank];
+            if (!_vocab.TryGetValue(a, out int aId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{a}\" is not in the vocabulary");
+            if (!_vocab.TryGetValue(b, out int bId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{b}\" is not in the vocabulary");
+            var bPart = prefixLen > 0 && b.StartsWith(continuingSubwordPrefix!, StringComparison.Ordinal) ? b.AsSpan(prefixLen) : b.AsSpan();
+            int len = a.Length + bPart.Length;
+            Span<char> buf = len <= 512 ? stackalloc char[len] : new char[len];
+            a.AsSpan().CopyTo(buf);
+            bPart.CopyTo(buf[a.Length..]);
+            if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
+            _mergeMap[Key(aId, bId)] = (rank, newId);
+        }
+        Array.Fill(_charIds, -1);
+        foreach (var (k, v) in _vocab) if (k.Length == 1) _charIds[k[0]] = v;
+        bool all = true;
+        for (int i = 0; i < 256; i++)
+        {
+            _byteIds[i] = _vocab.TryGetValue($"<0x{i:X2}>", out int id) ? id : -1;
+            if (_byteIds[i] < 0) all = false;
+        }
+        _allBytes = all;
+    }
+
+    private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
+
+    public int VocabSize => _vocab.Count;
+    public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
+    public string? IdToToken(int id) => _vocabR.TryGetValue(id, out var t) ? t : null;
+    public IReadOnlyDictionary<string, int> GetVocab() => new Dictionary<string, int>(_vocab, StringComparer.Ordinal);
+
+    public void Tokenize(string piece, List<int> ids)
+    {
+        if (piece.Length == 0) return;
+        if (IgnoreMerges && _vocab.TryGetValue(piece, out int whole))
+        {
+            ids.Add(whole);
+            return;
+        }
+        if (_cache.TryGetValue(piece, out var hit))
+        {
+            ids.AddRange(hit);
+            return;
+        }
+        var result = MergeWord(piece);
+        if (piece.Length < MaxCachedLength)
+        {
+            if (_cache.Count >= CacheCapacity) _cache.Clear();
+            _cache[piece] = result;
+        }
+        ids.AddRange(result);
+    }
+
+    private struct Symbol
+    {
+        public int C, Prev, Next, Len;
+    }
+
+    [ThreadStatic] private static Symbol[]? _symbolsBuf;
+    [ThreadStatic] private static PriorityQueue<(int Pos, int NewId), long>? _queueBuf;
+
+    private int[] MergeWord(string w)
+    {
+        var symbols = _symbolsBuf;
+        if (symbols == null || symbols.Length < w.Length * 4 + 4) _symbolsBuf = symbols = new Symbol[Math.Max(64, w.Length * 4 + 4)];
+        int count = 0;
+        int unkId = -1, unkLen = 0;
+        bool hasUnk = false;
+        bool affixes = ContinuingSubwordPrefix != null || EndOfWordSuffix != null;
+        for (int i = 0; i < w.Length;)
+        {
+            int cpLen = char.IsHighSurrogate(w[i]) && i + 1 < w.Length && char.IsLowSurrogate(w[i + 1]) ? 2 : 1;
+            bool isFirst = i == 0, isLast = i + cpLen >= w.Length;
+            var chunk = w.AsSpan(i, cpLen);
+            i += cpLen;
+            int id;
+            bool found;
+            string? s = null;
+            if (!affixes)
+            {
+                if (cpLen == 1) { id = _charIds[chunk[0]]; found = id >= 0; }
+                else found = _vocabSpan.TryGetValue(chunk, out id);
+            }
+            else
+            {
+                s = chunk.ToString();
+                if (!isFirst && ContinuingSubwordPrefix != null) s = ContinuingSubwordPrefix + s;
+                if (isLast && EndOfWordSuffix != null) s += EndOfWordSuffix;
+                found = _vocab.TryGetValue(s, out id);
+            }
+            int byteLen = Encoding.UTF8.GetByteCount(chunk);
+
+            if (found)
+            {
+                if (hasUnk) { Add(symbols, ref count, unkId, unkLen); hasUnk = false; }
+                Add(symbols, ref count, id, byteLen);
+                continue;
+            }
+            if (ByteFallback)
+            {
+                s ??= chunk.ToString();
+                var bytes = Encoding.UTF8.GetBytes(s);
+                bool ok = true;
+                if (!_allBytes)
+                    foreach (byte b in bytes) if (_byteIds[b] < 0) { ok = false; break; }
+                if (ok)
+                {
+                    if (count + bytes.Length > symbols.Length) Array.Resize(ref symbols, (count + bytes.Length) * 2);
+                    foreach (byte b in bytes) Add(symbols, ref count, _byteIds[b], 1);
+                    _symbolsBuf = symbols;
+                    continue;
+                }
+            }
+            if (UnkToken != null)
+            {
+                if (!_vocab.TryGetValue(UnkToken, out int u)) throw new InvalidOperationException($"unk token \"{UnkToken}\" is not in the vocabulary");
+                if (hasUnk && FuseUnk) unkLen += byteLen;
+                else
+                {
+                    if (hasUnk) Add(symbols, ref count, unkId, unkLen);
+                    unkId = u;
+                    unkLen = byteLen;
+                    hasUnk = true;
+                }
+            }
+        }
+        if (hasUnk) Add(symbols, ref count, unkId, unkLen);
+        var sym = symbols.AsSpan(0, count);
+        MergeAll(sym);
+        int n = 0;
+        foreach (ref var x in sym) if (x.Len != 0) n++;
+        var result = new int[n];
+        n = 0;
+        foreach (ref var x in sym) if (x.Len != 0) result[n++] = x.C;
+        return result;
+    }
+
+    private static void Add(Symbol[] symbols, ref int count, int c, int byteLen)
+    {
+        int prev = -1;
+        if (count > 0)
+        {
+            symbols[count - 1].Next = count;
+            prev = count - 1;
+        }
+        symbols[count++] = new Symbol { C = c, Prev = prev, Next = -1, Len = byteLen };
+    }
+
+    /// <summary>HF's <c>Word::merge_all</c>: a min-queue of (rank, position) with stale-entry checks.</summary>
+    private void MergeAll(Span<Symbol> sym)
+    {
+        if (sym.Length < 2) return;
+        var queue = _queueBuf ??= new PriorityQueue<(int Pos, int NewId), long>();
+        queue.Clear();
+        for (int i = 0; i + 1 < sym.Length; i++)
+            if (_mergeMap.TryGetValue(Key(sym[i].C, sym[i + 1].C), out var m))
+                queue.Enqueue((i, m.NewId), ((long)m.Rank << 32) | (uint)i);
+        while (queue.TryDequeue(out var top, out _))
+        {
+            int pos = top.Pos;
+            if (sym[pos].Len == 0) continue;
+            if (sym[pos].Next == -1) continue;
+            int nextPos = sym[pos].Next;
+            var right = sym[nextPos];
+            if (!_mergeMap.TryGetValue(Key(sym[pos].C, right.C), out var cur) || cur.NewId != top.NewId) continue;
+            sym[pos].C = top.NewId;
+            sym[pos].Len += right.Len;
+            sym[pos].Next = right.Next;
+            sym[nextPos].Len = 0;
+            if (right.Next > -1 && right.Next < sym.Length) sym[right.Next].Prev = pos;
+            var current = sym[pos];
+            if (current.Prev >= 0)
+            {
+                int prev = current.Prev;
+                if (_mergeMap.TryGetValue(Key(sym[prev].C, current.C), out var pm))
+                    queue.Enqueue((prev, pm.NewId), ((long)pm.Rank << 32) | (uint)prev);
+            }
+            int next = current.Next;
+            if (next >= 0 && next < sym.Length)
+            {
+                if (_mergeMap.TryGetValue(Key(current.C, sym[next].C), out var nm))
+                    queue.Enqueue((pos, nm.NewId), ((long)nm.Rank << 32) | (uint)pos);
+            }
+        }
+    }
+
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "BPE");
+        w.WriteNull("dropout");
+        if (UnkToken != null) w.WriteString("unk_token", UnkToken); else w.WriteNull("unk_token");
+        if (ContinuingSubwordPrefix != null) w.WriteString("continuing_subword_prefix", ContinuingSubwordPrefix); else w.WriteNull("continuing_subword_prefix");
+        if (EndOfWordSuffix != null) w.WriteString("end_of_word_suffix", EndOfWordSuffix); else w.WriteNull("end_of_word_suffix");
+        w.WriteBoolean("fuse_unk", FuseUnk);
+        w.WriteBoolean("byte_fallback", ByteFallback);
+        w.WriteBoolean("ignore_merges", IgnoreMerges);
+        w.WriteStartObject("vocab");
+        var byId = new List<KeyValuePair<string, int>>(_vocab);
+        byId.Sort((x, y) => x.Value.CompareTo(y.Value));
+        foreach (var (k, v) in byId) w.WriteNumber(k, v);
+        w.WriteEndObject();
+        w.WriteStartArray("merges");
+        foreach (var (a, b) in _merges)
+        {
+            w.WriteStartArray();
+            w.WriteStringValue(a);
+            w.WriteStringValue(b);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static Bpe FromJson(JsonElement e)
+    {
+        if (Json.Has(e, "dropout", out var d) && !(d.ValueKind == JsonValueKind.Number && d.GetDouble() == 0.0))
+            throw Json.Bad("BPE dropout is not supported (must be null)");
+        if (!Json.Has(e, "vocab", out var vocabEl) || vocabEl.ValueKind != JsonValueKind.Object)
+            throw Json.Bad("BPE model: \"vocab\" must be an object");
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        vocab.EnsureCapacity(vocabEl.GetPropertyCount());
+        foreach (var p in vocabEl.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0)
+                throw Json.Bad($"BPE vocab: id of \"{p.Name}\" must be a non-negative integer");
+            vocab[p.Name] = id;
+        }
+        var merges = new List<(string, string)>();
+        if (Json.Has(e, "merges", out var mergesEl))
+        {
+            if (mergesEl.ValueKind != JsonValueKind.Array) throw Json.Bad("BPE model: \"merges\" must be an array");
+            merges.Capacity = mergesEl.GetArrayLength();
+            int i = 0;
+            foreach (var m in mergesEl.EnumerateArray())
+            {
+                i++;
+                if (m.ValueKind == JsonValueKind.String)
+                {
+                    var s = m.GetString()!;
+                    int sp = s.IndexOf(' ');
+                    if (sp < 0 || s.IndexOf(' ', sp + 1) >= 0) throw Json.Bad($"BPE merge {i} (\"{s}\") must be two tokens separated by one space");
+                    merges.Add((s[..sp], s[(sp + 1)..]));
+                }
+                else if (m.ValueKind == JsonValueKind.Array && m.GetArrayLength() == 2 &&
+                         m[0].ValueKind == JsonValueKind.String && m[1].ValueKind == JsonValueKind.String)
+                    merges.Add((m[0].GetString()!, m[1].GetString()!));
+                else throw Json.Bad($"BPE merge {i} must be \"a b\" or [\"a\", \"b\"]");
+            }
+        }
+        return new Bpe(vocab, merges, Json.Str(e, "unk_token"), Json.Str(e, "continuing_subword_prefix"),
+            Json.Str(e, "end_of_word_suffix"), Json.Bool(e, "fuse_unk", false), Json.Bool(e, "byte_fallback", false),
+            Json.Bool(e, "ignore_merges", false), takeOwnership: true);
+    }
+}
