@@ -11,6 +11,8 @@ public static class LepCli
         var root = new RootCommand("lep — Learned Embedding Propagation: give an open LLM a new language cheaply.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         return root;
     }
 
