@@ -90,4 +90,14 @@ public sealed class TaskReaderTests
         Assert.Equal(path, e.Path);
         Assert.Contains("empty file", e.Problem);
     }
+
+    [Fact]
+    public void Invalid_utf8_is_a_clear_error()
+    {
+        using var tmp = new TempDir();
+        string path = tmp.File("bad.txt");
+        File.WriteAllBytes(path, [0x61, 0xD0, 0x0A]);   // a lone lead byte of a Cyrillic letter
+        var e = Assert.Throws<LepInputException>(() => TaskReader.Read(path));
+        Assert.Contains("not valid UTF-8", e.Problem);
+    }
 }

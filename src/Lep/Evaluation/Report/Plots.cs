@@ -34,15 +34,56 @@ public static class Plots
         }
         else if (r.Speed.Count > 0)
         {
-            var cpt = models.Select(m => new[] { r.Speed.FirstOrDefault(s => s.Model == m)?.CharsPerToken ?? double.NaN }).ToList();
-            written.Add(Grouped(Path.Combine(dir, "chars_per_token.png"), "Characters per generated token", "chars / token", ["generated text"], models, cpt, "F2"));
+            var cpt = models.Select(m => r.Speed.FirstOrDefault(s => s.Model == m)?.CharsPerToken ?? double.NaN).ToArray();
+            written.Add(PerModel(Path.Combine(dir, "chars_per_token.png"), "Characters per generated token", "chars / token", models, cpt, "F2"));
         }
         if (r.Speed.Count > 0)
         {
-            var cps = models.Select(m => new[] { r.Speed.FirstOrDefault(s => s.Model == m)?.CharsPerSecond ?? double.NaN }).ToList();
-            written.Add(Grouped(Path.Combine(dir, "chars_per_s.png"), "Generation speed (same prompts, greedy)", "characters / second", ["chars/s"], models, cps, "F0"));
+            var cps = models.Select(m => r.Speed.FirstOrDefault(s => s.Model == m)?.CharsPerSecond ?? double.NaN).ToArray();
+            double baseline = cps.FirstOrDefault(double.IsFinite);
+            var labels = cps.Select(v => double.IsFinite(v) && baseline > 0
+                ? $"{v.ToString("F0", CultureInfo.InvariantCulture)} (×{(v / baseline).ToString("F2", CultureInfo.InvariantCulture)})" : "").ToArray();
+            written.Add(PerModel(Path.Combine(dir, "chars_per_s.png"), "Generation speed: characters per second (same prompts, greedy)", "characters / second", models, cps, "F0", labels));
         }
         return written;
+    }
+
+    /// <summary>One bar per model, models on the x axis (no legend needed).</summary>
+    private static string PerModel(string path, string title, string yLabel, IReadOnlyList<string> models, double[] values, string format, string[]? labels = null)
+    {
+        var plot = new Plot();
+        plot.Font.Set(Font);
+        var palette = new ScottPlot.Palettes.Category10();
+        var bars = new List<Bar>();
+        for (int m = 0; m < models.Count; m++)
+        {
+            if (!double.IsFinite(values[m])) continue;
+            bars.Add(new Bar
+            {
+                Position = m, Value = values[m], Size = 0.6, FillColor = palette.GetColor(m), LineWidth = 0,
+                Label = labels?[m] ?? values[m].ToString(format, CultureInfo.InvariantCulture),
+            });
+        }
+        var barPlot = plot.Add.Bars(bars);
+        barPlot.ValueLabelStyle.FontSize = 13;
+        barPlot.ValueLabelStyle.FontName = Font;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            Enumerable.Range(0, models.Count).Select(i => (double)i).ToArray(), models.ToArray());
+        Style(plot, title, yLabel);
+        double max = bars.Count == 0 ? 1 : bars.Max(b => b.Value);
+        plot.Axes.SetLimits(-0.6, models.Count - 0.4, 0, max <= 0 ? 1 : max * 1.15);
+        plot.SavePng(path, Math.Max(640, Math.Min(Width, 200 + 160 * models.Count)), Height);
+        return path;
+    }
+
+    private static void Style(Plot plot, string title, string yLabel)
+    {
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
+        plot.Axes.Left.TickLabelStyle.FontSize = 12;
+        plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
+        plot.Title(title, size: 16);
+        plot.YLabel(yLabel, size: 14);
     }
 
     /// <summary>One group of bars per entry of <paramref name="groups"/>, one coloured bar per series, value labels on top.</summary>
@@ -76,20 +117,15 @@ public static class Plots
         barPlot.ValueLabelStyle.FontName = Font;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, groups.Count).Select(i => (double)i).ToArray(), groups.ToArray());
-        plot.Axes.Bottom.MajorTickStyle.Length = 0;
-        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
-        plot.Axes.Left.TickLabelStyle.FontSize = 12;
-        plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
-        plot.Title(title, size: 16);
-        plot.YLabel(yLabel, size: 14);
+        Style(plot, title, yLabel);
         double max = bars.Count == 0 ? 1 : bars.Max(b => b.Value);
-        double top = fixedMax is double fm ? Math.Max(fm, max) * 1.12 : (max <= 0 ? 1 : max * 1.18);
+        double top = fixedMax is double fm ? Math.Max(fm, max) * 1.08 : (max <= 0 ? 1 : max * 1.15);
         plot.Axes.SetLimits(-0.6, groups.Count - 0.4, 0, top);
         for (int s = 0; s < series.Count; s++)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s], FillColor = palette.GetColor(s) });
         plot.Legend.FontSize = 13;
         plot.Legend.FontName = Font;
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         plot.SavePng(path, Width, Height);
         return path;
     }

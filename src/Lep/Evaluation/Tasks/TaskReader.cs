@@ -24,7 +24,15 @@ public static class TaskReader
         if (!File.Exists(path)) throw new LepInputException(path, "task file not found");
         byte[] bytes = File.ReadAllBytes(path);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        string text = new System.Text.UTF8Encoding(false, true).GetString(StripBom(bytes));
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, true).GetString(StripBom(bytes));
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new LepInputException(path, $"not valid UTF-8 (at byte {e.Index})");
+        }
         string name = TaskName(path);
         string ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
