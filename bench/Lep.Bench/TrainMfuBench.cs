@@ -1,6 +1,7 @@
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Runtime;
+using Lep.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,19 +24,20 @@ public static class TrainMfuBench
         lm.InitializeRandom(1);
         lm.train();
         long n = lm.ParameterCount() - config.VocabSize * (long)config.HiddenSize * (config.TieWordEmbeddings ? 0 : 1);
-        var optimizer = optim.AdamW(lm.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-5, weight_decay: 0.1);
+        // The real training path: packed rows (block-diagonal mask, per-document positions), our AdamW, clipping.
+        var options = new TrainingOptions { Steps = 100, BlockSize = seq, BatchSize = batch, LearningRate = 1e-3, WarmupSteps = 0 };
         var random = new Random(3);
-        long[] data = Enumerable.Range(0, batch * (seq + 1)).Select(_ => (long)random.Next(config.VocabSize)).ToArray();
-        using Tensor all = tensor(data, [batch, seq + 1]);
-        using Tensor inputs = all.narrow(1, 0, seq), targets = all.narrow(1, 1, seq);
+        var documents = Enumerable.Range(0, 64).Select(_ => Enumerable.Range(0, 50 + random.Next(400)).Select(_ => random.Next(config.VocabSize)).ToArray());
+        var rows = DocumentPacker.Pack(documents, seq);
+        var trainer = new Trainer(lm, options, rows, null, Path.Combine(Path.GetTempPath(), "lep-bench-mfu"));
+        var batchRows = rows.Take(batch).ToList();
         void Step()
         {
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            Tensor logits = lm.Forward(inputs);
-            Tensor loss = nn.functional.cross_entropy(logits.reshape(-1, config.VocabSize), targets.reshape(-1));
-            loss.backward();
-            optimizer.step();
+            trainer.Optimizer.ZeroGrad();
+            trainer.Loss(batchRows).backward();
+            trainer.Optimizer.ClipGradients(1.0);
+            trainer.Optimizer.Update(1e-3);
         }
         double seconds = Timing.BestSeconds(5, Step);
         double tokensPerSecond = batch * seq / seconds;

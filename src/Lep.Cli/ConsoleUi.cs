@@ -18,7 +18,7 @@ public static class ConsoleUi
             .Start(ctx =>
             {
                 ProgressTask task = ctx.AddTask(label, maxValue: 1.0);
-                result = work(new SyncProgress(f => task.Value = Math.Clamp(f, 0, 1)));
+                result = work(new SyncProgress<double>(f => task.Value = Math.Clamp(f, 0, 1)));
                 task.Value = 1.0;
             });
         return result;
@@ -27,9 +27,10 @@ public static class ConsoleUi
     public static void WithProgress(string label, Action<IProgress<double>> work) =>
         WithProgress<bool>(label, p => { work(p); return true; });
 
-    /// <summary>IProgress that reports on the calling thread (System.Progress posts to the thread pool).</summary>
-    private sealed class SyncProgress(Action<double> report) : IProgress<double>
-    {
-        public void Report(double value) => report(value);
-    }
+}
+
+/// <summary>IProgress that reports on the calling thread (System.Progress posts to the thread pool).</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

@@ -30,26 +30,39 @@ public sealed class Attention : nn.Module
     }
 
     /// <param name="x">[B, T, hidden]</param>
-    /// <param name="mask">boolean [B or 1, 1, T, S] (true = may attend), or null for plain causal attention without a cache prefix.</param>
+    /// <param name="mask">boolean [B or 1, 1, T, S] (true = may attend); null = plain causal attention, or — when
+    /// <paramref name="cache"/> already holds a prefix and T = 1 — every cached position is visible.</param>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
+        bool singleStep = mask is null && t == 1 && cache is not null && cache.Length > 0;
         Tensor q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
         Tensor k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         Tensor v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);
-        if (_kvHeads != _heads)
+        int groups = _heads / _kvHeads;
+        Tensor attended;
+        if (singleStep)
         {
-            int groups = _heads / _kvHeads;
-            k = k.repeat_interleave(groups, dim: 1);
-            v = v.repeat_interleave(groups, dim: 1);
+            // One new token sees the whole cache: fold the query heads of each key/value group into the query-length
+            // axis instead of copying the cache `groups` times.
+            attended = nn.functional.scaled_dot_product_attention(q.reshape(b, _kvHeads, groups, _headDim), k, v)
+                .reshape(b, _heads, 1, _headDim);
         }
-        Tensor attended = mask is null
-            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
-            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        else
+        {
+            if (groups > 1)
+            {
+                k = k.repeat_interleave(groups, dim: 1);
+                v = v.repeat_interleave(groups, dim: 1);
+            }
+            attended = mask is null
+                ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+                : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        }
         Tensor merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

@@ -84,7 +84,7 @@ public sealed class LlamaForCausalLM : nn.Module
         long b = inputIds.shape[0], t = inputIds.shape[1];
         int past = cache?.Length ?? 0;
         positions ??= arange(past, past + t, dtype: ScalarType.Int64, device: Device).unsqueeze(0).expand(b, t);
-        if (mask is null && past > 0) mask = Masks.CausalWithPrefix(t, past, Device);
+        if (mask is null && past > 0 && t > 1) mask = Masks.CausalWithPrefix(t, past, Device);
         var (cos, sin) = _rope.For(positions);
         Tensor h = model.embed_tokens_weight.index_select(0, inputIds.reshape(-1)).view(b, t, -1);
         foreach (DecoderLayer layer in model.layers) h = layer.Forward(h, cos, sin, mask, cache);

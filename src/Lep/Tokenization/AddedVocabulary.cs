@@ -16,6 +16,7 @@ public sealed class AddedVocabulary
     private readonly List<AddedToken> _order = new(); // special tokens first then classic ones, as HF refreshes
     private readonly List<AddedToken> _specialList = new();
     private readonly List<AddedToken> _classicList = new();
+    private int _maxMapped = int.MinValue;
     private Trie _rawTrie = new();
     private Trie _normTrie = new();
 
@@ -39,7 +40,7 @@ public sealed class AddedVocabulary
 
     /// <summary>HF <c>add_tokens</c>: ids come from the model vocabulary when the content is there, otherwise
     /// after max(model vocab size, largest added id + 1).</summary>
-    public void Add(IEnumerable<AddedToken> tokens, Models.IModel model, INormalizer? normalizer)
+    internal void Add(IEnumerable<AddedToken> tokens, Models.IModel model, INormalizer? normalizer)
     {
         var list = tokens.ToList();
         foreach (var t in list)
@@ -47,9 +48,7 @@ public sealed class AddedVocabulary
         foreach (var t in list)
         {
             if (t.Content.Length == 0) continue;
-            bool same = false;
-            foreach (var v in _mapR.Values) if (v == t) { same = true; break; }
-            if (same) continue;
+            if (_map.TryGetValue(t.Content, out int seen) && _mapR.TryGetValue(seen, out var prevTok) && prevTok == t) continue;
             int newId;
             if (_map.TryGetValue(t.Content, out int existing)) newId = existing;
             else if (model.TokenToId(t.Content) is int mid) newId = mid;
@@ -57,15 +56,11 @@ public sealed class AddedVocabulary
             {
                 int vs = model.VocabSize;
                 if (_map.Count == 0) newId = vs;
-                else
-                {
-                    int max = int.MinValue;
-                    foreach (var v in _map.Values) if (v > max) max = v;
-                    newId = max >= vs || vs == 0 ? max + 1 : vs;
-                }
+                else newId = _maxMapped >= vs || vs == 0 ? _maxMapped + 1 : vs;
             }
             _map[t.Content] = newId;
             _mapR[newId] = t;
+            if (newId > _maxMapped) _maxMapped = newId;
             if (!_special.Contains(t.Content)) _classicList.Add(t);
         }
         Refresh(model, normalizer);
@@ -93,7 +88,7 @@ public sealed class AddedVocabulary
     internal List<Split> ExtractAndNormalize(INormalizer? normalizer, string text)
     {
         var first = new List<Split>();
-        FindMatches(text, _rawTrie, 0, first);
+        FindMatches(text, _rawTrie, first);
         var result = new List<Split>(first.Count);
         foreach (var s in first)
         {
@@ -101,7 +96,7 @@ public sealed class AddedVocabulary
             string n = normalizer != null ? normalizer.Normalize(s.Text) : s.Text;
             if (n.Length == 0) continue;
             int before = result.Count;
-            FindMatches(n, _normTrie, 0, result);
+            FindMatches(n, _normTrie, result);
             if (!s.AtStart || (normalizer != null && !normalizer.KeepsStart(s.Text)))
                 for (int i = before; i < result.Count; i++)
                     if (result[i].AtStart) result[i] = result[i] with { AtStart = false };
@@ -109,7 +104,7 @@ public sealed class AddedVocabulary
         return result;
     }
 
-    private void FindMatches(string sentence, Trie trie, int _, List<Split> output)
+    private void FindMatches(string sentence, Trie trie, List<Split> output)
     {
         if (sentence.Length == 0) return;
         if (trie.IsEmpty)

@@ -27,6 +27,7 @@ public static class ByteLevel
     public static int ByteOf(char c) => c < CharToByte.Length ? CharToByte[c] : -1;
 
     /// <summary>UTF-8 encodes <paramref name="text"/> and maps each byte to its character.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static string Encode(string text)
     {
         int max = Encoding.UTF8.GetMaxByteCount(text.Length);

@@ -53,6 +53,7 @@ public sealed class Pattern
     }
 
     /// <summary>Appends the non-overlapping matches (start, end) in UTF-16 indices, left to right.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FindMatches(string text, List<(int Start, int End)> matches)
     {
         if (text.Length == 0) return;

@@ -51,11 +51,17 @@ public sealed class Tokenizer
     {
         get
         {
-            int max = AddedTokens.MaxId;
-            foreach (var v in Model.GetVocab().Values) if (v > max) max = v;
-            return max + 1;
+            if (_vocabSize < 0)
+            {
+                int max = AddedTokens.MaxId;
+                foreach (var v in Model.GetVocab().Values) if (v > max) max = v;
+                _vocabSize = max + 1;
+            }
+            return _vocabSize;
         }
     }
+
+    private int _vocabSize = -1;
 
     public int? TokenToId(string token) => AddedTokens.TokenToId(token) ?? Model.TokenToId(token);
     public string? IdToToken(int id) => AddedTokens.ById(id)?.Content ?? Model.IdToToken(id);
@@ -70,6 +76,7 @@ public sealed class Tokenizer
 
     // ---------------------------------------------------------------- encode / decode
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int[] Encode(string text, bool addSpecialTokens)
     {
         text = UnicodeProps.Sanitize(text);

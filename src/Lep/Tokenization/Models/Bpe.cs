@@ -20,6 +20,7 @@ public sealed class Bpe : IModel
     private readonly List<(string A, string B)> _merges;
     private readonly Dictionary<long, (int Rank, int NewId)> _mergeMap;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;
     private readonly int[] _byteIds = new int[256]; // -1 when missing
     private readonly bool _allBytes;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabSpan;
@@ -64,6 +65,7 @@ public sealed class Bpe : IModel
         _merges = new List<(string, string)>(merges);
         _mergeMap = new Dictionary<long, (int, int)>(merges.Count);
         int prefixLen = continuingSubwordPrefix?.Length ?? 0;
+        var mergeBuf = new char[256];
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (a, b) = merges[rank];
@@ -71,7 +73,8 @@ public sealed class Bpe : IModel
             if (!_vocab.TryGetValue(b, out int bId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): token \"{b}\" is not in the vocabulary");
             var bPart = prefixLen > 0 && b.StartsWith(continuingSubwordPrefix!, StringComparison.Ordinal) ? b.AsSpan(prefixLen) : b.AsSpan();
             int len = a.Length + bPart.Length;
-            Span<char> buf = len <= 512 ? stackalloc char[len] : new char[len];
+            if (mergeBuf.Length < len) mergeBuf = new char[len * 2];
+            var buf = mergeBuf.AsSpan(0, len);
             a.AsSpan().CopyTo(buf);
             bPart.CopyTo(buf[a.Length..]);
             if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
@@ -95,6 +98,7 @@ public sealed class Bpe : IModel
     public string? IdToToken(int id) => _vocabR.TryGetValue(id, out var t) ? t : null;
     public IReadOnlyDictionary<string, int> GetVocab() => new Dictionary<string, int>(_vocab, StringComparer.Ordinal);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Tokenize(string piece, List<int> ids)
     {
         if (piece.Length == 0) return;
@@ -111,7 +115,12 @@ public sealed class Bpe : IModel
         var result = MergeWord(piece);
         if (piece.Length < MaxCachedLength)
         {
-            if (_cache.Count >= CacheCapacity) _cache.Clear();
+            // ConcurrentDictionary.Count takes every lock: keep our own approximate count.
+            if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
+            {
+                _cache.Clear();
+                Interlocked.Exchange(ref _cacheCount, 0);
+            }
             _cache[piece] = result;
         }
         ids.AddRange(result);
@@ -125,6 +134,7 @@ public sealed class Bpe : IModel
     [ThreadStatic] private static Symbol[]? _symbolsBuf;
     [ThreadStatic] private static PriorityQueue<(int Pos, int NewId), long>? _queueBuf;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int[] MergeWord(string w)
     {
         var symbols = _symbolsBuf;
@@ -191,6 +201,7 @@ public sealed class Bpe : IModel
             }
         }
         if (hasUnk) Add(symbols, ref count, unkId, unkLen);
+        if (count <= ScanLimit) return MergeByScan(symbols, count);
         var sym = symbols.AsSpan(0, count);
         MergeAll(sym);
         int n = 0;
@@ -212,7 +223,52 @@ public sealed class Bpe : IModel
         symbols[count++] = new Symbol { C = c, Prev = prev, Next = -1, Len = byteLen };
     }
 
+    private const int ScanLimit = 96;
+
+    /// <summary>
+    /// Same result as <see cref="MergeAll"/> for short words, without a queue: repeatedly merge the adjacent pair
+    /// with the lowest (rank, position). Equivalent because a queue entry that passes HF's staleness check
+    /// (same resulting token at the same position) must be the current pair itself: symbols only grow, so the
+    /// same span starting at the same position is the same pair.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private int[] MergeByScan(Symbol[] symbols, int n)
+    {
+        Span<int> ids = stackalloc int[n];
+        Span<int> rank = stackalloc int[n];
+        Span<int> newId = stackalloc int[n];
+        for (int i = 0; i < n; i++) ids[i] = symbols[i].C;
+        for (int i = 0; i + 1 < n; i++) Lookup(ids[i], ids[i + 1], out rank[i], out newId[i]);
+        while (n > 1)
+        {
+            int best = -1, bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < n; i++)
+                if (rank[i] < bestRank) { bestRank = rank[i]; best = i; }
+            if (best < 0) break;
+            ids[best] = newId[best];
+            int tail = n - best - 2;
+            if (tail > 0)
+            {
+                ids.Slice(best + 2, tail).CopyTo(ids.Slice(best + 1));
+                rank.Slice(best + 2, tail).CopyTo(rank.Slice(best + 1));
+                newId.Slice(best + 2, tail).CopyTo(newId.Slice(best + 1));
+            }
+            n--;
+            if (best + 1 < n) Lookup(ids[best], ids[best + 1], out rank[best], out newId[best]);
+            else rank[best] = int.MaxValue;
+            if (best > 0) Lookup(ids[best - 1], ids[best], out rank[best - 1], out newId[best - 1]);
+        }
+        return ids[..n].ToArray();
+    }
+
+    private void Lookup(int a, int b, out int rank, out int newId)
+    {
+        if (_mergeMap.TryGetValue(Key(a, b), out var m)) { rank = m.Rank; newId = m.NewId; }
+        else { rank = int.MaxValue; newId = -1; }
+    }
+
     /// <summary>HF's <c>Word::merge_all</c>: a min-queue of (rank, position) with stale-entry checks.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void MergeAll(Span<Symbol> sym)
     {
         if (sym.Length < 2) return;

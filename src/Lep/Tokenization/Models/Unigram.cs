@@ -20,6 +20,7 @@ public sealed class Unigram : IModel
     private readonly TrieNode _root = new();
     private readonly double _minScore;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private int _cacheCount;
 
     public int? UnkId { get; }
     public bool ByteFallback { get; }
@@ -60,6 +61,7 @@ public sealed class Unigram : IModel
     public string? IdToToken(int id) => id >= 0 && id < _vocab.Count ? _vocab[id].Piece : null;
     public IReadOnlyDictionary<string, int> GetVocab() => new Dictionary<string, int>(_tokenToId, StringComparer.Ordinal);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Tokenize(string piece, List<int> ids)
     {
         if (piece.Length == 0) return;
@@ -67,12 +69,18 @@ public sealed class Unigram : IModel
         var result = Encode(piece);
         if (piece.Length < MaxCachedLength)
         {
-            if (_cache.Count >= CacheCapacity) _cache.Clear();
+            // ConcurrentDictionary.Count takes every lock: keep our own approximate count.
+            if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
+            {
+                _cache.Clear();
+                Interlocked.Exchange(ref _cacheCount, 0);
+            }
             _cache[piece] = result;
         }
         ids.AddRange(result);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int[] Encode(string s)
     {
         int size = s.Length;

@@ -17,6 +17,7 @@ internal static class Splitting
     /// Turns matches (non-overlapping, ascending) into pieces of <paramref name="text"/> with HF's semantics and
     /// appends the non-empty ones to <paramref name="output"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Apply(string text, bool atStart, List<(int Start, int End)> matches, bool invert, SplitBehavior behavior, List<Split> output)
     {
         // Build the covering sequence of (start, end, isMatch).
@@ -32,6 +33,7 @@ internal static class Splitting
         Emit(text, atStart, segs, behavior, output);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Emit(string text, bool atStart, List<(int S, int E, bool M)> segs, SplitBehavior behavior, List<Split> output)
     {
         var pieces = new List<(int S, int E, bool Remove)>(segs.Count);
