@@ -114,7 +114,7 @@ public sealed class Evaluator(EvalOptions options, IEvalUi? ui = null)
     public static string ModelFingerprint(string dir)
     {
         var sb = new StringBuilder();
-        foreach (string f in new[] { "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json" })
+        foreach (string f in new[] { "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json", "chat_template.jinja" })
         {
             string p = Path.Combine(dir, f);
             if (File.Exists(p)) sb.Append(f).Append(':').Append(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p)))).Append('|');

@@ -19,7 +19,8 @@ public static class PromptFormatters
     {
         if (mode == PromptMode.Plain) return PlainPromptFormatter.Instance;
         string config = Path.Combine(modelDir, "tokenizer_config.json");
-        bool hasTemplate = File.Exists(config) && JsonFile.ReadObject(config)["chat_template"] is JsonNode;
+        bool hasTemplate = (File.Exists(config) && JsonFile.ReadObject(config)["chat_template"] is JsonNode)
+            || File.Exists(Path.Combine(modelDir, "chat_template.jinja"));
         if (!hasTemplate)
         {
             if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat, but the model has no chat_template");
