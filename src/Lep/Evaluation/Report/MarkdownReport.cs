@@ -95,7 +95,7 @@ public static class MarkdownReport
         if (r.Speed.Count > 0)
         {
             sb.AppendLine("## Generation speed").AppendLine();
-            sb.AppendLine($"Greedy decoding on the same {r.Speed[0].Prompts} prompts, the same number of new tokens per prompt for every model (capped where the context fills), stop tokens ignored; wall clock on this machine, kept in speed.json, not results.json. The ratio is chars/s relative to the first model.").AppendLine();
+            sb.AppendLine($"Greedy decoding on the same {r.Speed[0].Prompts} prompts, {r.Settings["speed_tokens"]?.ToJsonString() ?? "a fixed number of"} new tokens per prompt (fewer only where the prompt nearly fills the model's context), stop tokens ignored; wall clock on this machine, kept in speed.json, not results.json. The ratio is chars/s relative to the first model.").AppendLine();
             sb.AppendLine("| model | tokens/s | chars/s | chars/token (generated) | chars/s ratio |");
             sb.AppendLine("|---|---:|---:|---:|---:|");
             double baseline = r.Speed[0].CharsPerSecond;
