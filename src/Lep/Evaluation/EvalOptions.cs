@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+using Lep.Evaluation.Prompts;
+
+namespace Lep.Evaluation;
+
+/// <summary>Settings of one evaluation run (all but <see cref="BatchSize"/> affect results and the cache key).</summary>
+public sealed record EvalOptions
+{
+    public int? Limit { get; init; }
+    public int Shots { get; init; }
+    public int BatchSize { get; init; } = 8;
+    public int MaxNewTokens { get; init; } = 256;
+    public PromptMode Prompt { get; init; } = PromptMode.Auto;
+    public bool Speed { get; init; } = true;
+    public int SpeedPrompts { get; init; } = 4;
+    public int SpeedTokens { get; init; } = 64;
+
+    public void Validate()
+    {
+        if (Limit is < 1) throw new ArgumentException("--limit must be ≥ 1");
+        if (Shots < 0) throw new ArgumentException("--shots must be ≥ 0");
+        if (BatchSize < 1) throw new ArgumentException("--batch-size must be ≥ 1");
+        if (MaxNewTokens < 1) throw new ArgumentException("--max-new-tokens must be ≥ 1");
+        if (SpeedPrompts < 1 || SpeedTokens < 1) throw new ArgumentException("speed prompts and tokens must be ≥ 1");
+    }
+
+    public JsonObject ToJson() => new()
+    {
+        ["limit"] = Limit,
+        ["shots"] = Shots,
+        ["max_new_tokens"] = MaxNewTokens,
+        ["prompt"] = Prompt.ToString().ToLowerInvariant(),
+        ["decoding"] = "greedy",
+        ["speed_prompts"] = Speed ? SpeedPrompts : null,
+        ["speed_tokens"] = Speed ? SpeedTokens : null,
+    };
+}

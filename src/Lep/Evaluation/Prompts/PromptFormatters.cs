@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Lep.Formats.Checkpoint;
+
+namespace Lep.Evaluation.Prompts;
+
+/// <summary>How prompts are rendered: <c>auto</c> (chat when tokenizer_config.json has a chat_template), <c>chat</c>, <c>plain</c>.</summary>
+public enum PromptMode { Auto, Chat, Plain }
+
+public static class PromptFormatters
+{
+    /// <summary>
+    /// The chat-template engine: given tokenizer_config.json's path, a renderer (messages, addGenerationPrompt) → text.
+    /// TODO(jinja): set this to <c>ChatTemplate.FromTokenizerConfig(path).Render</c> once the chat-template engine is on
+    /// main. Until then instruct models are prompted in plain text (and results.json says so).
+    /// </summary>
+    public static Func<string, Func<IReadOnlyList<ChatMessage>, bool, string>>? ChatEngine { get; set; }
+
+    public static IPromptFormatter ForModel(string modelDir, PromptMode mode)
+    {
+        if (mode == PromptMode.Plain) return PlainPromptFormatter.Instance;
+        string config = Path.Combine(modelDir, "tokenizer_config.json");
+        bool hasTemplate = (File.Exists(config) && JsonFile.ReadObject(config)["chat_template"] is JsonNode)
+            || File.Exists(Path.Combine(modelDir, "chat_template.jinja"));
+        if (!hasTemplate)
+        {
+            if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat, but the model has no chat_template");
+            return PlainPromptFormatter.Instance;
+        }
+        if (ChatEngine is null)
+        {
+            if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat: this build cannot render chat templates yet");
+            return PlainPromptFormatter.Instance;
+        }
+        return new ChatPromptFormatter(ChatEngine(config));
+    }
+
+    public static PromptMode Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => PromptMode.Auto,
+        "chat" => PromptMode.Chat,
+        "plain" => PromptMode.Plain,
+        _ => throw new ArgumentException($"unknown prompt mode '{text}' (auto, chat or plain)"),
+    };
+}

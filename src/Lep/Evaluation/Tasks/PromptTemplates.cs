@@ -1,0 +1,25 @@
+namespace Lep.Evaluation.Tasks;
+
+/// <summary>The default instructions for the built-in record layouts (documented in docs/eval.md).</summary>
+public static class PromptTemplates
+{
+    public static string Copy(string text) => $"Repeat this text exactly:\n{text}";
+
+    public static string MultipleChoice(string question) => $"Question: {question}\nAnswer:";
+
+    public static string Translation(string source, string? sourceLang, string? targetLang) =>
+        $"Translate from {LanguageName(sourceLang ?? "en")} to {LanguageName(targetLang ?? "ru")}:\n{source}";
+
+    public static string Word(string english) => $"Translate the English word into Russian: {english}";
+
+    public static string LanguageName(string code) => code.ToLowerInvariant() switch
+    {
+        "en" => "English",
+        "ru" => "Russian",
+        "uk" => "Ukrainian",
+        "de" => "German",
+        "fr" => "French",
+        "es" => "Spanish",
+        _ => code,
+    };
+}
