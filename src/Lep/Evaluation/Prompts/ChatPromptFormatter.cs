@@ -1,3 +1,4 @@
+using Lep.Data.ChatTemplates;
 namespace Lep.Evaluation.Prompts;
 
 /// <summary>

@@ -3,9 +3,6 @@ namespace Lep.Evaluation.Prompts;
 /// <summary>A demonstration for few-shot prompts: a prompt and its answer.</summary>
 public sealed record Shot(string Prompt, string Answer);
 
-/// <summary>A chat message (role: system, user or assistant).</summary>
-public sealed record ChatMessage(string Role, string Content);
-
 /// <summary>
 /// Turns (demonstrations, prompt) into the text after which the model's answer begins. Base models get plain text,
 /// instruct models their chat template. The answer (a choice, a generated reply) is appended directly.

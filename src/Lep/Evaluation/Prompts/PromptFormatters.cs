@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lep.Data.ChatTemplates;
 using Lep.Formats.Checkpoint;
 
 namespace Lep.Evaluation.Prompts;
@@ -8,13 +9,6 @@ public enum PromptMode { Auto, Chat, Plain }
 
 public static class PromptFormatters
 {
-    /// <summary>
-    /// The chat-template engine: given tokenizer_config.json's path, a renderer (messages, addGenerationPrompt) → text.
-    /// TODO(jinja): set this to <c>ChatTemplate.FromTokenizerConfig(path).Render</c> once the chat-template engine is on
-    /// main. Until then instruct models are prompted in plain text (and results.json says so).
-    /// </summary>
-    public static Func<string, Func<IReadOnlyList<ChatMessage>, bool, string>>? ChatEngine { get; set; }
-
     public static IPromptFormatter ForModel(string modelDir, PromptMode mode)
     {
         if (mode == PromptMode.Plain) return PlainPromptFormatter.Instance;
@@ -26,12 +20,8 @@ public static class PromptFormatters
             if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat, but the model has no chat_template");
             return PlainPromptFormatter.Instance;
         }
-        if (ChatEngine is null)
-        {
-            if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat: this build cannot render chat templates yet");
-            return PlainPromptFormatter.Instance;
-        }
-        return new ChatPromptFormatter(ChatEngine(config));
+        ChatTemplate template = ChatTemplate.FromTokenizerConfig(config);
+        return new ChatPromptFormatter((messages, addGenerationPrompt) => template.Render(messages, addGenerationPrompt));
     }
 
     public static PromptMode Parse(string text) => text.ToLowerInvariant() switch
