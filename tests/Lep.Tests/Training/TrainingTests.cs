@@ -110,3 +110,33 @@ public class TrainingTests
         }
     }
 }
+
+public class LossMaskTests
+{
+    [Fact]
+    public void OnlyLearnableTokensBecomeTargets()
+    {
+        var doc = new TrainingDocument([1, 2, 3, 4, 5], [false, false, true, true, false]);
+        var row = Assert.Single(DocumentPacker.Pack([doc], 6));
+        Assert.Equal([-100L, 3, 4, -100, -100, -100], row.Targets);
+    }
+}
+
+public class ChatDocumentTests
+{
+    [Fact]
+    public void OnlyAssistantRepliesAndTheirEndMarkersAreLearned()
+    {
+        var tokenizerJson = Lep.Tests.Gguf.TinyTokenizers.ByteLevel();
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("tokenizer.json"), tokenizerJson.ToJsonString());
+        var tokenizer = Lep.Tokenization.Tokenizer.Load(dir.Path);
+        var template = Lep.Data.ChatTemplates.ChatTemplate.Parse(
+            "{% for m in messages %}<|begin_of_text|>{{ m['role'] }}\n{{ m['content'] }}<|eot_id|>\n{% endfor %}{% if add_generation_prompt %}<|begin_of_text|>assistant\n{% endif %}");
+        var conversation = new List<Lep.Data.ChatTemplates.ChatMessage> { new("user", "hello"), new("assistant", "привет"), new("user", "again"), new("assistant", "ok") };
+        TrainingDocument doc = ChatDocuments.Encode(tokenizer, template, conversation);
+        string learned = tokenizer.Decode(doc.Tokens.Where((_, i) => doc.Learn![i]), skipSpecialTokens: false);
+        Assert.Equal("привет<|eot_id|>\nok<|eot_id|>\n", learned);
+        Assert.Equal(template.Render(conversation, false), tokenizer.Decode(doc.Tokens, skipSpecialTokens: false));
+    }
+}
