@@ -11,6 +11,7 @@ public static class LepCli
         var root = new RootCommand("lep — Learned Embedding Propagation: give an open LLM a new language cheaply.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root;
     }
 
