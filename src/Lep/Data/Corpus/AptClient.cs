@@ -93,29 +93,58 @@ public sealed partial class AptClient
     {
         foreach (string p in packages) PackagePolicy.EnsureAllowed(p);
         if (packages.Count == 0) return [];
-        var uris = Run(_aptGet, [.. Options(), "download", "--print-uris", .. packages], DebsDir);
+        // apt leaves out files already present in the working directory, so ask from an empty one.
+        string empty = Path.Combine(CacheDir, $"print-uris-{Environment.ProcessId}");
+        Directory.CreateDirectory(empty);
+        ProcessResult uris;
+        try
+        {
+            uris = Run(_aptGet, [.. Options(), "download", "--print-uris", .. packages], empty);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
         if (uris.ExitCode != 0) throw new LepInputException("apt-get download", FirstError(uris));
         var wanted = new List<(string File, long Size, string Sha256)>();
         foreach (Match m in UriRegex().Matches(uris.StdOut))
             wanted.Add((m.Groups[1].Value, long.Parse(m.Groups[2].Value), m.Groups[3].Value.ToLowerInvariant()));
         long total = Math.Max(1, wanted.Sum(w => w.Size)), done = 0;
+        bool Cached((string File, long Size, string Sha256) w)
+        {
+            string path = Path.Combine(DebsDir, w.File);
+            return File.Exists(path) && new FileInfo(path).Length == w.Size && Sha256Of(path) == w.Sha256;
+        }
+        var fetch = wanted.Where(w => !Cached(w)).ToList();
+        done = wanted.Where(w => !fetch.Contains(w)).Sum(w => w.Size);
+        progress?.Report((double)done / total);
+        if (fetch.Count > 0)
+        {
+            // One apt-get call for all of them (each call re-reads the package lists); "Get:" lines drive progress.
+            var sizes = fetch.ToDictionary(w => Uri.UnescapeDataString(w.File).Split('_')[0], w => w.Size, StringComparer.Ordinal);
+            var names = fetch.Select(w => Uri.UnescapeDataString(w.File).Split('_')[0]).ToList();
+            foreach (var w in fetch) File.Delete(Path.Combine(DebsDir, w.File)); // a partial or corrupt earlier download
+            var r = Run(_aptGet, [.. Options(), "-q", "download", .. names], DebsDir, line =>
+            {
+                Match m = GetLineRegex().Match(line);
+                if (m.Success && sizes.TryGetValue(m.Groups[1].Value, out long size))
+                    progress?.Report((double)Interlocked.Add(ref done, size) / total);
+            });
+            if (r.ExitCode != 0) throw new LepInputException("apt-get download", FirstError(r));
+            foreach (var w in fetch)
+            {
+                string path = Path.Combine(DebsDir, w.File);
+                if (!File.Exists(path)) throw new LepInputException("apt-get download", $"{w.File} was not downloaded: {FirstError(r)}");
+                if (Sha256Of(path) != w.Sha256) throw new LepInputException(path, "downloaded file does not match apt's SHA256");
+            }
+        }
         var result = new List<DebFile>();
         foreach (var w in wanted.OrderBy(w => w.File, StringComparer.Ordinal))
         {
-            string path = Path.Combine(DebsDir, w.File);
-            if (!(File.Exists(path) && new FileInfo(path).Length == w.Size && Sha256Of(path) == w.Sha256))
-            {
-                string package = Uri.UnescapeDataString(w.File).Split('_')[0];
-                var r = Run(_aptGet, [.. Options(), "-q", "download", package], DebsDir);
-                if (r.ExitCode != 0 || !File.Exists(path))
-                    throw new LepInputException("apt-get download " + package, FirstError(r));
-                if (Sha256Of(path) != w.Sha256) throw new LepInputException(path, "downloaded file does not match apt's SHA256");
-            }
             string[] name = Uri.UnescapeDataString(w.File).Split('_');
-            result.Add(new DebFile(name[0], name[1], path, w.Size, w.Sha256));
-            done += w.Size;
-            progress?.Report((double)done / total);
+            result.Add(new DebFile(name[0], name[1], Path.Combine(DebsDir, w.File), w.Size, w.Sha256));
         }
+        progress?.Report(1.0);
         return result;
     }
 
@@ -141,7 +170,7 @@ public sealed partial class AptClient
 
     public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr);
 
-    public static ProcessResult Run(string program, IEnumerable<string> args, string workDir)
+    public static ProcessResult Run(string program, IEnumerable<string> args, string workDir, Action<string>? onLine = null)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -151,10 +180,19 @@ public sealed partial class AptClient
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C.UTF-8";
         using var p = Process.Start(psi) ?? throw new LepInputException(program, "could not be started");
-        Task<string> output = p.StandardOutput.ReadToEndAsync(), error = p.StandardError.ReadToEndAsync();
+        Task<string> error = p.StandardError.ReadToEndAsync();
+        var output = new StringBuilder();
+        while (p.StandardOutput.ReadLine() is string line)
+        {
+            output.Append(line).Append('\n');
+            onLine?.Invoke(line);
+        }
         p.WaitForExit();
-        return new ProcessResult(p.ExitCode, output.Result, error.Result);
+        return new ProcessResult(p.ExitCode, output.ToString(), error.Result);
     }
+
+    [GeneratedRegex(@"^Get:\d+ \S+ \S+ \S+ (\S+) ")]
+    private static partial Regex GetLineRegex();
 
     [GeneratedRegex(@"^'[^']*' (\S+) (\d+) SHA256:([0-9a-fA-F]{64})", RegexOptions.Multiline)]
     private static partial Regex UriRegex();

@@ -93,6 +93,8 @@ public static class TaskGenerator
     public static Dictionary<string, List<TaskRecord>> Build(TaskCorpus corpus, TaskOptions options)
     {
         var result = Splits.ToDictionary(s => s, _ => new List<TaskRecord>());
+        // Sentences already used by an earlier split (train, then dev): never reused by a later one.
+        var used = Langs.ToDictionary(l => l, _ => new HashSet<string>(StringComparer.Ordinal));
         foreach (string split in Splits)
         {
             int limit = split == "train" ? options.TrainPerKind : options.EvalPerKind;
@@ -100,7 +102,8 @@ public static class TaskGenerator
             foreach (string textLang in Langs)
             {
                 List<string[]> docs = corpus.Documents(textLang, split);
-                TextPools pools = TextPools.From(docs, textLang, options);
+                TextPools pools = TextPools.From(docs, textLang, options).Without(used[textLang]);
+                used[textLang].UnionWith(pools.AllSentences());
                 foreach (string lang in Langs)
                 {
                     if (lang != textLang) continue; // text tasks: the prompt speaks the text's language
@@ -303,9 +306,28 @@ internal sealed record TextPools(string Lang, List<string> CopySentences, List<(
             }
             string text = string.Join('\n', doc);
             int good = sentences.Count(x => Sentences.IsGood(x, lang, 40));
-            if (sentences.Count > 0 && Sentences.IsGood(sentences[0], lang, 40) && good >= 3 && text.Length <= options.MaxSummaryChars)
-                summaries.Add((text, sentences[0]!));
+            // The lead: the first sentence, allowing for a title line before it.
+            int lead = sentences.FindIndex(x => x is not null);
+            if (lead >= 0 && lead <= 2 && Sentences.IsGood(sentences[lead], lang, 40) && good >= 3 && text.Length <= options.MaxSummaryChars)
+                summaries.Add((text, sentences[lead]!));
         }
         return new TextPools(lang, copy, continuations, summaries);
     }
+
+    /// <summary>The pools without any item that contains one of <paramref name="sentences"/>.</summary>
+    public TextPools Without(HashSet<string> sentences)
+    {
+        if (sentences.Count == 0) return this;
+        bool Contains(string text) => sentences.Contains(text) || Sentences.Split(text.Split('\n')).Any(s => s is not null && sentences.Contains(s));
+        return this with
+        {
+            CopySentences = CopySentences.Where(s => !sentences.Contains(s)).ToList(),
+            Continuations = Continuations.Where(c => !sentences.Contains(c.Next) && !Contains(c.Context)).ToList(),
+            Summaries = Summaries.Where(x => !Contains(x.Text)).ToList(),
+        };
+    }
+
+    public IEnumerable<string> AllSentences() =>
+        CopySentences.Concat(Continuations.SelectMany(c => Sentences.Split([c.Context]).OfType<string>().Append(c.Next)))
+            .Concat(Summaries.SelectMany(x => Sentences.Split(x.Text.Split('\n')).OfType<string>()));
 }
