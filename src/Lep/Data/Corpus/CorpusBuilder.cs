@@ -81,10 +81,10 @@ public sealed class CorpusBuilder
                 Directory.CreateDirectory(dir);
                 var r = AptClient.Run(_tools.DpkgDeb, ["-x", deb.Path, dir], work);
                 if (r.ExitCode != 0) throw new LepInputException(deb.Path, $"dpkg-deb -x failed: {r.StdErr.Trim().Split('\n')[0]}");
-                licences[deb.Package] = Licences.FromCopyright(Path.Combine(dir, "usr", "share", "doc", deb.Package, "copyright"));
                 step++;
                 Report(0);
             }
+            foreach (DebFile deb in fetched.Debs) licences[deb.Package] = Licences.ForPackage(work, deb.Package);
 
             // Convert every source, then clean, deduplicate per language and split.
             var docsBySource = new List<(SourceSpec Spec, int Files, List<Document> Docs)>();
@@ -302,7 +302,9 @@ public sealed class CorpusBuilder
             packages.Add(new JsonObject
             {
                 ["name"] = d.Package, ["version"] = d.Version, ["deb"] = Path.GetFileName(d.Path), ["size"] = d.Size, ["sha256"] = d.Sha256,
-                ["licences"] = new JsonArray(licences.GetValueOrDefault(d.Package, []).Select(l => (JsonNode)l!).ToArray()),
+                ["licences"] = licences.GetValueOrDefault(d.Package) is { Count: > 0 } names
+                    ? new JsonArray(names.Select(l => (JsonNode)l!).ToArray())
+                    : new JsonArray("unknown (no readable copyright file in the package)"),
             });
         var sources = new JsonArray();
         foreach (SourceStats s in stats.OrderBy(s => s.Lang, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal))

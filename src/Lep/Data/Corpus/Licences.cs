@@ -32,6 +32,25 @@ public static partial class Licences
         return [.. names];
     }
 
+    /// <summary>
+    /// Licences of an unpacked package (WORK/PKG/usr/share/doc/PKG/copyright). A doc dir that is a symlink to another
+    /// package's (manpages-dev → manpages) is followed when that package is unpacked beside it.
+    /// </summary>
+    public static List<string> ForPackage(string work, string package)
+    {
+        string docDir = Path.Combine(work, package, "usr", "share", "doc", package);
+        List<string> names = FromCopyright(Path.Combine(docDir, "copyright"));
+        if (names.Count > 0) return names;
+        var info = new DirectoryInfo(docDir);
+        if (info.Exists || info.LinkTarget is not null)
+        {
+            string? target = info.LinkTarget is string t ? Path.GetFileName(t.TrimEnd('/')) : null;
+            if (target is not null && target != package)
+                names = FromCopyright(Path.Combine(work, target, "usr", "share", "doc", target, "copyright"));
+        }
+        return names;
+    }
+
     private static readonly (string, string)[] Known =
     [
         (@"GNU General Public License[^.]{0,80}version 3", "GPL-3"),
@@ -42,6 +61,7 @@ public static partial class Licences
         (@"Creative Commons", "CC"),
         (@"public domain", "public-domain"),
         (@"Permission is hereby granted, free of charge", "Expat"),
+        (@"Redistribution and use in source and binary forms", "BSD"),
         (@"Permission is granted to make and distribute verbatim copies", "verbatim-copying"),
     ];
 
