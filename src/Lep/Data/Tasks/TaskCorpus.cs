@@ -60,10 +60,31 @@ public sealed class TaskCorpus
             if (en.Length == 0 || ru.Length == 0 || en.Contains(' ') || ru.Contains(' ')) continue;
             sources[(en, ru)] = sources.GetValueOrDefault((en, ru)) + 1;
         }
+        // The main answer: attested by the most dictionaries, then the most frequent in the training text.
+        Dictionary<string, int> ruCounts = WordCounts("ru"), enCounts = WordCounts("en");
         foreach (var g in sources.GroupBy(kv => kv.Key.En))
-            EnToRu[g.Key] = g.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Ru, StringComparer.Ordinal).Select(kv => kv.Key.Ru).ToList();
+            EnToRu[g.Key] = g.OrderByDescending(kv => kv.Value).ThenByDescending(kv => ruCounts.GetValueOrDefault(kv.Key.Ru.ToLowerInvariant()))
+                .ThenBy(kv => kv.Key.Ru, StringComparer.Ordinal).Select(kv => kv.Key.Ru).ToList();
         foreach (var g in sources.GroupBy(kv => kv.Key.Ru))
-            RuToEn[g.Key] = g.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.En, StringComparer.Ordinal).Select(kv => kv.Key.En).ToList();
+            RuToEn[g.Key] = g.OrderByDescending(kv => kv.Value).ThenByDescending(kv => enCounts.GetValueOrDefault(kv.Key.En.ToLowerInvariant()))
+                .ThenBy(kv => kv.Key.En, StringComparer.Ordinal).Select(kv => kv.Key.En).ToList();
+    }
+
+    private readonly Dictionary<string, Dictionary<string, int>> _counts = new();
+
+    /// <summary>Lower-cased word counts of a language's training text.</summary>
+    private Dictionary<string, int> WordCounts(string lang)
+    {
+        if (_counts.TryGetValue(lang, out var cached)) return cached;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string[] doc in _docs[(lang, "train")])
+            foreach (string line in doc)
+                foreach (string token in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    string w = token.Trim('.', ',', ';', ':', '!', '?', '(', ')', '"', '«', '»', '\'', '[', ']').ToLowerInvariant();
+                    if (w.Length > 0) counts[w] = counts.GetValueOrDefault(w) + 1;
+                }
+        return _counts[lang] = counts;
     }
 
     /// <summary>Train tasks read *_train.txt; dev and test read their hash half of *_heldout.txt.</summary>
@@ -75,14 +96,7 @@ public sealed class TaskCorpus
     public IReadOnlyList<string> RankedWords(string lang)
     {
         if (_rankedWords.TryGetValue(lang, out var cached)) return cached;
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (string[] doc in _docs[(lang, "train")])
-            foreach (string line in doc)
-                foreach (string token in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    string w = token.Trim('.', ',', ';', ':', '!', '?', '(', ')', '"', '«', '»', '\'', '[', ']').ToLowerInvariant();
-                    if (w.Length > 0) counts[w] = counts.GetValueOrDefault(w) + 1;
-                }
+        Dictionary<string, int> counts = WordCounts(lang);
         var words = (lang == "en" ? EnToRu.Keys : RuToEn.Keys)
             .OrderByDescending(w => counts.GetValueOrDefault(w.ToLowerInvariant()))
             .ThenBy(w => w, StringComparer.Ordinal).ToList();
