@@ -15,6 +15,7 @@ public static class LepCli
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root;
     }
 
