@@ -13,6 +13,7 @@ public static class LepCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         return root;
     }
 

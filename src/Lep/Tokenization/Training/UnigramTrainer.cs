@@ -305,7 +305,13 @@ public static class UnigramTrainer
                 node = m.Trie.Child(node, s[k]);
                 if (node < 0) break;
                 int id = m.Trie.PieceAt(node);
-                if (id < 0 || id == exclude) continue;
+                if (id < 0) continue;
+                if (id == exclude)
+                {
+                    // as in SentencePiece's 2-best: the excluded piece still counts as the single-character node
+                    if (k + 1 - start == cpLen) single = true;
+                    continue;
+                }
                 nodes.Add(new Node { Start = start, End = k + 1, Id = id, Score = m.Scores[id] });
                 if (k + 1 - start == cpLen) single = true;
             }
@@ -430,7 +436,7 @@ public static class UnigramTrainer
         }, _ => { });
 
         var freq = new double[n];
-        var wordFreq = new double[n]; // Σ counts of words whose Viterbi uses the piece (per occurrence, as spm)
+        var wordFreq = new double[n]; // Σ counts of words whose Viterbi uses the piece (per occurrence, as SentencePiece)
         int parts = Math.Min(Environment.ProcessorCount, 8);
         var lf = new double[parts][];
         Parallel.For(0, parts, p =>
@@ -448,6 +454,8 @@ public static class UnigramTrainer
         for (int p = 0; p < parts; p++) for (int i = 0; i < n; i++) freq[i] += lf[p][i];
         Array.Copy(freq, wordFreq, n);
         double sum = freq.Sum();
+        double totalWords = 0;
+        foreach (long c in wc) totalWords += c;
         double logSum = Math.Log(sum);
         var kept = new List<(string, double)>();
         var candidates = new List<(int Id, double Loss)>();
@@ -455,7 +463,7 @@ public static class UnigramTrainer
         {
             if (freq[i] == 0 || !alwaysKeep[i]) continue;
             if (alternatives[i].Length == 0) { kept.Add((m.Pieces[i], m.Scores[i])); continue; }
-            double F = wordFreq[i] / freq[i];
+            double F = wordFreq[i] / totalWords; // SentencePiece: frequency of the words holding the piece / all words
             double logProbSp = Math.Log(freq[i]) - logSum;
             double logSumAlt = Math.Log(sum + freq[i] * (alternatives[i].Length - 1));
             double logProbAlt = 0;
