@@ -205,7 +205,7 @@ public static class TokenizerCommand
         CommandAction.Set(cmd, parse =>
         {
             var paths = parse.GetValue(tokenizer)!;
-            var toks = paths.Select(p => (Name: p, Tok: Tokenizer.Load(p))).ToList();
+            var toks = paths.Select(p => (Name: ShortName(p), Tok: Tokenizer.Load(p))).ToList();
             var results = new List<TokenizerStats>();
             foreach (var file in parse.GetValue(input)!)
                 foreach (var (name, tok) in toks)
@@ -226,6 +226,15 @@ public static class TokenizerCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static string ShortName(string path)
+    {
+        string name = Path.GetFileName(path.TrimEnd('/', '\\'));
+        foreach (var suffix in new[] { ".tokenizer.json", ".json" })
+            if (name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length) return name[..^suffix.Length];
+        if (name == "tokenizer" || name.Length == 0) return path;
+        return name;
     }
 
     /// <summary>Runs a training job with a stage progress bar on stderr.</summary>

@@ -17,6 +17,7 @@ public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, st
     public static TokenizerSource Load(string path)
     {
         var tok = Tokenizer.Load(path);
+        CheckIds(tok, Directory.Exists(path) ? System.IO.Path.Combine(path, "tokenizer.json") : path);
         string? configPath = null;
         if (Directory.Exists(path)) configPath = System.IO.Path.Combine(path, "tokenizer_config.json");
         else
@@ -41,6 +42,34 @@ public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, st
             }
         }
         return new TokenizerSource(tok, config, path);
+    }
+
+    /// <summary>The id space must be 0…n-1 without duplicates or gaps, and every added token must get the id the
+    /// file declares (HF reassigns ids on load, so a mismatch means the file is inconsistent).</summary>
+    public static void CheckIds(Tokenizer tok, string jsonPath)
+    {
+        var vocab = tok.Model.GetVocab();
+        var seen = new Dictionary<int, string>();
+        foreach (var (t, id) in vocab)
+            if (!seen.TryAdd(id, t)) throw new LepInputException(jsonPath, $"duplicate id {id} in the model vocabulary (\"{seen[id]}\" and \"{t}\")");
+        for (int id = 0; id < tok.VocabSize; id++)
+            if (tok.IdToToken(id) == null) throw new LepInputException(jsonPath, $"gap in the ids: id {id} has no token (vocabulary size {tok.VocabSize})");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+            if (doc.RootElement.TryGetProperty("added_tokens", out var at) && at.ValueKind == JsonValueKind.Array)
+                foreach (var t in at.EnumerateArray())
+                {
+                    if (!t.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out int declared) || !t.TryGetProperty("content", out var c)) continue;
+                    int? actual = tok.TokenToId(c.GetString()!);
+                    if (actual != declared)
+                        throw new LepInputException(jsonPath, $"added token \"{c.GetString()}\" declares id {declared} but gets id {actual} (duplicate ids or a gap)");
+                }
+        }
+        catch (JsonException e)
+        {
+            throw new LepInputException(jsonPath, "invalid JSON: " + e.Message, e);
+        }
     }
 }
 
