@@ -72,7 +72,7 @@ public sealed class TokenAlignment
     public void Save(string path)
     {
         using var fs = File.Create(path);
-        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         w.WriteString("operation", Operation);
         w.WriteNumber("old_vocab_size", OldVocabSize);
@@ -80,7 +80,6 @@ public sealed class TokenAlignment
         w.WriteStartArray("tokens");
         foreach (var t in Tokens)
         {
-            w.WriteRawValue("\n", skipInputValidation: true);
             w.WriteStartObject();
             w.WriteNumber("id", t.Id);
             w.WriteString("token", t.Token);
