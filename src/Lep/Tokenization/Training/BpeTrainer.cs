@@ -101,7 +101,7 @@ public static class BpeTrainer
         var noMerge = new HashSet<string>(specials, StringComparer.Ordinal);
         for (int b = 0; b < 256; b++) noMerge.Add($"<0x{b:X2}>");
         var learner = new MergeLearner(tokens, ids, words, wordCounts, t => SentencePieceFlags(t, noMerge, o.SplitDigits));
-        var merges = learner.Learn(o.VocabSize - baseCount, o.MinFrequency, s => s.Length <= o.MaxPieceLength, Stage(progress, "learning merges"));
+        var merges = learner.Learn(o.VocabSize - baseCount, o.MinFrequency, s => UnigramTrainer.IsValidPiece(s, o.MaxPieceLength, o.SplitDigits), Stage(progress, "learning merges"));
         report.NewTokens = tokens.Count - baseCount;
         var model = new Bpe(new Dictionary<string, int>(ids, StringComparer.Ordinal), merges.Select(m => (tokens[m.A], tokens[m.B])).ToList(),
             unkToken: specials.Contains("<unk>") ? "<unk>" : null, fuseUnk: true, byteFallback: true);

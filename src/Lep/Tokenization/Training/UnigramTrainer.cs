@@ -147,6 +147,21 @@ public static class UnigramTrainer
         return true;
     }
 
+    /// <summary>SentencePiece's IsValidSentencePiece: at most <paramref name="maxLength"/> code points, '▁' only first,
+    /// one script (punctuation apart from letters), digits alone when split, no whitespace/control characters.</summary>
+    public static bool IsValidPiece(string s, int maxLength, bool splitDigits)
+    {
+        int script = -1, n = 0;
+        for (int i = 0; i < s.Length;)
+        {
+            int cp = UnicodeProps.CodePointAt(s, i, out int len);
+            if (!ValidExtension(script, cp, i == 0, out script, splitDigits) && !(s.Length == len)) return false;
+            i += len;
+            n++;
+        }
+        return n <= maxLength;
+    }
+
     private static List<(string Piece, double Score)> Seeds(string[] words, long[] wc, HashSet<string> required, UnigramTrainerOptions o)
     {
         // every substring (≥ 2 code points, ≤ MaxPieceLength, valid) with its frequency; score = frequency × length

@@ -79,7 +79,7 @@ public static class VocabularyOperations
         var learner = new MergeLearner(tokens, ids, words, wc, flags);
         var addedContents = new HashSet<string>(addedIds.Select(i => tokens[i]), StringComparer.Ordinal);
         var merges = learner.Learn(o.Add, o.MinFrequency,
-            s => !addedContents.Contains(s) && (byteLevel || s.Length <= o.MaxPieceLength), BpeTrainer.Stage(progress, "learning merges"));
+            s => !addedContents.Contains(s) && (byteLevel || UnigramTrainer.IsValidPiece(s, o.MaxPieceLength, splitDigits: true)), BpeTrainer.Stage(progress, "learning merges"));
         report.NewTokens = tokens.Count - oldSize;
 
         // the model vocabulary gets the added tokens too, so that HF assigns them their old ids on load
