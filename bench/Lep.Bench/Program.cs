@@ -8,12 +8,13 @@ switch (which)
     case "train-mfu": TrainMfuBench.Run(rest); break;
     case "generate": GenerateBench.Run(rest); break;
     case "transformers-fixtures": TransformersFixtures.Run(rest); break;
+    case "tokenizer": TokenizerBench.Run(rest); break;
     case "all":
         SafetensorsReadBench.Run([]);
         TrainMfuBench.Run([]);
         GenerateBench.Run([]);
         break;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|all");
+        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|tokenizer [encode|train]|all");
         break;
 }

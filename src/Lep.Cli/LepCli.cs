@@ -16,6 +16,7 @@ public static class LepCli
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         return root;
     }
 

@@ -1,0 +1,253 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Lep.Tokenization;
+using Lep.Tokenization.Statistics;
+using Lep.Tokenization.Training;
+using Lep.Tokenization.Vocabulary;
+using Spectre.Console;
+
+namespace Lep.Cli.Commands;
+
+/// <summary>`lep tokenizer train|extend|replace|trim|encode|decode|stats`.</summary>
+public static class TokenizerCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("tokenizer", "Train, extend, replace, trim tokenizers (HF tokenizer.json), encode/decode text, compare tokenizers.");
+        command.Subcommands.Add(Train());
+        command.Subcommands.Add(Extend());
+        command.Subcommands.Add(ReplaceCmd());
+        command.Subcommands.Add(Trim());
+        command.Subcommands.Add(Encode());
+        command.Subcommands.Add(Decode());
+        command.Subcommands.Add(Stats());
+        return command;
+    }
+
+    private static Option<string> Req(string name, string description) => new(name) { Description = description, Required = true };
+
+    private static Command Train()
+    {
+        var type = new Option<string>("--type") { Description = "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)", Required = true };
+        type.AcceptOnlyFromAmong("bpe", "spbpe", "unigram");
+        var corpus = Req("--corpus", "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"");
+        var size = new Option<int>("--vocab-size") { Description = "total vocabulary size (special tokens and base alphabet included)", Required = true };
+        var output = Req("--out", "output tokenizer directory");
+        var special = new Option<string[]>("--special") { Description = "special tokens (default: none for bpe; <unk> <s> </s> otherwise)", AllowMultipleArgumentsPerToken = true };
+        var minFreq = new Option<long>("--min-frequency") { Description = "BPE: least pair count to merge", DefaultValueFactory = _ => 2 };
+        var coverage = new Option<double>("--character-coverage") { Description = "SentencePiece styles: share of characters in the alphabet (the rest: byte fallback)", DefaultValueFactory = _ => 0.9995 };
+        var cmd = new Command("train", "Train a byte-level BPE, SentencePiece BPE or Unigram tokenizer on a corpus; writes tokenizer.json + tokenizer_config.json.")
+            { type, corpus, size, output, special, minFreq, coverage };
+        CommandAction.Set(cmd, parse =>
+        {
+            var reader = new CorpusReader(parse.GetValue(corpus)!);
+            string t = parse.GetValue(type)!;
+            var specials = parse.GetValue(special) is { Length: > 0 } s ? s : null;
+            (Tokenizer tok, TrainingReport report) = Run($"training {t}", p => t == "unigram"
+                ? UnigramTrainer.Train(reader, new UnigramTrainerOptions
+                {
+                    VocabSize = parse.GetValue(size), CharacterCoverage = parse.GetValue(coverage),
+                    SpecialTokens = specials ?? BpeTrainer.SentencePieceSpecials,
+                }, p)
+                : BpeTrainer.Train(reader, new BpeTrainerOptions
+                {
+                    VocabSize = parse.GetValue(size), MinFrequency = parse.GetValue(minFreq), SpecialTokens = specials,
+                    SentencePiece = t == "spbpe", CharacterCoverage = parse.GetValue(coverage),
+                }, p));
+            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, null, null);
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {t}, {tok.VocabSize:N0} tokens; {report}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Extend()
+    {
+        var tokenizer = Req("--tokenizer", "the tokenizer to extend: tokenizer.json or a directory holding one (byte-level or SentencePiece BPE)");
+        var corpus = Req("--corpus", "text to learn the new tokens on");
+        var add = new Option<int>("--add") { Description = "number of new tokens", Required = true };
+        var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
+        var minFreq = new Option<long>("--min-frequency") { Description = "least pair count to merge", DefaultValueFactory = _ => 2 };
+        var cmd = new Command("extend", "Extend a BPE tokenizer with new tokens learned on a corpus, starting from its merges; old ids keep their tokens.")
+            { tokenizer, corpus, add, output, minFreq };
+        CommandAction.Set(cmd, parse =>
+        {
+            var src = TokenizerSource.Load(parse.GetValue(tokenizer)!);
+            var reader = new CorpusReader(parse.GetValue(corpus)!);
+            var (tok, report) = Run("extending", p => VocabularyOperations.Extend(src.Tokenizer, reader,
+                new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, p));
+            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < src.Tokenizer.VocabSize && src.Tokenizer.IdToToken(id) != null ? id : null);
+            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config, alignment);
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {src.Tokenizer.VocabSize:N0} → {tok.VocabSize:N0} tokens ({report.NewTokens:N0} new, ids {src.Tokenizer.VocabSize}…{tok.VocabSize - 1}); {report}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command ReplaceCmd()
+    {
+        var source = Req("--source", "the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)");
+        var tokenizer = Req("--tokenizer", "the new tokenizer (e.g. from `lep tokenizer train`)");
+        var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
+        var cmd = new Command("replace", "Replace a vocabulary with a new tokenizer, carrying the source's special tokens (by content) and its tokenizer_config.json.")
+            { source, tokenizer, output };
+        CommandAction.Set(cmd, parse =>
+        {
+            var src = TokenizerSource.Load(parse.GetValue(source)!);
+            var repl = TokenizerSource.Load(parse.GetValue(tokenizer)!);
+            var tok = VocabularyOperations.Replace(src.Tokenizer, repl.Tokenizer);
+            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
+            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config ?? repl.Config, alignment);
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {tok.VocabSize:N0} tokens, {alignment.SharedCount:N0} shared with the source's {src.Tokenizer.VocabSize:N0}, " +
+                              $"{src.Tokenizer.AddedTokens.Count} added tokens carried");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Trim()
+    {
+        var tokenizer = Req("--tokenizer", "the tokenizer to trim (BPE or Unigram)");
+        var keep = new Option<int>("--keep") { Description = "tokens to keep in all (base alphabet, bytes and special tokens always stay)", Required = true };
+        var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
+        var corpus = new Option<string?>("--corpus") { Description = "keep the most frequent tokens on this text instead of the first ids" };
+        var maxDocs = new Option<int>("--max-documents") { Description = "with --corpus: count on at most this many documents", DefaultValueFactory = _ => int.MaxValue };
+        var cmd = new Command("trim", "Keep the first (or most frequent) N tokens, dropping merges whose parts vanish; ids renumbered compactly.")
+            { tokenizer, keep, output, corpus, maxDocs };
+        CommandAction.Set(cmd, parse =>
+        {
+            var src = TokenizerSource.Load(parse.GetValue(tokenizer)!);
+            long[]? freq = parse.GetValue(corpus) is string c
+                ? VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(c), parse.GetValue(maxDocs)) : null;
+            var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, parse.GetValue(keep), freq);
+            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
+            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config, alignment);
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {src.Tokenizer.VocabSize:N0} → {tok.VocabSize:N0} tokens");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Encode()
+    {
+        var tokenizer = Req("--tokenizer", "tokenizer.json or a directory holding one");
+        var input = Req("--input", "text: documents separated by an empty line (.txt) or .jsonl with \"text\"");
+        var addSpecial = new Option<bool>("--add-special-tokens") { Description = "add the post-processor's special tokens (e.g. BOS), as HF add_special_tokens=True" };
+        var cmd = new Command("encode", "Print one JSON array of token ids per document, one per line.") { tokenizer, input, addSpecial };
+        CommandAction.Set(cmd, parse =>
+        {
+            var tok = Tokenizer.Load(parse.GetValue(tokenizer)!);
+            var reader = new CorpusReader(parse.GetValue(input)!);
+            bool special = parse.GetValue(addSpecial);
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+            var sb = new StringBuilder();
+            foreach (var doc in reader.Read())
+            {
+                sb.Clear().Append('[');
+                var ids = tok.Encode(doc, special);
+                for (int i = 0; i < ids.Length; i++) { if (i > 0) sb.Append(','); sb.Append(ids[i]); }
+                stdout.WriteLine(sb.Append(']'));
+            }
+            stdout.Flush();
+            if (reader.SkippedBytes > 0) Console.Error.WriteLine($"warning: {reader.SkippedBytes:N0} invalid UTF-8 bytes skipped in {reader.Path}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Decode()
+    {
+        var tokenizer = Req("--tokenizer", "tokenizer.json or a directory holding one");
+        var input = Req("--input", "one JSON array of ids per line (what `lep tokenizer encode` prints)");
+        var skip = new Option<bool>("--skip-special-tokens") { Description = "leave special tokens out of the text" };
+        var cmd = new Command("decode", "Turn lines of JSON id arrays back into documents (separated by an empty line).") { tokenizer, input, skip };
+        CommandAction.Set(cmd, parse =>
+        {
+            var tok = Tokenizer.Load(parse.GetValue(tokenizer)!);
+            string path = parse.GetValue(input)!;
+            if (!File.Exists(path)) throw new LepInputException(path, "file not found");
+            var docs = new List<string>();
+            int lineNo = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                lineNo++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                int[] ids;
+                try
+                {
+                    ids = JsonSerializer.Deserialize<int[]>(line) ?? throw new JsonException("null");
+                }
+                catch (JsonException e)
+                {
+                    throw new LepInputException($"{path}:{lineNo}", $"expected a JSON array of integer ids ({e.Message.Split('\n')[0]})");
+                }
+                foreach (int id in ids)
+                    if (id < 0 || id >= tok.VocabSize) throw new LepInputException($"{path}:{lineNo}", $"id {id} is outside the vocabulary (0…{tok.VocabSize - 1})");
+                docs.Add(tok.Decode(ids, parse.GetValue(skip)));
+            }
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+            stdout.Write(string.Join("\n\n", docs));
+            if (docs.Count > 0) stdout.Write('\n');
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Stats()
+    {
+        var tokenizer = new Option<string[]>("--tokenizer") { Description = "tokenizer.json or directory; repeat to compare", Required = true, AllowMultipleArgumentsPerToken = true };
+        var input = new Option<string[]>("--input") { Description = "text file(s); documents separated by an empty line", Required = true, AllowMultipleArgumentsPerToken = true };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
+        var maxDocs = new Option<int>("--max-documents") { Description = "use at most this many documents per file", DefaultValueFactory = _ => int.MaxValue };
+        var cmd = new Command("stats", "Characters/token, tokens/word, single-token words, byte-fallback and unk rates per file, tokenizers side by side.")
+            { tokenizer, input, json, maxDocs };
+        CommandAction.Set(cmd, parse =>
+        {
+            var paths = parse.GetValue(tokenizer)!;
+            var toks = paths.Select(p => (Name: ShortName(p), Tok: Tokenizer.Load(p))).ToList();
+            var results = new List<TokenizerStats>();
+            foreach (var file in parse.GetValue(input)!)
+                foreach (var (name, tok) in toks)
+                    results.Add(TokenizerStatistics.Measure(tok, name, new CorpusReader(file), parse.GetValue(maxDocs)));
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumn("input").AddColumn("tokenizer").AddColumn(new TableColumn("chars/token").RightAligned())
+                .AddColumn(new TableColumn("tokens/word").RightAligned()).AddColumn(new TableColumn("single-token words").RightAligned())
+                .AddColumn(new TableColumn("byte fallback").RightAligned()).AddColumn(new TableColumn("unk").RightAligned())
+                .AddColumn(new TableColumn("tokens").RightAligned());
+            foreach (var r in results)
+                table.AddRow(Markup.Escape(Path.GetFileName(r.Input)), Markup.Escape(r.Tokenizer), TokenizerStatistics.Format(r.CharsPerToken),
+                    TokenizerStatistics.Format(r.TokensPerWord), $"{r.SingleTokenWordShare:P1}", $"{r.ByteFallbackRate:P2}", $"{r.UnkRate:P2}", $"{r.Tokens:N0}");
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static string ShortName(string path)
+    {
+        string name = Path.GetFileName(path.TrimEnd('/', '\\'));
+        foreach (var suffix in new[] { ".tokenizer.json", ".json" })
+            if (name.EndsWith(suffix, StringComparison.Ordinal) && name.Length > suffix.Length) return name[..^suffix.Length];
+        if (name == "tokenizer" || name.Length == 0) return path;
+        return name;
+    }
+
+    /// <summary>Runs a training job with a stage progress bar on stderr.</summary>
+    private static T Run<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work)
+    {
+        if (Console.IsErrorRedirected)
+        {
+            string last = "";
+            return work(new SyncProgress<(string Stage, double Fraction)>(p =>
+            {
+                if (p.Stage != last) { Console.Error.WriteLine($"{label}: {p.Stage}"); last = p.Stage; }
+            }));
+        }
+        return ConsoleUi.WithProgress(label, p => work(new SyncProgress<(string Stage, double Fraction)>(x => p.Report(x.Fraction))));
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lep.Formats;
+using Lep.Tokenization.Decoders;
+using Lep.Tokenization.Models;
+using Lep.Tokenization.PostProcessors;
+using Lep.Tokenization.PreTokenizers;
+
+namespace Lep.Tokenization.Vocabulary;
+
+/// <summary>A tokenizer with its tokenizer_config.json (when one is found beside it).</summary>
+public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, string Path)
+{
+    /// <summary>Loads a tokenizer.json file or a directory holding one; the config is <c>tokenizer_config.json</c>
+    /// in the same directory, or <c>NAME.tokenizer_config.json</c> beside <c>NAME.tokenizer.json</c>.</summary>
+    public static TokenizerSource Load(string path)
+    {
+        var tok = Tokenizer.Load(path);
+        CheckIds(tok, Directory.Exists(path) ? System.IO.Path.Combine(path, "tokenizer.json") : path);
+        string? configPath = null;
+        if (Directory.Exists(path)) configPath = System.IO.Path.Combine(path, "tokenizer_config.json");
+        else
+        {
+            string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+            string name = System.IO.Path.GetFileName(path);
+            if (name.EndsWith(".tokenizer.json", StringComparison.Ordinal))
+                configPath = System.IO.Path.Combine(dir, name[..^".tokenizer.json".Length] + ".tokenizer_config.json");
+            if (configPath == null || !File.Exists(configPath)) configPath = System.IO.Path.Combine(dir, "tokenizer_config.json");
+        }
+        JsonObject? config = null;
+        if (File.Exists(configPath))
+        {
+            try
+            {
+                config = JsonNode.Parse(File.ReadAllBytes(configPath)) as JsonObject
+                         ?? throw new LepInputException(configPath, "top level must be a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new LepInputException(configPath, "invalid JSON: " + e.Message, e);
+            }
+        }
+        return new TokenizerSource(tok, config, path);
+    }
+
+    /// <summary>The id space must be 0…n-1 without duplicates or gaps, and every added token must get the id the
+    /// file declares (HF reassigns ids on load, so a mismatch means the file is inconsistent).</summary>
+    public static void CheckIds(Tokenizer tok, string jsonPath)
+    {
+        var vocab = tok.Model.GetVocab();
+        var seen = new Dictionary<int, string>();
+        foreach (var (t, id) in vocab)
+            if (!seen.TryAdd(id, t)) throw new LepInputException(jsonPath, $"duplicate id {id} in the model vocabulary (\"{seen[id]}\" and \"{t}\")");
+        for (int id = 0; id < tok.VocabSize; id++)
+            if (tok.IdToToken(id) == null) throw new LepInputException(jsonPath, $"gap in the ids: id {id} has no token (vocabulary size {tok.VocabSize})");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+            if (doc.RootElement.TryGetProperty("added_tokens", out var at) && at.ValueKind == JsonValueKind.Array)
+                foreach (var t in at.EnumerateArray())
+                {
+                    if (!t.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out int declared) || !t.TryGetProperty("content", out var c)) continue;
+                    int? actual = tok.TokenToId(c.GetString()!);
+                    if (actual != declared)
+                        throw new LepInputException(jsonPath, $"added token \"{c.GetString()}\" declares id {declared} but gets id {actual} (duplicate ids or a gap)");
+                }
+        }
+        catch (JsonException e)
+        {
+            throw new LepInputException(jsonPath, "invalid JSON: " + e.Message, e);
+        }
+    }
+}
+
+/// <summary>Helpers shared by the vocabulary operations.</summary>
+public static class TokenizerFiles
+{
+    /// <summary>Writes tokenizer.json, tokenizer_config.json (<paramref name="config"/> updated to the new added
+    /// tokens, or a minimal one) and alignment.json into a staging directory, then commits it.</summary>
+    public static void WriteDirectory(string outDir, Tokenizer tokenizer, JsonObject? config, TokenAlignment? alignment)
+    {
+        using var staging = new StagingDirectory(outDir);
+        tokenizer.Save(staging.File("tokenizer.json"));
+        var cfg = UpdateConfig(tokenizer, config);
+        File.WriteAllText(staging.File("tokenizer_config.json"), cfg.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }) + "\n", new UTF8Encoding(false));
+        alignment?.Save(staging.File("alignment.json"));
+        staging.Commit();
+    }
+
+    /// <summary>tokenizer_config.json for a tokenizer: the given one with <c>added_tokens_decoder</c> rewritten to the
+    /// tokenizer's added tokens; bos/eos/pad/unk names kept when the tokenizer has them, otherwise dropped.</summary>
+    public static JsonObject UpdateConfig(Tokenizer tokenizer, JsonObject? config)
+    {
+        var cfg = config?.DeepClone().AsObject() ?? new JsonObject { ["tokenizer_class"] = "PreTrainedTokenizerFast", ["clean_up_tokenization_spaces"] = false };
+        var decoder = new JsonObject();
+        foreach (var (id, t) in tokenizer.AddedTokens.Tokens)
+            decoder[id.ToString()] = new JsonObject
+            {
+                ["content"] = t.Content, ["lstrip"] = t.LStrip, ["normalized"] = t.IsNormalized, ["rstrip"] = t.RStrip,
+                ["single_word"] = t.SingleWord, ["special"] = t.Special,
+            };
+        cfg["added_tokens_decoder"] = decoder;
+        foreach (var key in new[] { "bos_token", "eos_token", "pad_token", "unk_token" })
+        {
+            string? name = cfg[key] switch
+            {
+                JsonValue v when v.TryGetValue(out string? s) => s,
+                JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,
+                _ => null,
+            };
+            if (name != null && tokenizer.TokenToId(name) == null) cfg.Remove(key);
+        }
+        if (config == null)
+        {
+            foreach (var (key, name) in new[] { ("bos_token", "<s>"), ("eos_token", "</s>"), ("unk_token", "<unk>") })
+                if (tokenizer.TokenToId(name) != null && tokenizer.AddedTokens.TokenToId(name) != null) cfg[key] = name;
+            cfg["model_max_length"] = 1_000_000;
+        }
+        return cfg;
+    }
+
+    public static bool IsByteLevel(Tokenizer t)
+    {
+        static bool Pre(IPreTokenizer? p) => p switch
+        {
+            ByteLevelPreTokenizer => true,
+            PreTokenizerSequence s => s.PreTokenizers.Any(Pre),
+            _ => false,
+        };
+        static bool Dec(IDecoder? d) => d switch
+        {
+            ByteLevelDecoder => true,
+            DecoderSequence s => s.Decoders.Any(Dec),
+            _ => false,
+        };
+        return Pre(t.PreTokenizer) || Dec(t.Decoder);
+    }
+
+    public static bool IsByteToken(string token, out byte value)
+    {
+        value = 0;
+        if (token.Length != 6 || !token.StartsWith("<0x", StringComparison.Ordinal) || token[5] != '>') return false;
+        return byte.TryParse(token.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out value);
+    }
+
+    /// <summary>The bytes a token stands for in text: byte-level characters mapped back, '▁' as a space,
+    /// <c>&lt;0xNN&gt;</c> as its byte, added tokens as their content.</summary>
+    public static byte[] SurfaceBytes(Tokenizer t, int id, bool byteLevel)
+    {
+        var added = t.AddedTokens.ById(id);
+        if (added != null) return Encoding.UTF8.GetBytes(added.Content);
+        string? token = t.Model.IdToToken(id);
+        if (token == null) return [];
+        if (byteLevel)
+        {
+            var bytes = new byte[token.Length];
+            for (int i = 0; i < token.Length; i++)
+            {
+                int b = ByteLevel.ByteOf(token[i]);
+                if (b < 0) return Encoding.UTF8.GetBytes(token);
+                bytes[i] = (byte)b;
+            }
+            return bytes;
+        }
+        if (IsByteToken(token, out byte v) && (t.Model is Bpe { ByteFallback: true } || t.Model is Unigram { ByteFallback: true })) return [v];
+        return Encoding.UTF8.GetBytes(token.Replace('\u2581', ' '));
+    }
+
+    /// <summary>Rebuilds a TemplateProcessing post-processor for new ids (by token content); other kinds unchanged.</summary>
+    public static IPostProcessor? RemapPostProcessor(IPostProcessor? p, Func<string, int?> idOf)
+    {
+        if (p is not TemplateProcessing tp) return p;
+        var specials = new Dictionary<string, TemplateSpecialToken>();
+        foreach (var (k, st) in tp.SpecialTokens)
+        {
+            var ids = new List<int>();
+            foreach (var tok in st.Tokens) ids.Add(idOf(tok) ?? throw new LepInputException("<post_processor>", $"special token \"{tok}\" has no id in the new vocabulary"));
+            specials[k] = new TemplateSpecialToken(st.Id, ids, st.Tokens);
+        }
+        return new TemplateProcessing(tp.Single, tp.Pair, specials);
+    }
+}
