@@ -34,15 +34,22 @@ public static class TrainingJob
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
         Tokenizer tokenizer = Tokenizer.Load(spec.ModelDirectory);
+        var (train, validation) = Tokenize(spec, tokenizer, progress);
+        return Train(spec, train, validation, steps, cancellation);
+    }
+
+    /// <summary>Trains on already tokenised documents (plain text or chat SFT with loss masks) and writes the model.</summary>
+    public static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
+        IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
+    {
         var device = Runtime.ComputeDevice.Resolve(spec.Device);
         using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
-        if (tokenizer.VocabSize > model.Config.VocabSize)
-            throw new LepInputException(spec.ModelDirectory, $"tokenizer has {tokenizer.VocabSize} tokens but the model only {model.Config.VocabSize} rows");
-
-        var (train, validation) = Tokenize(spec, tokenizer, progress);
+        int maxId = train.Concat(validation).SelectMany(d => d.Tokens).DefaultIfEmpty(0).Max();
+        if (maxId >= model.Config.VocabSize)
+            throw new LepInputException(spec.ModelDirectory, $"token id {maxId} is beyond the model's {model.Config.VocabSize} embedding rows (tokenizer and model disagree)");
         var trainRows = DocumentPacker.Pack(train, spec.Options.BlockSize);
         var validationRows = DocumentPacker.Pack(validation, spec.Options.BlockSize);
-        if (trainRows.Count == 0) throw new LepInputException(spec.Corpus[0], "no training text (empty corpus or only one-token documents)");
+        if (trainRows.Count == 0) throw new LepInputException(spec.Corpus.FirstOrDefault() ?? spec.ModelDirectory, "no training text (empty corpus or only one-token documents)");
 
         var trainer = new Trainer(model, spec.Options, trainRows, validationRows, RunDirectoryFor(spec.OutputDirectory));
         TrainingResult result = trainer.Run(steps, cancellation);
@@ -56,7 +63,7 @@ public static class TrainingJob
     }
 
     /// <summary>Encodes documents (with the tokenizer's special tokens, e.g. BOS) and appends EOS when the model has one.</summary>
-    private static (List<int[]> Train, List<int[]> Validation) Tokenize(TrainingJobSpec spec, Tokenizer tokenizer, IProgress<(string, double)>? progress)
+    private static (List<TrainingDocument> Train, List<TrainingDocument> Validation) Tokenize(TrainingJobSpec spec, Tokenizer tokenizer, IProgress<(string, double)>? progress)
     {
         ModelConfig config = ModelConfig.Load(Path.Combine(spec.ModelDirectory, "config.json"));
         int? eos = config.EosTokenIds.Length > 0 ? config.EosTokenIds[0] : null;
@@ -79,9 +86,9 @@ public static class TrainingJob
         });
 
         if (spec.ValidationCorpus is not null)
-            return (encoded.ToList(), DocumentReader.Read(spec.ValidationCorpus).Select(Encode).ToList());
-        var train = new List<int[]>();
-        var validation = new List<int[]>();
+            return (encoded.Select(e => new TrainingDocument(e)).ToList(), DocumentReader.Read(spec.ValidationCorpus).Select(t => new TrainingDocument(Encode(t))).ToList());
+        var train = new List<TrainingDocument>();
+        var validation = new List<TrainingDocument>();
         for (int i = 0; i < encoded.Length; i++) (i % spec.ValidationEvery == spec.ValidationEvery - 1 ? validation : train).Add(encoded[i]);
         return (train, validation);
     }
