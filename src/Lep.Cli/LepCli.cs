@@ -17,6 +17,8 @@ public static class LepCli
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());
+        root.Subcommands.Add(ZooCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 

@@ -78,10 +78,4 @@ public static class EvalCommand
         }
         return list;
     }
-
-    private sealed class ConsoleEvalUi : IEvalUi
-    {
-        public T Step<T>(string label, Func<IProgress<double>, T> work) => ConsoleUi.WithProgress(label, work);
-        public void Note(string line) => Console.Error.WriteLine(line);
-    }
 }

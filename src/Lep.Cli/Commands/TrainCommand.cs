@@ -63,35 +63,34 @@ public static class TrainCommand
     }
 }
 
-/// <summary>Runs a training job under a progress bar showing step, loss, tokens/s and ETA.</summary>
+/// <summary>Runs training under a progress bar showing step, loss, tokens/s and ETA (plain lines when stderr is redirected).</summary>
 public static class TrainingConsole
 {
-    public static TrainingResult Run(TrainingJobSpec spec)
+    public static TrainingResult Run(TrainingJobSpec spec) => Show("training", p => TrainingJob.Run(spec, null, p));
+
+    public static TrainingResult Show(string label, Func<IProgress<TrainingProgress>, TrainingResult> work)
     {
         if (Console.IsErrorRedirected)
         {
-            var plain = new Progress<TrainingProgress>(p =>
+            var plain = new SyncProgress<TrainingProgress>(p =>
             {
                 if (p.Step % Math.Max(1, p.Steps / 20) == 0 || p.Step == p.Steps)
-                    Console.Error.WriteLine($"step {p.Step}/{p.Steps} loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $" val {v:0.000}" : "")} {p.TokensPerSecond:N0} tok/s");
+                    Console.Error.WriteLine($"{label}: step {p.Step}/{p.Steps} loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $" val {v:0.000}" : "")} {p.TokensPerSecond:N0} tok/s");
             });
-            return TrainingJob.Run(spec, null, plain);
+            return work(plain);
         }
         TrainingResult result = null!;
         ConsoleUi.Err.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                ProgressTask prep = ctx.AddTask("tokenizing", maxValue: 1.0);
-                ProgressTask train = ctx.AddTask("training", maxValue: spec.Options.Steps);
-                result = TrainingJob.Run(spec,
-                    new SyncProgress<(string Stage, double Fraction)>(p => prep.Value = p.Fraction),
-                    new SyncProgress<TrainingProgress>(p =>
-                    {
-                        prep.Value = 1.0;
-                        train.Value = p.Step;
-                        train.Description = $"training  loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $"  val {v:0.000}" : "")}  {p.TokensPerSecond:N0} tok/s";
-                    }));
+                ProgressTask task = ctx.AddTask(label);
+                result = work(new SyncProgress<TrainingProgress>(p =>
+                {
+                    task.MaxValue = p.Steps;
+                    task.Value = p.Step;
+                    task.Description = $"{label}  loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $"  val {v:0.000}" : "")}  {p.TokensPerSecond:N0} tok/s";
+                }));
             });
         return result;
     }

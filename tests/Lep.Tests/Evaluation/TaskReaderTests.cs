@@ -25,8 +25,7 @@ public sealed class TaskReaderTests
     [Fact]
     public void Reads_the_shared_dev_files_when_present()
     {
-        string dir = Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/data/bench");
-        if (!Directory.Exists(dir)) dir = "/work/shared/data/bench";
+        string dir = Path.Combine(Lep.Tests.Support.TestData.Root, "bench");
         if (!Directory.Exists(dir)) return;
         var tasks = SuiteLoader.Load(dir).ToDictionary(t => t.Name);
         Assert.Equal("copy", tasks["bench_copy"].Format);

@@ -331,14 +331,8 @@ public sealed class GgufRealTokenizerTests : IDisposable
 
     private static string? SharedTokenizers()
     {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-        {
-            string p = Path.Combine(d, "shared", "data", "tokenizers");
-            if (Directory.Exists(p)) return p;
-            p = Path.Combine(d, "..", "shared", "data", "tokenizers");
-            if (Directory.Exists(p)) return Path.GetFullPath(p);
-        }
-        return null;
+        string p = Path.Combine(Lep.Tests.Support.TestData.Root, "tokenizers");
+        return Directory.Exists(p) ? p : null;
     }
 
     public static readonly string[] Sentences =

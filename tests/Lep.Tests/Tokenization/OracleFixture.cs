@@ -7,7 +7,7 @@ namespace Lep.Tests.Tokenization;
 /// ≥ 10,000 ru/en documents and a seeded fuzz set. Loaded once per test run.</summary>
 public sealed class OracleFixture : IDisposable
 {
-    public const string DataDir = "/work/shared/data";
+    public static string DataDir => Lep.Tests.Support.TestData.Root;
     public static readonly string[] Names = ["llama3", "darulm32k-bpe", "darulm32k-unigram"];
 
     public Dictionary<string, Tokenizer> Ours { get; } = new();

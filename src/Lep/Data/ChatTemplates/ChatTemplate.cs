@@ -153,7 +153,9 @@ public sealed class ChatTemplate
                 tokens[property.Name] = property.Value.EnumerateArray().Select(t => (object?)TokenContent(path, property.Name, t)).ToList();
                 continue;
             }
-            if (!property.Name.EndsWith("_token", StringComparison.Ordinal) || property.Value.ValueKind == JsonValueKind.Null) continue;
+            // Flags such as add_bos_token / add_eos_token also end in "_token": only strings and {content} objects are tokens.
+            if (!property.Name.EndsWith("_token", StringComparison.Ordinal)
+                || property.Value.ValueKind is JsonValueKind.Null or JsonValueKind.True or JsonValueKind.False) continue;
             tokens[property.Name] = TokenContent(path, property.Name, property.Value);
         }
         return tokens;

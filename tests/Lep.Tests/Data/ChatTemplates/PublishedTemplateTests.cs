@@ -356,20 +356,5 @@ public class PublishedTemplateTests
 internal static class SharedTestData
 {
     /// <summary>The shared data directory (../shared/data from the repository root, or $LEP_SHARED_DATA).</summary>
-    public static string SharedData
-    {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable("LEP_SHARED_DATA");
-            if (!string.IsNullOrEmpty(env)) return env;
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "shared", "data");
-                if (Directory.Exists(candidate)) return candidate;
-                candidate = Path.Combine(dir.FullName, "..", "shared", "data");
-                if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
-            }
-            return "/work/shared/data";
-        }
-    }
+    public static string SharedData => Lep.Tests.Support.TestData.Root;
 }

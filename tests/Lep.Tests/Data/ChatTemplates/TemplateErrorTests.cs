@@ -70,3 +70,16 @@ public class TemplateErrorTests
         Assert.Contains("not enough values to unpack", RenderError("{% for a, b in [[1]] %}{% endfor %}").Message);
     }
 }
+
+public class TokenizerConfigFlagTests
+{
+    [Fact]
+    public void AddBosTokenFlagIsNotMistakenForAToken()
+    {
+        using var dir = new Lep.Tests.Support.TempDir();
+        string path = dir.File("tokenizer_config.json");
+        File.WriteAllText(path, """{"bos_token":"<s>","add_bos_token":true,"add_eos_token":false,"chat_template":"{{ bos_token }}{{ messages[0]['content'] }}"}""");
+        var template = Lep.Data.ChatTemplates.ChatTemplate.FromTokenizerConfig(path);
+        Assert.Equal("<s>hi", template.Render([new("user", "hi")], false));
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Lep.Zoo;
+
+namespace Lep.Cli.Commands;
+
+public static class ZooCommand
+{
+    public static Command Create()
+    {
+        var zoo = new Command("zoo", "The bundled tiny base + instruct model pair.");
+        zoo.Subcommands.Add(Build());
+        return zoo;
+    }
+
+    private static Command Build()
+    {
+        var profile = new Option<string>("--profile") { Description = "full (the shipped models; hours on 2 cores) or quick (minutes; toy scale)", DefaultValueFactory = _ => "full" };
+        profile.AcceptOnlyFromAmong("full", "quick");
+        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build one)" };
+        var work = new Option<string?>("--work") { Description = "where stages are kept for resuming (default: OUT.work)" };
+        var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };
+        var device = DeviceOption.Create();
+        var command = new Command("build", "Rebuild the zoo from scratch: corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → manifest. Resumable: re-run the same command.")
+            { profile, corpus, work, output, device };
+        CommandAction.Set(command, parse =>
+        {
+            Runtime.ComputeDevice.UseAllCores();
+            string outDir = parse.GetValue(output)!;
+            var options = new ZooBuildOptions
+            {
+                Recipe = ZooRecipe.Get(parse.GetValue(profile)!),
+                CorpusDirectory = parse.GetValue(corpus),
+                OutputDirectory = outDir,
+                WorkDirectory = parse.GetValue(work) ?? outDir.TrimEnd('/') + ".work",
+                Device = parse.GetValue(device)!,
+            };
+            JsonObject manifest = new ZooBuilder(options, new ConsoleEvalUi()).Build();
+            Console.WriteLine($"wrote {outDir} (stage seconds: {manifest["stage_seconds"]!.ToJsonString()})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

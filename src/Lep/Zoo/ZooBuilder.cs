@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lep.Data;
+using Lep.Data.ChatTemplates;
+using Lep.Data.Corpus;
+using Lep.Data.Tasks;
+using Lep.Evaluation;
+using Lep.Evaluation.Results;
+using Lep.Formats;
+using Lep.Formats.Checkpoint;
+using Lep.Modeling;
+using Lep.Tokenization;
+using Lep.Training;
+
+namespace Lep.Zoo;
+
+public sealed record ZooBuildOptions
+{
+    public required string WorkDirectory { get; init; }
+    public required string OutputDirectory { get; init; }
+    /// <summary>A corpus dir from `lep data build`; when null the builder makes one (profile full, or test for the quick recipe).</summary>
+    public string? CorpusDirectory { get; init; }
+    public ZooRecipe Recipe { get; init; } = ZooRecipe.Full;
+    public string Device { get; init; } = "cpu";
+}
+
+/// <summary>What the build reports as it goes: stage progress and training steps.</summary>
+public interface IZooUi : IEvalUi
+{
+    TrainingResult Train(string label, Func<IProgress<TrainingProgress>, TrainingResult> work);
+}
+
+/// <summary>
+/// Builds lep-tiny-base and lep-tiny-instruct from scratch: corpus → tokenizer → base pre-training → task data →
+/// instruction tuning → evaluation → assets (bf16 HF dirs + manifest). Every stage writes a dir in the work
+/// directory and is skipped when that dir exists, so a killed build resumes (training resumes from its checkpoint).
+/// </summary>
+public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
+{
+    public const string BaseName = "lep-tiny-base";
+    public const string InstructName = "lep-tiny-instruct";
+    private readonly ZooRecipe _r = options.Recipe;
+    private readonly Dictionary<string, double> _stageSeconds = [];
+
+    private string Work(string name) => Path.Combine(options.WorkDirectory, name);
+
+    public JsonObject Build()
+    {
+        Directory.CreateDirectory(options.WorkDirectory);
+        File.WriteAllText(Work("recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
+        string corpus = Stage("corpus", BuildCorpus);
+        string tokenizer = Stage("tokenizer", () => BuildTokenizer(corpus));
+        string baseInit = Stage("base-init", () => InitBase(tokenizer));
+        string baseModel = Stage("base", () => Pretrain(corpus, baseInit));
+        string tasks = Stage("tasks", () => BuildTasks(corpus));
+        string instruct = Stage("instruct", () => InstructionTune(baseModel, tasks));
+        string eval = Stage("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
+        return Publish(corpus, baseModel, instruct, eval);
+    }
+
+    private string Stage(string name, Func<string> run)
+    {
+        var clock = Stopwatch.StartNew();
+        string dir = Work(name);
+        if (Directory.Exists(dir) && name != "corpus") ui.Note($"{name}: done before, reusing {dir}");
+        else dir = run();
+        _stageSeconds[name] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        return dir;
+    }
+
+    private string BuildCorpus()
+    {
+        if (options.CorpusDirectory is string given)
+        {
+            foreach (string f in new[] { "en_train.txt", "ru_train.txt", "en_heldout.txt", "ru_heldout.txt", "parallel_dict.en-ru.tsv" })
+                if (!File.Exists(Path.Combine(given, f))) throw new LepInputException(given, $"not a corpus dir from `lep data build`: {f} is missing");
+            return given;
+        }
+        string dir = Work("corpus");
+        if (Directory.Exists(dir)) return dir;
+        var profile = CorpusProfile.Get(_r.Name == "quick" ? "test" : "full");
+        var builder = new CorpusBuilder(new CorpusBuildOptions(dir, profile, CorpusBuildOptions.DefaultCacheDir()), SystemTools.Find());
+        FetchResult fetched = ui.Step("downloading Debian packages", p => builder.Fetch(p));
+        ui.Step("converting packages to text", p => builder.Convert(fetched, p));
+        return dir;
+    }
+
+    /// <summary>English documents, then Russian ones until they make up <paramref name="russianShare"/> of the characters.</summary>
+    private string MixedText(string corpus, double russianShare, string path)
+    {
+        var en = DocumentReader.Read(Path.Combine(corpus, "en_train.txt")).ToList();
+        var ru = DocumentReader.Read(Path.Combine(corpus, "ru_train.txt")).ToList();
+        long enChars = en.Sum(d => (long)d.Length);
+        long ruBudget = (long)(enChars * russianShare / (1 - russianShare));
+        // Spread the Russian pick over the whole file (its sources are in order): a seeded shuffle.
+        var order = Enumerable.Range(0, ru.Count).ToArray();
+        new Random(_r.Seed).Shuffle(order);
+        var picked = new List<string>();
+        long taken = 0;
+        foreach (int i in order)
+        {
+            if (taken >= ruBudget) break;
+            picked.Add(ru[i]);
+            taken += ru[i].Length;
+        }
+        var all = en.Concat(picked).ToArray();
+        new Random(_r.Seed + 1).Shuffle(all);
+        File.WriteAllText(path, string.Join("\n\n", all) + "\n", new UTF8Encoding(false));
+        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters)");
+        return path;
+    }
+
+    private string BuildTokenizer(string corpus)
+    {
+        string mix = MixedText(corpus, _r.TokenizerRussianShare, Work("tokenizer-mix.txt"));
+        Tokenizer tokenizer = ui.Step("training the tokenizer", p => ZooTokenizer.Train(mix, _r.VocabSize, new Progress<(string, double)>(s => p.Report(s.Item2))));
+        using var staging = new StagingDirectory(Work("tokenizer"));
+        tokenizer.Save(staging.File("tokenizer.json"));
+        JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: false));
+        staging.Commit();
+        File.Delete(mix);
+        return staging.FinalPath;
+    }
+
+    private ModelConfig Config(Tokenizer tokenizer)
+    {
+        int bos = tokenizer.TokenToId(ZooTokenizer.Bos)!.Value, eos = tokenizer.TokenToId(ZooTokenizer.Eos)!.Value;
+        var config = ModelConfig.Create("LlamaForCausalLM", tokenizer.VocabSize, _r.HiddenSize, _r.IntermediateSize, _r.Layers, _r.Heads,
+            _r.KeyValueHeads, tieWordEmbeddings: false, ropeTheta: _r.RopeTheta, maxPositions: _r.MaxPositions, bosTokenId: bos, eosTokenId: eos);
+        config.Json["pad_token_id"] = tokenizer.TokenToId(ZooTokenizer.Pad);
+        return config;
+    }
+
+    private string InitBase(string tokenizerDir)
+    {
+        Tokenizer tokenizer = Tokenizer.Load(tokenizerDir);
+        using var staging = new StagingDirectory(Work("base-init"));
+        using (var lm = new LlamaForCausalLM(Config(tokenizer)))
+        {
+            lm.InitializeRandom(_r.Seed);
+            lm.Save(staging.Path, DType.F32);
+        }
+        ModelDirectory.CopyCompanionFiles(tokenizerDir, staging.Path);
+        JsonFile.Write(staging.File("generation_config.json"), new JsonObject
+        {
+            ["bos_token_id"] = tokenizer.TokenToId(ZooTokenizer.Bos),
+            ["eos_token_id"] = tokenizer.TokenToId(ZooTokenizer.Eos),
+            ["pad_token_id"] = tokenizer.TokenToId(ZooTokenizer.Pad),
+        });
+        staging.Commit();
+        return staging.FinalPath;
+    }
+
+    private TrainingOptions Schedule(int steps, int batch, double lr, int warmup) => new()
+    {
+        Steps = steps, BatchSize = batch, BlockSize = _r.BlockSize, LearningRate = lr, WarmupSteps = warmup,
+        EvalEvery = Math.Max(1, steps / 20), CheckpointEvery = Math.Max(1, steps / 20), Seed = _r.Seed,
+    };
+
+    private string Pretrain(string corpus, string baseInit)
+    {
+        string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"));
+        var spec = new TrainingJobSpec
+        {
+            ModelDirectory = baseInit, Corpus = [mix], OutputDirectory = Work("base"), Storage = DType.F32, Device = options.Device,
+            Options = Schedule(_r.PretrainSteps, _r.PretrainBatch, _r.PretrainLearningRate, _r.PretrainWarmup),
+        };
+        ui.Train("pre-training the base", p => TrainingJob.Run(spec, null, p));
+        return spec.OutputDirectory;
+    }
+
+    private string BuildTasks(string corpus) =>
+        ui.Step("generating task data", p => TaskGenerator.Generate(corpus, Work("tasks"), new TaskOptions { Seed = _r.Seed }, p)).OutDir;
+
+    private string InstructionTune(string baseModel, string tasks)
+    {
+        // The instruct model starts as the base with the chat template and end-of-turn as its stop token.
+        string start = Work("instruct-init");
+        if (!Directory.Exists(start))
+        {
+            using var staging = new StagingDirectory(start);
+            foreach (string f in Directory.GetFiles(baseModel)) File.Copy(f, staging.File(Path.GetFileName(f)));
+            File.Delete(staging.File("metrics.jsonl"));
+            JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: true));
+            Tokenizer t = Tokenizer.Load(baseModel);
+            JsonObject generation = JsonFile.ReadObject(staging.File("generation_config.json"));
+            generation["eos_token_id"] = new JsonArray(t.TokenToId(ZooTokenizer.TurnEnd), t.TokenToId(ZooTokenizer.Eos));
+            JsonFile.Write(staging.File("generation_config.json"), generation);
+            staging.Commit();
+        }
+        Tokenizer tokenizer = Tokenizer.Load(start);
+        ChatTemplate template = ChatTemplate.FromTokenizerConfig(Path.Combine(start, "tokenizer_config.json"));
+        List<TrainingDocument> Documents(string split) => InstructionData.Select(InstructionData.Read(Path.Combine(tasks, $"{split}.jsonl")), _r.InstructRussianShare, _r.Seed)
+            .Select((r, i) => ChatDocuments.Encode(tokenizer, template, InstructionData.Conversation(r, i))).ToList();
+        var train = Documents("train");
+        var dev = Documents("dev");
+        var spec = new TrainingJobSpec
+        {
+            ModelDirectory = start, Corpus = [Path.Combine(tasks, "train.jsonl")], OutputDirectory = Work("instruct"), Storage = DType.F32, Device = options.Device,
+            Options = Schedule(_r.InstructSteps, _r.InstructBatch, _r.InstructLearningRate, _r.InstructWarmup),
+        };
+        ui.Train("instruction tuning", p => TrainingJob.Train(spec, train, dev, p));
+        return spec.OutputDirectory;
+    }
+
+    /// <summary>Base: bits/char on held-out en/ru text. Instruct: the test split per (kind, prompt language).</summary>
+    private string Evaluate(string corpus, string tasks, string baseModel, string instruct)
+    {
+        string suite = Work("eval-suite");
+        Directory.CreateDirectory(suite);
+        foreach (string lang in new[] { "en", "ru" })
+        {
+            var docs = DocumentReader.Read(Path.Combine(corpus, $"{lang}_heldout.txt")).Take(_r.EvalItems);
+            File.WriteAllText(Path.Combine(suite, $"heldout_{lang}.txt"), string.Join("\n\n", docs) + "\n");
+        }
+        foreach (var group in InstructionData.Read(Path.Combine(tasks, "test.jsonl")).GroupBy(r => $"{r.Kind}_{r.Lang}"))
+        {
+            var lines = group.Take(_r.EvalItems).Select(EvalLine);
+            File.WriteAllLines(Path.Combine(suite, $"{group.Key}.jsonl"), lines);
+        }
+        var evalTasks = Lep.Evaluation.Tasks.SuiteLoader.Load(suite);
+        var evaluator = new Lep.Evaluation.Evaluator(new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96 }, ui);
+        evaluator.Run([(BaseName, baseModel), (InstructName, instruct)], evalTasks, Work("eval"), Runtime.ComputeDevice.Resolve(options.Device));
+        return Work("eval");
+    }
+
+    /// <summary>A task record in `lep eval`'s layouts: question+choices+answer, or prompt+references (answer and accepted variants).</summary>
+    private static string EvalLine(TaskRecord r)
+    {
+        JsonObject o = r.IsMultipleChoice
+            ? new JsonObject { ["id"] = r.Id, ["question"] = r.Question, ["choices"] = new JsonArray(r.Choices!.Select(c => (JsonNode?)c).ToArray()), ["answer"] = r.AnswerIndex }
+            : new JsonObject { ["id"] = r.Id, ["prompt"] = r.Prompt, ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray()) };
+        return o.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private JsonObject Publish(string corpus, string baseModel, string instruct, string eval)
+    {
+        using var staging = new StagingDirectory(options.OutputDirectory);
+        var models = new JsonObject();
+        foreach (var (name, source) in new[] { (BaseName, baseModel), (InstructName, instruct) })
+        {
+            string dir = Path.Combine(staging.Path, name);
+            using (var lm = LlamaForCausalLM.Load(source)) lm.Save(dir, DType.BF16);
+            ModelDirectory.CopyCompanionFiles(source, dir);
+            var files = new JsonObject();
+            foreach (string f in Directory.GetFiles(dir).OrderBy(f => f, StringComparer.Ordinal))
+                files[Path.GetFileName(f)] = new JsonObject { ["bytes"] = new FileInfo(f).Length, ["sha256"] = Sha256(f) };
+            models[name] = new JsonObject
+            {
+                ["parameters"] = ModelSummary.Inspect(dir).ParameterCount,
+                ["files"] = files,
+                ["training_metrics"] = Path.GetFileName(source) + "/metrics.jsonl",
+            };
+            File.Copy(Path.Combine(source, "metrics.jsonl"), Path.Combine(staging.Path, $"{name}.metrics.jsonl"));
+        }
+        File.Copy(Path.Combine(eval, "results.json"), staging.File("eval-results.json"));
+        File.Copy(Path.Combine(eval, "report.md"), staging.File("eval-report.md"));
+        File.Copy(Work("recipe.json"), staging.File("recipe.json"));
+        string dataManifest = Path.Combine(corpus, "manifest.json");
+        var manifest = new JsonObject
+        {
+            ["recipe"] = JsonNode.Parse(File.ReadAllText(Work("recipe.json"))),
+            ["models"] = models,
+            ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
+            ["stage_seconds"] = new JsonObject(_stageSeconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["scores"] = Scores(EvalResults.Load(eval)),
+            ["built_by"] = "lep zoo build --profile " + _r.Name,
+        };
+        JsonFile.Write(staging.File("manifest.json"), manifest);
+        staging.Commit();
+        return manifest;
+    }
+
+    private static JsonObject Scores(EvalResults results)
+    {
+        var scores = new JsonObject();
+        foreach (TaskResult r in results.Results.OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Task, StringComparer.Ordinal))
+        {
+            var metrics = new JsonObject { ["n"] = r.N };
+            foreach (var (k, v) in r.Metrics) metrics[k] = TaskResult.Round(v);
+            (scores[r.Model] ??= new JsonObject()).AsObject()[r.Task] = metrics;
+        }
+        return scores;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,59 @@
+namespace Lep.Zoo;
+
+/// <summary>
+/// How the tiny base + instruct pair is built: tokenizer, architecture, pre-training and instruction tuning.
+/// Saved next to the models (assets/zoo/recipe.json) so a build can be repeated exactly.
+/// </summary>
+public sealed record ZooRecipe
+{
+    public string Name { get; init; } = "full";
+    public int Seed { get; init; } = 1;
+
+    // Tokenizer: an English-centric byte-level BPE, trained on text that is ~90 % English by characters.
+    public int VocabSize { get; init; } = 8192;
+    public double TokenizerRussianShare { get; init; } = 0.10;
+
+    // Architecture (Llama: RMSNorm, RoPE, GQA, SwiGLU, untied head like Llama-3-8B).
+    public int HiddenSize { get; init; } = 256;
+    public int IntermediateSize { get; init; } = 688;
+    public int Layers { get; init; } = 8;
+    public int Heads { get; init; } = 8;
+    public int KeyValueHeads { get; init; } = 2;
+    public int MaxPositions { get; init; } = 1024;
+    public double RopeTheta { get; init; } = 10000;
+
+    // Pre-training on English + some Russian (share of documents' characters).
+    public double PretrainRussianShare { get; init; } = 0.20;
+    public int PretrainSteps { get; init; } = 6000;
+    public int PretrainBatch { get; init; } = 16;
+    public int BlockSize { get; init; } = 256;
+    public double PretrainLearningRate { get; init; } = 2e-3;
+    public int PretrainWarmup { get; init; } = 200;
+
+    // Instruction tuning on task data: all English-prompt records and this share of the Russian-prompt ones.
+    public double InstructRussianShare { get; init; } = 0.25;
+    public int InstructSteps { get; init; } = 2000;
+    public int InstructBatch { get; init; } = 16;
+    public double InstructLearningRate { get; init; } = 5e-4;
+    public int InstructWarmup { get; init; } = 100;
+
+    /// <summary>Items per evaluation task (test split) measured into the manifest.</summary>
+    public int EvalItems { get; init; } = 200;
+
+    public static ZooRecipe Full { get; } = new();
+
+    /// <summary>A few minutes on 2 cores: the whole pipeline at toy scale (demo, tests), same code paths.</summary>
+    public static ZooRecipe Quick { get; } = new()
+    {
+        Name = "quick", VocabSize = 1024, HiddenSize = 64, IntermediateSize = 172, Layers = 2, Heads = 4, KeyValueHeads = 2,
+        MaxPositions = 512, PretrainSteps = 60, PretrainBatch = 8, BlockSize = 128, PretrainWarmup = 10,
+        InstructSteps = 30, InstructBatch = 8, InstructWarmup = 5, EvalItems = 10,
+    };
+
+    public static ZooRecipe Get(string name) => name switch
+    {
+        "full" => Full,
+        "quick" => Quick,
+        _ => throw new ArgumentException($"unknown zoo profile '{name}' (full or quick)"),
+    };
+}
