@@ -1,3 +1,4 @@
+using Lep.Data;
 using System.Diagnostics;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;

@@ -1,3 +1,4 @@
+using Lep.Data;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using Lep.Data;
 using System.Globalization;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.Vocabulary;
@@ -30,7 +31,7 @@ public static class TokenizerStatistics
 {
     /// <summary>Encodes every document (no special tokens added) and counts. A word is a whitespace-separated run;
     /// it is single-token when the tokenizer encodes it, alone or after a space, as one token.</summary>
-    public static TokenizerStats Measure(Tokenizer tok, string name, Training.CorpusReader corpus, int maxDocuments = int.MaxValue)
+    public static TokenizerStats Measure(Tokenizer tok, string name, Lep.Data.CorpusReader corpus, int maxDocuments = int.MaxValue)
     {
         var byteIds = new HashSet<int>();
         bool fallback = tok.Model is Bpe { ByteFallback: true } || tok.Model is Unigram { ByteFallback: true };

@@ -1,3 +1,4 @@
+using Lep.Data;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.PostProcessors;
 using Lep.Tokenization.Training;

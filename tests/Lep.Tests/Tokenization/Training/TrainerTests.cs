@@ -1,3 +1,4 @@
+using Lep.Data;
 using System.Diagnostics;
 using System.Text;
 using Lep.Tokenization;

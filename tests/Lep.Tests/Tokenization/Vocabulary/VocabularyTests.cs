@@ -1,3 +1,4 @@
+using Lep.Data;
 using System.Text.Json.Nodes;
 using Lep.Tests.Tokenization.Training;
 using Lep.Tokenization;

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Lep.Tokenization.Training;
+namespace Lep.Data;
 
 /// <summary>
-/// Streams the documents of a corpus file like <see cref="Lep.Data.DocumentReader"/> (plain text with documents
+/// Streams the documents of a corpus file (plain text with documents
 /// separated by an empty line, or .jsonl with a "text" field) but reads bytes itself: invalid UTF-8 bytes are
 /// skipped and counted in <see cref="SkippedBytes"/>, never an error.
 /// </summary>
