@@ -92,7 +92,8 @@ public sealed class Trainer
     {
         if (_orders.TryGetValue(epoch, out int[]? order)) return order;
         order = Enumerable.Range(0, _train.Count).ToArray();
-        new Random(HashCode.Combine(_o.Seed, epoch) & int.MaxValue).Shuffle(order);
+        // A stable mix of (seed, epoch): HashCode.Combine is randomised per process and would break reproducibility.
+        new Random((int)((ulong)(_o.Seed * 1_000_003 + epoch * 7919) % int.MaxValue)).Shuffle(order);
         if (_orders.Count > 4) _orders.Clear();
         return _orders[epoch] = order;
     }

@@ -94,9 +94,16 @@ public class ModelCommandTests
         Assert.True(again.ExitCode == 0, again.StdErr);
         Assert.Contains("(resumed)", again.StdOut);
 
+        // Same seed in another process (and another output dir) → the same bytes.
+        string[] otherArgs = [.. args];
+        otherArgs[Array.IndexOf(otherArgs, output)] = dir.File("trained-again");
+        var other = LepProcess.Run(otherArgs);
+        Assert.True(other.ExitCode == 0, other.StdErr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(output, "model.safetensors")), File.ReadAllBytes(dir.File("trained-again/model.safetensors")));
+
         var bad = LepProcess.Run("train", model, "--corpus", dir.File("missing.txt"), "--out", dir.File("x"));
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("missing.txt: file not found", bad.StdErr);
+        Assert.Contains("missing.txt: corpus file not found", bad.StdErr);
         Assert.False(Directory.Exists(dir.File("x")));
     }
 }
