@@ -126,7 +126,16 @@ public static class Plots
         plot.Legend.FontSize = 13;
         plot.Legend.FontName = Font;
         plot.ShowLegend(Edge.Right);
-        plot.SavePng(path, Width, Height);
+        int width = Width;
+        if (groups.Count > 5)
+        {
+            // Many tasks: slanted names under their groups, and room for them.
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.UpperRight;
+            plot.Axes.Bottom.MinimumSize = 40 + 7.5f * groups.Max(g => g.Split('\n')[0].Length);
+            width = Math.Min(2400, Math.Max(Width, 260 + 70 * groups.Count * Math.Max(1, series.Count)));
+        }
+        plot.SavePng(path, width, Height + (groups.Count > 5 ? 120 : 0));
         return path;
     }
 }
