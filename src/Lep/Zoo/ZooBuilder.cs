@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -247,7 +246,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ModelDirectory.CopyCompanionFiles(source, dir);
             var files = new JsonObject();
             foreach (string f in Directory.GetFiles(dir).OrderBy(f => f, StringComparer.Ordinal))
-                files[Path.GetFileName(f)] = new JsonObject { ["bytes"] = new FileInfo(f).Length, ["sha256"] = Sha256(f) };
+                files[Path.GetFileName(f)] = new JsonObject { ["bytes"] = new FileInfo(f).Length, ["sha256"] = FileHash.Sha256(f) };
             models[name] = new JsonObject
             {
                 ["parameters"] = ModelSummary.Inspect(dir).ParameterCount,
@@ -264,7 +263,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         {
             ["recipe"] = JsonNode.Parse(File.ReadAllText(Work("recipe.json"))),
             ["models"] = models,
-            ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
+            ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = FileHash.Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
             ["stage_seconds"] = new JsonObject(_stageSeconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["scores"] = Scores(EvalResults.Load(eval)),
             ["built_by"] = "lep zoo build --profile " + _r.Name,
@@ -286,9 +285,4 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         return scores;
     }
 
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }

@@ -154,11 +154,7 @@ public sealed partial class AptClient
             .Where(f => !f.EndsWith(".lz4", StringComparison.Ordinal) && !f.EndsWith(".xz", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();
 
-    public static string Sha256Of(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(s));
-    }
+    public static string Sha256Of(string path) => Lep.Formats.FileHash.Sha256(path);
 
     private static string FirstError(ProcessResult r)
     {

@@ -54,7 +54,7 @@ public sealed class CorpusBuilder
         progress?.Report(0.05);
         Dictionary<string, string> available = _apt.Candidates(packages);
         var missing = packages.Where(p => !available.ContainsKey(p)).ToList();
-        var sub = new Progress(f => progress?.Report(0.05 + 0.95 * f));
+        var sub = new SyncProgress<double>(f => progress?.Report(0.05 + 0.95 * f));
         List<DebFile> debs = _apt.Download(packages.Where(available.ContainsKey).ToList(), sub);
         return new FetchResult(debs, missing);
     }
@@ -345,10 +345,5 @@ public sealed class CorpusBuilder
         };
         var json = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         File.WriteAllText(path, json + "\n", Utf8);
-    }
-
-    private sealed class Progress(Action<double> report) : IProgress<double>
-    {
-        public void Report(double value) => report(value);
     }
 }

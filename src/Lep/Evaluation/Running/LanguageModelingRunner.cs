@@ -43,7 +43,7 @@ public static class LanguageModelingRunner
             }
         }
         ScoringResult[] scores = LogLikelihood.Score(model.Lm, requests, batchSize,
-            progress is null ? null : new SyncProgress(done => progress.Report(done / (double)Math.Max(1, requests.Count))));
+            progress is null ? null : new SyncProgress<int>(done => progress.Report(done / (double)Math.Max(1, requests.Count))));
         var nll = new double[items.Count];
         for (int r = 0; r < requests.Count; r++) nll[owner[r]] -= scores[r].LogProb;
 

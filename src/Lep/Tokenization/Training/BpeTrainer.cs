@@ -151,13 +151,9 @@ public static class BpeTrainer
     }
 
     internal static IProgress<double>? Stage(IProgress<(string, double)>? p, string name) =>
-        p == null ? null : new Lep.Tokenization.Training.ActionProgress<double>(f => p.Report((name, f)));
+        p == null ? null : new SyncProgress<double>(f => p.Report((name, f)));
 }
 
-internal sealed class ActionProgress<T>(Action<T> a) : IProgress<T>
-{
-    public void Report(T value) => a(value);
-}
 
 /// <summary>SentencePiece's alphabet rules: characters by frequency up to the coverage; others fall back to bytes.</summary>
 public static class SentencePieceAlphabet

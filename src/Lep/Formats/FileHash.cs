@@ -1,0 +1,13 @@
+using System.Security.Cryptography;
+
+namespace Lep.Formats;
+
+public static class FileHash
+{
+    /// <summary>Lower-case hex SHA-256 of a file's bytes, streamed.</summary>
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
