@@ -18,7 +18,7 @@ public sealed class Bpe : IModel
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<int, string> _vocabR;
     private readonly List<(string A, string B)> _merges;
-    private readonly Dictionary<long, (int Rank, int NewId)> _mergeMap;
+    private readonly MergeTable _mergeMap;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheSpan;
     private int _cacheCount;
@@ -80,7 +80,7 @@ public sealed class Bpe : IModel
         ByteFallback = byteFallback;
         IgnoreMerges = ignoreMerges;
         _merges = new List<(string, string)>(merges);
-        _mergeMap = new Dictionary<long, (int, int)>(merges.Count);
+        _mergeMap = new MergeTable(merges.Count);
         int prefixLen = continuingSubwordPrefix?.Length ?? 0;
         var mergeBuf = new char[256];
         for (int rank = 0; rank < merges.Count; rank++)
@@ -95,7 +95,7 @@ public sealed class Bpe : IModel
             a.AsSpan().CopyTo(buf);
             bPart.CopyTo(buf[a.Length..]);
             if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
-            _mergeMap[Key(aId, bId)] = (rank, newId);
+            _mergeMap.Set(Key(aId, bId), rank, newId);
         }
         Array.Fill(_charIds, -1);
         foreach (var (k, v) in _vocab) if (k.Length == 1) _charIds[k[0]] = v;
@@ -115,6 +115,69 @@ public sealed class Bpe : IModel
     }
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
+
+    /// <summary>Pair (left id &lt;&lt; 32 | right id) → (rank, new id): open addressing, linear probing, a later
+    /// duplicate pair overwrites an earlier one (as HF's map does). Keys are never negative: -1 marks a free slot.</summary>
+    private sealed class MergeTable
+    {
+        private struct Entry
+        {
+            public long Key;
+            public int Rank, NewId;
+        }
+
+        private readonly Entry[] _entries;
+        private readonly int _shift;
+
+        public MergeTable(int count)
+        {
+            int bits = 4;
+            while ((1 << bits) < count * 2) bits++;
+            _entries = new Entry[1 << bits];
+            for (int i = 0; i < _entries.Length; i++) _entries[i].Key = -1;
+            _shift = 64 - bits;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private int Slot(long key) => (int)((ulong)(key * -7046029254386353131L) >> _shift);
+
+        public void Set(long key, int rank, int newId)
+        {
+            int mask = _entries.Length - 1;
+            for (int i = Slot(key); ; i = (i + 1) & mask)
+            {
+                ref var e = ref _entries[i];
+                if (e.Key == key || e.Key == -1)
+                {
+                    e.Key = key;
+                    e.Rank = rank;
+                    e.NewId = newId;
+                    return;
+                }
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public bool TryGetValue(long key, out (int Rank, int NewId) value)
+        {
+            var entries = _entries;
+            int mask = entries.Length - 1;
+            for (int i = Slot(key); ; i = (i + 1) & mask)
+            {
+                ref var e = ref entries[i];
+                if (e.Key == key)
+                {
+                    value = (e.Rank, e.NewId);
+                    return true;
+                }
+                if (e.Key == -1)
+                {
+                    value = default;
+                    return false;
+                }
+            }
+        }
+    }
 
     public int VocabSize => _vocab.Count;
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
@@ -206,7 +269,7 @@ public sealed class Bpe : IModel
                 if (isLast && EndOfWordSuffix != null) s += EndOfWordSuffix;
                 found = _vocab.TryGetValue(s, out id);
             }
-            int byteLen = Encoding.UTF8.GetByteCount(chunk);
+            int byteLen = cpLen == 2 ? 4 : chunk[0] < 0x80 ? 1 : chunk[0] < 0x800 ? 2 : 3; // UTF-8 length (a lone surrogate encodes as U+FFFD)
 
             if (found)
             {
