@@ -18,8 +18,9 @@ public sealed class Bpe : IModel
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<int, string> _vocabR;
     private readonly List<(string A, string B)> _merges;
-    private readonly Dictionary<long, (int Rank, int NewId)> _mergeMap;
+    private readonly MergeTable _mergeMap;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheSpan;
     private int _cacheCount;
     private readonly int[] _byteIds = new int[256]; // -1 when missing
     private readonly bool _allBytes;
@@ -33,6 +34,22 @@ public sealed class Bpe : IModel
     public bool ByteFallback { get; }
     public bool IgnoreMerges { get; }
     public IReadOnlyList<(string A, string B)> Merges => _merges;
+
+    private const char Meta = '\u2581';
+
+    /// <summary>
+    /// True when a piece may be cut before every '▁' (after its first character) and each part merged on its own,
+    /// with the same result as merging the whole piece (decided once, at construction). That holds when '▁' is a
+    /// single-character token, no merge has a right-hand token that starts with '▁', and there are no affixes and no
+    /// ignore_merges. Proof: at a cut, the symbol to the right starts with that '▁' (it is the '▁' token, and it can
+    /// only grow to the right, since growing to the left needs a merge (a, b) with b starting with '▁'), so no merge
+    /// ever joins the two sides; unknown characters never fuse across a known '▁', and byte fallback is per
+    /// character. HF's merge order restricted to one part is that part's own merge order (its queue entries are
+    /// only created and invalidated by merges inside it, and positions keep their relative order), so each part
+    /// ends the same as when merged alone. SentencePiece-style BPE (no pre-tokenizer: the whole document is one
+    /// piece) thus gets the word cache and the short-word path per word.
+    /// </summary>
+    internal bool SplitsAtMeta { get; }
 
     /// <param name="vocab">token → id</param>
     /// <param name="merges">merge pairs, highest priority first</param>
@@ -63,7 +80,7 @@ public sealed class Bpe : IModel
         ByteFallback = byteFallback;
         IgnoreMerges = ignoreMerges;
         _merges = new List<(string, string)>(merges);
-        _mergeMap = new Dictionary<long, (int, int)>(merges.Count);
+        _mergeMap = new MergeTable(merges.Count);
         int prefixLen = continuingSubwordPrefix?.Length ?? 0;
         var mergeBuf = new char[256];
         for (int rank = 0; rank < merges.Count; rank++)
@@ -78,7 +95,7 @@ public sealed class Bpe : IModel
             a.AsSpan().CopyTo(buf);
             bPart.CopyTo(buf[a.Length..]);
             if (!_vocabSpan.TryGetValue(buf, out int newId)) throw Json.Bad($"merge {rank + 1} (\"{a} {b}\"): merged token \"{buf.ToString()}\" is not in the vocabulary");
-            _mergeMap[Key(aId, bId)] = (rank, newId);
+            _mergeMap.Set(Key(aId, bId), rank, newId);
         }
         Array.Fill(_charIds, -1);
         foreach (var (k, v) in _vocab) if (k.Length == 1) _charIds[k[0]] = v;
@@ -89,9 +106,78 @@ public sealed class Bpe : IModel
             if (_byteIds[i] < 0) all = false;
         }
         _allBytes = all;
+        _cacheSpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        bool split = !ignoreMerges && continuingSubwordPrefix == null && endOfWordSuffix == null && _charIds[Meta] >= 0;
+        if (split)
+            foreach (var (_, b) in _merges)
+                if (b.Length > 0 && b[0] == Meta) { split = false; break; }
+        SplitsAtMeta = split;
     }
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
+
+    /// <summary>Pair (left id &lt;&lt; 32 | right id) → (rank, new id): open addressing, linear probing, a later
+    /// duplicate pair overwrites an earlier one (as HF's map does). Keys are never negative: -1 marks a free slot.</summary>
+    private sealed class MergeTable
+    {
+        private struct Entry
+        {
+            public long Key;
+            public int Rank, NewId;
+        }
+
+        private readonly Entry[] _entries;
+        private readonly int _shift;
+
+        public MergeTable(int count)
+        {
+            int bits = 4;
+            while ((1 << bits) < count * 2) bits++;
+            _entries = new Entry[1 << bits];
+            for (int i = 0; i < _entries.Length; i++) _entries[i].Key = -1;
+            _shift = 64 - bits;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private int Slot(long key) => (int)((ulong)(key * -7046029254386353131L) >> _shift);
+
+        public void Set(long key, int rank, int newId)
+        {
+            int mask = _entries.Length - 1;
+            for (int i = Slot(key); ; i = (i + 1) & mask)
+            {
+                ref var e = ref _entries[i];
+                if (e.Key == key || e.Key == -1)
+                {
+                    e.Key = key;
+                    e.Rank = rank;
+                    e.NewId = newId;
+                    return;
+                }
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public bool TryGetValue(long key, out (int Rank, int NewId) value)
+        {
+            var entries = _entries;
+            int mask = entries.Length - 1;
+            for (int i = Slot(key); ; i = (i + 1) & mask)
+            {
+                ref var e = ref entries[i];
+                if (e.Key == key)
+                {
+                    value = (e.Rank, e.NewId);
+                    return true;
+                }
+                if (e.Key == -1)
+                {
+                    value = default;
+                    return false;
+                }
+            }
+        }
+    }
 
     public int VocabSize => _vocab.Count;
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
@@ -107,13 +193,32 @@ public sealed class Bpe : IModel
             ids.Add(whole);
             return;
         }
-        if (_cache.TryGetValue(piece, out var hit))
+        if (SplitsAtMeta)
+        {
+            var span = piece.AsSpan();
+            int start = 0;
+            while (start < span.Length)
+            {
+                int next = span.Slice(start + 1).IndexOf(Meta);
+                int end = next < 0 ? span.Length : start + 1 + next;
+                TokenizeWord(span.Slice(start, end - start), start == 0 && end == span.Length ? piece : null, ids);
+                start = end;
+            }
+            return;
+        }
+        TokenizeWord(piece, piece, ids);
+    }
+
+    /// <summary>Cached merge of one word; <paramref name="str"/> is the word as a string when the caller has it.</summary>
+    private void TokenizeWord(ReadOnlySpan<char> word, string? str, List<int> ids)
+    {
+        if (_cacheSpan.TryGetValue(word, out var hit))
         {
             ids.AddRange(hit);
             return;
         }
-        var result = MergeWord(piece);
-        if (piece.Length < MaxCachedLength)
+        var result = MergeWord(word);
+        if (word.Length < MaxCachedLength)
         {
             // ConcurrentDictionary.Count takes every lock: keep our own approximate count.
             if (Interlocked.Increment(ref _cacheCount) > CacheCapacity)
@@ -121,7 +226,7 @@ public sealed class Bpe : IModel
                 _cache.Clear();
                 Interlocked.Exchange(ref _cacheCount, 0);
             }
-            _cache[piece] = result;
+            _cache[str ?? word.ToString()] = result;
         }
         ids.AddRange(result);
     }
@@ -135,7 +240,7 @@ public sealed class Bpe : IModel
     [ThreadStatic] private static PriorityQueue<(int Pos, int NewId), long>? _queueBuf;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private int[] MergeWord(string w)
+    private int[] MergeWord(ReadOnlySpan<char> w)
     {
         var symbols = _symbolsBuf;
         if (symbols == null || symbols.Length < w.Length * 4 + 4) _symbolsBuf = symbols = new Symbol[Math.Max(64, w.Length * 4 + 4)];
@@ -147,7 +252,7 @@ public sealed class Bpe : IModel
         {
             int cpLen = char.IsHighSurrogate(w[i]) && i + 1 < w.Length && char.IsLowSurrogate(w[i + 1]) ? 2 : 1;
             bool isFirst = i == 0, isLast = i + cpLen >= w.Length;
-            var chunk = w.AsSpan(i, cpLen);
+            var chunk = w.Slice(i, cpLen);
             i += cpLen;
             int id;
             bool found;
@@ -164,7 +269,7 @@ public sealed class Bpe : IModel
                 if (isLast && EndOfWordSuffix != null) s += EndOfWordSuffix;
                 found = _vocab.TryGetValue(s, out id);
             }
-            int byteLen = Encoding.UTF8.GetByteCount(chunk);
+            int byteLen = cpLen == 2 ? 4 : chunk[0] < 0x80 ? 1 : chunk[0] < 0x800 ? 2 : 3; // UTF-8 length (a lone surrogate encodes as U+FFFD)
 
             if (found)
             {
