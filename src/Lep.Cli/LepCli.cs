@@ -15,6 +15,8 @@ public static class LepCli
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(PropagateCommand.Create());
         return root;
     }
 
