@@ -8,6 +8,8 @@ switch (which)
     case "train-mfu": TrainMfuBench.Run(rest); break;
     case "generate": GenerateBench.Run(rest); break;
     case "transformers-fixtures": TransformersFixtures.Run(rest); break;
+    case "propagation": PropagationBench.Run(rest); break;
+    case "propagation-one": PropagationBench.RunOne(rest); break;
     case "all":
         SafetensorsReadBench.Run([]);
         TrainMfuBench.Run([]);

@@ -16,8 +16,9 @@ public static class PropagateCommand
         var corpus = new Option<string?>("--corpus") { Description = "text tokenised both ways for --mode cooccurrence (.txt or .jsonl)" };
         var precision = new Option<string>("--precision") { Description = "fp64 (default) or mixed (float32 block products summed in float64)", DefaultValueFactory = _ => "fp64" };
         precision.AcceptOnlyFromAmong("fp64", "mixed");
+        var save = new Option<bool>("--save-projection") { Description = "also write each P (d × d float64, row-major) as projection-*.f64" };
         var command = new Command("propagate", "Learned Embedding Propagation: give the instruct model the donor's vocabulary through a least-squares map from base to instruct embeddings.")
-            { baseDir, instruct, donor, output, mode, corpus, precision };
+            { baseDir, instruct, donor, output, mode, corpus, precision, save };
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
@@ -26,6 +27,7 @@ public static class PropagateCommand
                 Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!, Output = parse.GetValue(output)!,
                 Mode = Enum.Parse<PropagationMode>(parse.GetValue(mode)!, ignoreCase: true), Corpus = parse.GetValue(corpus),
                 Precision = parse.GetValue(precision) == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64,
+                SaveProjections = parse.GetValue(save),
             };
             PropagationResult r = ConsoleUi.WithProgress("propagating", p => Propagator.Run(options, new SyncProgress<(string, double)>(x => p.Report(x.Item2))));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");

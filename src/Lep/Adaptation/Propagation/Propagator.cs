@@ -38,6 +38,8 @@ public sealed record PropagationOptions
     public int BlockRows { get; init; } = 2048;
     /// <summary>Maximal shard size of the output; null = the largest shard of I (one file when I has one).</summary>
     public long? MaxShardBytes { get; init; }
+    /// <summary>Also write each P as raw little-endian float64 (d × d, row-major): projection-embed_tokens.f64, projection-lm_head.f64.</summary>
+    public bool SaveProjections { get; init; }
 }
 
 /// <summary>One propagated matrix: its fit (absent for swap) and timing.</summary>
@@ -139,6 +141,10 @@ public static class Propagator
             progress?.Report(("writing", 0));
             CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
 
+            if (options.SaveProjections)
+                foreach (var (name, p) in projections)
+                    if (p is not null)
+                        File.WriteAllBytes(staging.File($"projection-{Short(name)}.f64"), p.contiguous().bytes.ToArray());
             plan.WriteTokenizerFiles(staging.Path, d, i);
             WriteConfigs(staging.Path, plan, d, i, warnings);
 
