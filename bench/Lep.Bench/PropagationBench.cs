@@ -33,13 +33,13 @@ public static class PropagationBench
         bool mixedCheck = args.Contains("--mixed-check");
         Generate(dir);
         Lep.Runtime.ComputeDevice.UseAllCores();
-        var (rate64, rate32) = GemmRates();
-        Console.WriteLine($"GEMM rates on this machine ({Environment.ProcessorCount} cores, measured now): fp64 {rate64 / 1e9:0.0} GFLOP/s, fp32 {rate32 / 1e9:0.0} GFLOP/s");
+        var (rate64, rate32, cpu64, cpu32) = GemmRates();
+        Console.WriteLine($"GEMM rates on this machine ({Environment.ProcessorCount} cores, measured now): fp64 {rate64 / 1e9:0.0} GFLOP/s ({cpu64 / 1e9:0.0} per CPU-second), fp32 {rate32 / 1e9:0.0} GFLOP/s ({cpu32 / 1e9:0.0} per CPU-second)");
         Console.WriteLine($"{"mode",-13} {"precision",-9} {"fit rows",18} {"GFLOP",7} {"wall s",8} {"fp64 floor s",12} {"ratio",6} {"fp32 floor s",12} {"peak RSS",9}  residual (embed / head)");
-        foreach (string mode in modes) RunChild(dir, mode, "fp64", rate64, rate32);
+        foreach (string mode in modes) RunChild(dir, mode, "fp64", rate64, rate32, cpu64);
         if (mixedCheck)
         {
-            RunChild(dir, "overlap", "mixed", rate64, rate32);
+            RunChild(dir, "overlap", "mixed", rate64, rate32, cpu64);
         }
     }
 
@@ -64,12 +64,12 @@ public static class PropagationBench
             ["flops"] = r.Matrices.Sum(m => m.FitFlops),
             ["fit_seconds"] = r.Matrices.Sum(m => m.FitSeconds),
             ["write_seconds"] = r.Matrices.Sum(m => m.WriteSeconds),
-            ["residual"] = new JsonArray(r.Matrices.Select(m => (JsonNode?)(m.RelativeResidual ?? double.NaN)).ToArray()),
+            ["residual"] = new JsonArray(r.Matrices.Select(m => m.RelativeResidual is double x ? (JsonNode?)x : null).ToArray()),
             ["vmhwm"] = hwm,
         }.ToJsonString());
     }
 
-    private static void RunChild(string dir, string mode, string precision, double rate64, double rate32)
+    private static void RunChild(string dir, string mode, string precision, double rate64, double rate32, double cpu64)
     {
         var psi = new ProcessStartInfo("/usr/bin/time", ["-v", "dotnet", typeof(PropagationBench).Assembly.Location, "propagation-one", dir, mode, precision])
         { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -88,12 +88,14 @@ public static class PropagationBench
         long rssKb = long.Parse(Regex.Match(stderr, @"Maximum resident set size \(kbytes\): (\d+)").Groups[1].Value);
         string wallText = Regex.Match(stderr, @"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)").Groups[1].Value;
         double wall = (double)r["wall"]!;
+        double cpuSeconds = double.Parse(Regex.Match(stderr, @"User time \(seconds\): ([\d.]+)").Groups[1].Value)
+                            + double.Parse(Regex.Match(stderr, @"System time \(seconds\): ([\d.]+)").Groups[1].Value);
         double flops = (double)r["flops"]!;
         string rows = string.Join("+", ((JsonArray)r["rows"]!).Select(x => x!.ToString()));
-        string residual = string.Join(" / ", ((JsonArray)r["residual"]!).Select(x => ((double)x!).ToString("0.0000e0")));
+        string residual = string.Join(" / ", ((JsonArray)r["residual"]!).Select(x => x is null ? "-" : ((double)x).ToString("0.0000e0")));
         double floor64 = flops / rate64, floor32 = flops / rate32;
         Console.WriteLine($"{mode,-13} {precision,-9} {rows,18} {flops / 1e9,7:0} {wall,8:0.0} {floor64,12:0.0} {(flops > 0 ? (wall / floor64).ToString("0.00") : "-"),6} {floor32,12:0.0} {rssKb / 1048576.0,7:0.00}Gi  {residual}" +
-                          $"   (fit {(double)r["fit_seconds"]!:0.0} s, write {(double)r["write_seconds"]!:0.0} s, process wall {wallText})");
+                          $"   (fit {(double)r["fit_seconds"]!:0.0} s, write {(double)r["write_seconds"]!:0.0} s, process wall {wallText}, CPU {cpuSeconds:0} s vs fp64 CPU floor {flops / cpu64:0} s = {(flops > 0 ? (cpuSeconds / (flops / cpu64)).ToString("0.00") : "-")}×)");
         if (mode == "overlap" && precision == "mixed")
         {
             foreach (string m in new[] { "embed_tokens", "lm_head" })
@@ -109,20 +111,36 @@ public static class PropagationBench
             if (!(mode == "overlap" && precision == "fp64" && old.EndsWith("out-overlap-fp64"))) Directory.Delete(old, true);
     }
 
-    private static (double Fp64, double Fp32) GemmRates()
+    /// <summary>GEMM rates of the normal-equation block shape (d × blk)·(blk × 2d), per wall second and per CPU second
+    /// (the latter is what a contended machine still delivers), and the rate NormalEquations.Add achieves on the same block.</summary>
+    private static (double Fp64, double Fp32, double Fp64PerCpu, double Fp32PerCpu) GemmRates()
     {
-        // The shape of one normal-equation block: (d × blk) · (blk × 2d).
-        double Rate(ScalarType type)
+        const int blk = 2048;
+        (double Wall, double Cpu) Rate(ScalarType type)
         {
             using var scope = NewDisposeScope();
-            int blk = 2048;
             Tensor a = randn([blk, D], dtype: type), ab = randn([blk, 2 * D], dtype: type);
             Tensor c = zeros([D, 2 * D], dtype: type);
             double flops = 2.0 * D * blk * 2 * D;
-            double best = Timing.BestSeconds(2, () => c.addmm_(a.t(), ab));
-            return flops / best;
+            c.addmm_(a.t(), ab);
+            TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            for (int k = 0; k < 2; k++) c.addmm_(a.t(), ab);
+            double wall = sw.Elapsed.TotalSeconds / 2, cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / 2;
+            return (flops / wall, flops / cpu);
         }
-        return (Rate(ScalarType.Float64), Rate(ScalarType.Float32));
+        var (w64, c64) = Rate(ScalarType.Float64);
+        var (w32, c32) = Rate(ScalarType.Float32);
+        using (var scope = NewDisposeScope())
+        using (var eq = new NormalEquations(D))
+        {
+            Tensor block = randn([blk, 2 * D], dtype: ScalarType.Float64);
+            eq.Add(block);
+            var sw = Stopwatch.StartNew();
+            eq.Add(block);
+            Console.WriteLine($"NormalEquations.Add on one {blk}-row block: {sw.Elapsed.TotalSeconds:0.00} s = {4.0 * blk * D * D / sw.Elapsed.TotalSeconds / 1e9:0.0} GFLOP/s of the 4·n·d² floor count");
+        }
+        return (w64, w32, c64, c32);
     }
 
     // ------------------------------------------------------------------ synthetic 8B-shaped trio

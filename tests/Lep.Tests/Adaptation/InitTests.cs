@@ -198,3 +198,47 @@ public sealed class AdaptationCliTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 }
+
+public sealed class SpecialTokenInitTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    private static JsonObject WithExtraSpecials(params string[] contents)
+    {
+        JsonObject tok = AdaptationFixtures.NewByteLevel();
+        var added = (JsonArray)tok["added_tokens"]!;
+        int next = Gguf.TinyTokenizers.Size(tok);
+        foreach (string c in contents)
+            added.Add(new JsonObject { ["id"] = next++, ["content"] = c, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = true });
+        return tok;
+    }
+
+    [Fact]
+    public void SpecialTokensMapByRoleAndUnmappableRowsGetTheMeanRow()
+    {
+        var t = AdaptationFixtures.Create(_tmp.File("trio"), storage: DType.F32, q: "none");
+        string tokDir = _tmp.File("tok");
+        Directory.CreateDirectory(tokDir);
+        File.WriteAllText(Path.Combine(tokDir, "tokenizer.json"), WithExtraSpecials("<pad>", "<mask>").ToJsonString());
+        var cfg = AdaptationFixtures.NewTokenizerConfig();
+        cfg["pad_token"] = "<pad>";
+        File.WriteAllText(Path.Combine(tokDir, "tokenizer_config.json"), cfg.ToJsonString());
+
+        Tokenizer old = Tokenizer.Load(t.Base), @new = Tokenizer.Load(tokDir);
+        var a = VocabularyAlignment.Build(old, @new, new Dictionary<string, string> { ["pad_token"] = "<|eot_id|>" }, VocabularyAlignment.ReadRoles(tokDir));
+        int pad = @new.TokenToId("<pad>")!.Value, mask = @new.TokenToId("<mask>")!.Value;
+        Assert.Equal(AlignmentKind.Special, a.Tokens[pad].Kind);
+        Assert.Equal(old.TokenToId("<|eot_id|>"), a.Tokens[pad].OldIds[0]);
+        Assert.Equal(AlignmentKind.Unmapped, a.Tokens[mask].Kind);
+
+        string output = _tmp.File("donor");
+        EmbeddingInitializer.Run(new InitOptions { Base = t.Base, Tokenizer = tokDir, Output = output });
+        using var scope = NewDisposeScope();
+        Tensor eb = AdaptationFixtures.ReadMatrix(t.Base, "model.embed_tokens.weight"), ed = AdaptationFixtures.ReadMatrix(output, "model.embed_tokens.weight");
+        Assert.True(Numerics.MaxAbsDiff(ed[mask], eb.mean([0])) <= 1e-6, "unmapped → mean row");
+        Assert.Equal(pad, ModelConfig.Load(Path.Combine(output, "config.json")).PadTokenId);
+        var line = File.ReadLines(Path.Combine(output, "init_log.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).Single(l => (int)l["id"]! == mask);
+        Assert.Equal("mean-row", (string)line["method"]!);
+    }
+}

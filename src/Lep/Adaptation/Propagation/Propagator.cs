@@ -144,7 +144,12 @@ public static class Propagator
             if (options.SaveProjections)
                 foreach (var (name, p) in projections)
                     if (p is not null)
-                        File.WriteAllBytes(staging.File($"projection-{Short(name)}.f64"), p.contiguous().bytes.ToArray());
+                    {
+                        // keep the contiguous copy referenced while its bytes are read (a finalizer must not free it)
+                        using Tensor c = p.contiguous();
+                        File.WriteAllBytes(staging.File($"projection-{Short(name)}.f64"), c.bytes.ToArray());
+                        GC.KeepAlive(c);
+                    }
             plan.WriteTokenizerFiles(staging.Path, d, i);
             WriteConfigs(staging.Path, plan, d, i, warnings);
 
