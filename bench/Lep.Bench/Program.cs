@@ -9,12 +9,14 @@ switch (which)
     case "generate": GenerateBench.Run(rest); break;
     case "transformers-fixtures": TransformersFixtures.Run(rest); break;
     case "tokenizer": TokenizerBench.Run(rest); break;
+    case "propagation": PropagationBench.Run(rest); break;
+    case "propagation-one": PropagationBench.RunOne(rest); break;
     case "all":
         SafetensorsReadBench.Run([]);
         TrainMfuBench.Run([]);
         GenerateBench.Run([]);
         break;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|tokenizer [encode|train]|all");
+        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|transformers-fixtures DIR|tokenizer [encode|train]|propagation|all");
         break;
 }

@@ -19,6 +19,8 @@ public static class LepCli
         root.Subcommands.Add(TokenizerCommand.Create());
         root.Subcommands.Add(ZooCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(PropagateCommand.Create());
         return root;
     }
 

@@ -1,0 +1,70 @@
+using Lep.Formats.Checkpoint;
+using Lep.Formats.Safetensors;
+using Lep.Tokenization;
+
+namespace Lep.Adaptation;
+
+/// <summary>An HF model dir opened for an adaptation stage: config, lazily read weights, tokenizer, embedding names.</summary>
+public sealed class ModelInput : IDisposable
+{
+    public const string EmbedName = "model.embed_tokens.weight";
+    public const string HeadName = "lm_head.weight";
+
+    public string Role { get; }
+    public string Directory { get; }
+    public ModelConfig Config { get; }
+    public CheckpointReader Weights { get; }
+    public Tokenizer Tokenizer { get; }
+    public TensorInfo Embed { get; }
+    public TensorInfo? Head { get; }
+    public bool Tied => Head is null;
+
+    private ModelInput(string role, string dir, ModelConfig config, CheckpointReader weights, Tokenizer tokenizer, TensorInfo embed, TensorInfo? head)
+    {
+        Role = role;
+        Directory = dir;
+        Config = config;
+        Weights = weights;
+        Tokenizer = tokenizer;
+        Embed = embed;
+        Head = head;
+    }
+
+    /// <summary>Opens and checks one model dir; <paramref name="role"/> names it in errors ("--base DIR: ...").</summary>
+    public static ModelInput Open(string role, string dir)
+    {
+        string where = $"{role} {dir}";
+        if (!System.IO.Directory.Exists(dir)) throw new LepInputException(where, "directory not found");
+        ModelConfig config = ModelConfig.Load(Path.Combine(dir, "config.json"));
+        if (!File.Exists(Path.Combine(dir, "tokenizer.json"))) throw new LepInputException(where, "no tokenizer.json");
+        Tokenizer tokenizer = Tokenizer.Load(dir);
+        CheckpointReader weights = CheckpointReader.Open(dir);
+        try
+        {
+            if (!weights.Contains(EmbedName)) throw new LepInputException(where, $"checkpoint has no '{EmbedName}'");
+            TensorInfo embed = weights.Info(EmbedName);
+            TensorInfo? head = weights.Contains(HeadName) ? weights.Info(HeadName) : null;
+            if (embed.Shape.Length != 2 || embed.Shape[1] != config.HiddenSize)
+                throw new LepInputException(where, $"'{EmbedName}' has shape {embed.ShapeText}, expected [rows, {config.HiddenSize}] (hidden_size)");
+            if (embed.Shape[0] != config.VocabSize)
+                throw new LepInputException(where, $"'{EmbedName}' has {embed.Shape[0]} rows but config.json says vocab_size {config.VocabSize}");
+            if (!config.TieWordEmbeddings && head is null)
+                throw new LepInputException(where, $"config.json says tie_word_embeddings is false but the checkpoint has no '{HeadName}'");
+            if (head is not null && (head.Shape.Length != 2 || head.Shape[0] != embed.Shape[0] || head.Shape[1] != embed.Shape[1]))
+                throw new LepInputException(where, $"'{HeadName}' has shape {head.ShapeText}, expected {embed.ShapeText} like '{EmbedName}'");
+            if (tokenizer.VocabSize > embed.Shape[0])
+                throw new LepInputException(where, $"tokenizer.json has {tokenizer.VocabSize} tokens but the embeddings have only {embed.Shape[0]} rows");
+            return new ModelInput(role, dir, config, weights, tokenizer, embed, config.TieWordEmbeddings ? null : head);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The tensors whose rows are indexed by token id: embed_tokens, and lm_head when untied.</summary>
+    public IEnumerable<string> VocabularyTensors => Tied ? [EmbedName] : [EmbedName, HeadName];
+
+    public void Dispose() => Weights.Dispose();
+}

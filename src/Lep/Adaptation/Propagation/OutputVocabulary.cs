@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Lep.Formats.Checkpoint;
+using Lep.Tokenization;
+
+namespace Lep.Adaptation.Propagation;
+
+/// <summary>
+/// The vocabulary of I': the donor's tokenizer, with the added/special tokens of the instruct model matched by
+/// content (their rows come from I) and those the donor lacks (chat tokens) appended after the donor's rows.
+/// </summary>
+public sealed class OutputVocabulary
+{
+    /// <summary>Output row → I's row, for I's added tokens present in D's tokenizer.</summary>
+    public Dictionary<int, int> Overrides { get; } = new();
+    /// <summary>I's added tokens that D lacks: appended in this order, ids from D's row count on.</summary>
+    public List<(string Content, int InstructId, int OutputId, JsonObject Entry)> Appended { get; } = [];
+    public int Rows { get; private set; }
+    public JsonObject TokenizerJson { get; private set; } = null!;
+    public Tokenizer Tokenizer { get; private set; } = null!;
+    private Tokenizer _instruct = null!;
+
+    public static OutputVocabulary Plan(ModelInput donor, ModelInput instruct)
+    {
+        var plan = new OutputVocabulary { _instruct = instruct.Tokenizer };
+        JsonObject json = JsonFile.ReadObject(Path.Combine(donor.Directory, "tokenizer.json"));
+        var added = json["added_tokens"] as JsonArray ?? [];
+        json["added_tokens"] = added;
+        int next = checked((int)donor.Embed.Shape[0]);
+        foreach (var (iid, token) in instruct.Tokenizer.AddedTokens.Tokens)
+        {
+            if (donor.Tokenizer.TokenToId(token.Content) is int did)
+            {
+                plan.Overrides[did] = iid;
+                continue;
+            }
+            var entry = new JsonObject
+            {
+                ["id"] = next, ["content"] = token.Content, ["single_word"] = token.SingleWord, ["lstrip"] = token.LStrip,
+                ["rstrip"] = token.RStrip, ["normalized"] = token.IsNormalized, ["special"] = token.Special,
+            };
+            added.Add(entry);
+            plan.Appended.Add((token.Content, iid, next, entry));
+            next++;
+        }
+        plan.Rows = next;
+        plan.TokenizerJson = json;
+        plan.Tokenizer = Tokenizer.FromJson(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), "output tokenizer.json");
+        if (plan.Tokenizer.VocabSize != plan.Rows)
+            throw new InvalidOperationException($"output tokenizer has {plan.Tokenizer.VocabSize} tokens, planned {plan.Rows} rows");
+        foreach (var a in plan.Appended)
+            if (plan.Tokenizer.TokenToId(a.Content) != a.OutputId)
+                throw new InvalidOperationException($"appended token '{a.Content}' did not get id {a.OutputId}");
+        return plan;
+    }
+
+    /// <summary>The output id of an instruct-model id (by the token's content), or null.</summary>
+    public int? MapInstructId(int instructId) =>
+        _instruct.IdToToken(instructId) is string content ? Tokenizer.TokenToId(content) : null;
+
+    /// <summary>tokenizer.json (D's + appended tokens), I's tokenizer_config.json (chat template, special token names)
+    /// with added_tokens_decoder rebuilt for the new ids, I's special_tokens_map/chat template files, D's tokenizer.model.</summary>
+    public void WriteTokenizerFiles(string dir, ModelInput donor, ModelInput instruct)
+    {
+        JsonFile.Write(Path.Combine(dir, "tokenizer.json"), TokenizerJson);
+        string cfgPath = Path.Combine(instruct.Directory, "tokenizer_config.json");
+        JsonObject cfg = File.Exists(cfgPath) ? JsonFile.ReadObject(cfgPath)
+            : File.Exists(Path.Combine(donor.Directory, "tokenizer_config.json")) ? JsonFile.ReadObject(Path.Combine(donor.Directory, "tokenizer_config.json")) : new JsonObject();
+        if (cfg.ContainsKey("added_tokens_decoder") || Tokenizer.AddedTokens.Count > 0)
+        {
+            var decoder = new JsonObject();
+            foreach (var (id, t) in Tokenizer.AddedTokens.Tokens)
+                decoder[id.ToString()] = new JsonObject
+                {
+                    ["content"] = t.Content, ["lstrip"] = t.LStrip, ["normalized"] = t.IsNormalized, ["rstrip"] = t.RStrip,
+                    ["single_word"] = t.SingleWord, ["special"] = t.Special,
+                };
+            cfg["added_tokens_decoder"] = decoder;
+        }
+        JsonFile.Write(Path.Combine(dir, "tokenizer_config.json"), cfg);
+        foreach (string name in new[] { "special_tokens_map.json", "chat_template.jinja", "chat_template.json" })
+        {
+            string src = Path.Combine(instruct.Directory, name);
+            if (File.Exists(src)) File.Copy(src, Path.Combine(dir, name), overwrite: true);
+        }
+        string spm = Path.Combine(donor.Directory, "tokenizer.model");
+        if (File.Exists(spm)) File.Copy(spm, Path.Combine(dir, "tokenizer.model"), overwrite: true);
+    }
+}

@@ -1,0 +1,437 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Lep.Data;
+using Lep.Formats;
+using Lep.Formats.Checkpoint;
+using Lep.Formats.Safetensors;
+using Lep.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Lep.Adaptation.Propagation;
+
+/// <summary>The LEP modes of DESIGN §1.4 (the reference's code names in brackets).</summary>
+public enum PropagationMode
+{
+    /// <summary>[straight] P = identity: D's rows copied into I.</summary>
+    Swap,
+    /// <summary>[union] fit E_B[S] → E_I[S] over the tokens S present in both vocabularies.</summary>
+    Overlap,
+    /// <summary>[mean] fit C(E_B) → C(E_I): the old rows mapped into V₁ by the init mapping (mean of sub-token rows).</summary>
+    Conversion,
+    /// <summary>like conversion with the sum of the sub-token rows.</summary>
+    Sum,
+    /// <summary>like conversion with weights from how often each new token overlaps each old one on a corpus.</summary>
+    Cooccurrence,
+}
+
+public sealed record PropagationOptions
+{
+    public required string Base { get; init; }
+    public required string Instruct { get; init; }
+    public required string Donor { get; init; }
+    public required string Output { get; init; }
+    public PropagationMode Mode { get; init; } = PropagationMode.Conversion;
+    public string? Corpus { get; init; }
+    public FitPrecision Precision { get; init; } = FitPrecision.Float64;
+    /// <summary>Rows per block of the normal equations and of the output product.</summary>
+    public int BlockRows { get; init; } = 2048;
+    /// <summary>Maximal shard size of the output; null = the largest shard of I (one file when I has one).</summary>
+    public long? MaxShardBytes { get; init; }
+    /// <summary>Also write each P as raw little-endian float64 (d × d, row-major): projection-embed_tokens.f64, projection-lm_head.f64.</summary>
+    public bool SaveProjections { get; init; }
+}
+
+/// <summary>One propagated matrix: its fit (absent for swap) and timing.</summary>
+public sealed record MatrixReport(string Tensor, long FitRows, double? RelativeResidual, double Ridge, string Solver, double FitSeconds, double WriteSeconds, double FitFlops);
+
+public sealed record PropagationResult(string Output, PropagationMode Mode, int Rows, IReadOnlyList<MatrixReport> Matrices,
+    int CopiedFromInstruct, int AppendedFromInstruct, int CopiedTensors, double Seconds, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Learned Embedding Propagation: I' = I with D's vocabulary, its embedding (and head) rows E_D·P where P is the
+/// least-squares map from B's rows to I's rows (per mode). Streams: the normal equations take O(d²) memory, every
+/// row is read with positioned reads, every other tensor of I is copied byte for byte; nothing is written until all
+/// inputs are validated, and the output dir appears only when complete.
+/// </summary>
+public static class Propagator
+{
+    public static PropagationResult Run(PropagationOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var warnings = new List<string>();
+        using ModelInput b = ModelInput.Open("--base", options.Base);
+        using ModelInput i = ModelInput.Open("--instruct", options.Instruct);
+        using ModelInput d = ModelInput.Open("--donor", options.Donor);
+        Validate(options, b, i, d);
+
+        // The fit rows: which combinations of old rows stand for each fitted row (same for B and I).
+        List<(int[] Ids, double[] Weights)> combos = [];
+        if (options.Mode != PropagationMode.Swap)
+        {
+            progress?.Report(("aligning vocabularies", 0));
+            var alignment = VocabularyAlignment.Build(b.Tokenizer, d.Tokenizer,
+                VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(d.Directory));
+            combos = FitRows(options, alignment, b.Tokenizer, d.Tokenizer, warnings);
+            if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
+            long rowsNeeded = b.Config.HiddenSize;
+            if (combos.Count < rowsNeeded)
+                warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, a ridge keeps it solvable");
+        }
+
+        // The output tokenizer: D's, plus I's added tokens it lacks (chat tokens), appended after D's rows.
+        var plan = OutputVocabulary.Plan(d, i);
+
+        var reports = new List<MatrixReport>();
+        var projections = new Dictionary<string, Tensor?>();
+        string[] matrices = [.. i.VocabularyTensors];
+        try
+        {
+            for (int m = 0; m < matrices.Length; m++)
+            {
+                string name = matrices[m];
+                if (options.Mode == PropagationMode.Swap)
+                {
+                    projections[name] = null;
+                    continue;
+                }
+                var sw = Stopwatch.StartNew();
+                int dim = b.Config.HiddenSize;
+                using var eq = new NormalEquations(dim, options.Precision);
+                using (var fromB = new MatrixRows(b.Weights, name))
+                using (var fromI = new MatrixRows(i.Weights, name))
+                {
+                    Accumulate(eq, combos, fromB, fromI, options, f => progress?.Report(($"fitting {Short(name)}", (m + f) / matrices.Length)));
+                }
+                ProjectionFit fit = eq.Solve();
+                projections[name] = fit.P;
+                double flops = 4.0 * fit.Rows * dim * dim;
+                reports.Add(new MatrixReport(name, fit.Rows, fit.RelativeResidual, fit.Ridge, fit.Solver, sw.Elapsed.TotalSeconds, 0, flops));
+                if (fit.Ridge > 0) warnings.Add($"{Short(name)}: the normal equations were ill-conditioned; solved with ridge {fit.Ridge:E2}");
+            }
+
+            using var staging = new StagingDirectory(options.Output);
+            var writeTimes = new Dictionary<string, double>();
+            var tensors = new List<PendingTensor>();
+            int copied = 0;
+            foreach (string name in OrderedNames(i.Weights))
+            {
+                if (name == ModelInput.EmbedName || (name == ModelInput.HeadName && !i.Tied))
+                {
+                    Tensor? p = projections[name];
+                    DType dtype = i.Weights.Info(name).DType;
+                    tensors.Add(new PendingTensor(name, dtype, [plan.Rows, i.Config.HiddenSize], s =>
+                    {
+                        var sw = Stopwatch.StartNew();
+                        WriteRows(s, name, dtype, p, d, i, plan, options.BlockRows, f => progress?.Report(($"writing {Short(name)}", f)));
+                        writeTimes[name] = sw.Elapsed.TotalSeconds;
+                    }));
+                }
+                else if (name == ModelInput.HeadName)
+                {
+                    continue; // tied: a stored head copy would contradict the new vocabulary
+                }
+                else
+                {
+                    tensors.Add(TensorCopy.Pending(i.Weights, name));
+                    copied++;
+                }
+            }
+            long maxShard = options.MaxShardBytes ?? (i.Weights.Files.Count > 1 ? i.Weights.Files.Max(f => f.FileLength) : long.MaxValue);
+            progress?.Report(("writing", 0));
+            CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
+
+            if (options.SaveProjections)
+                foreach (var (name, p) in projections)
+                    if (p is not null)
+                    {
+                        // keep the contiguous copy referenced while its bytes are read (a finalizer must not free it)
+                        using Tensor c = p.contiguous();
+                        File.WriteAllBytes(staging.File($"projection-{Short(name)}.f64"), c.bytes.ToArray());
+                        GC.KeepAlive(c);
+                    }
+            plan.WriteTokenizerFiles(staging.Path, d, i);
+            WriteConfigs(staging.Path, plan, d, i, warnings);
+
+            var result = new PropagationResult(Path.GetFullPath(options.Output), options.Mode, plan.Rows,
+                reports.Select(r => r with { WriteSeconds = writeTimes.GetValueOrDefault(r.Tensor) })
+                    .Concat(options.Mode == PropagationMode.Swap ? matrices.Select(n => new MatrixReport(n, 0, null, 0, "identity", 0, writeTimes.GetValueOrDefault(n), 0)) : [])
+                    .ToList(),
+                plan.Overrides.Count, plan.Appended.Count, copied, clock.Elapsed.TotalSeconds, warnings);
+            WriteReport(staging.File("propagation.json"), result, options, b, i, d, combos.Count);
+            staging.Commit();
+            return result;
+        }
+        finally
+        {
+            foreach (Tensor? t in projections.Values) t?.Dispose();
+        }
+    }
+
+    private static string Short(string name) => name == ModelInput.EmbedName ? "embed_tokens" : "lm_head";
+
+    /// <summary>I's tensor names in file order (shard by shard, by offset), so the output keeps I's layout.</summary>
+    private static IEnumerable<string> OrderedNames(CheckpointReader r) =>
+        r.Files.SelectMany(f => f.Tensors.OrderBy(t => t.Offset).Select(t => t.Name)).Where(r.Contains).Distinct();
+
+    private static void Validate(PropagationOptions o, ModelInput b, ModelInput i, ModelInput d)
+    {
+        string Norm(string p) => Path.GetFullPath(p).TrimEnd('/');
+        if (new[] { o.Base, o.Instruct, o.Donor }.Any(p => Norm(p) == Norm(o.Output)))
+            throw new LepInputException("--out " + o.Output, "is one of the input dirs; choose a new directory");
+        void Same(string what, object x, object y, ModelInput other)
+        {
+            if (!Equals(x, y)) throw new LepInputException($"{other.Role} {other.Directory}", $"{what} is {y} but --base has {x}: not the same model family");
+        }
+        foreach (ModelInput m in new[] { i, d })
+        {
+            Same("architecture", b.Config.Architecture, m.Config.Architecture, m);
+            Same("hidden_size", b.Config.HiddenSize, m.Config.HiddenSize, m);
+            Same("num_hidden_layers", b.Config.NumLayers, m.Config.NumLayers, m);
+            Same("num_attention_heads", b.Config.NumHeads, m.Config.NumHeads, m);
+            Same("num_key_value_heads", b.Config.NumKeyValueHeads, m.Config.NumKeyValueHeads, m);
+            Same("intermediate_size", b.Config.IntermediateSize, m.Config.IntermediateSize, m);
+            Same("tie_word_embeddings", b.Tied, m.Tied, m);
+        }
+        Same("vocab_size", b.Config.VocabSize, i.Config.VocabSize, i);
+        var bv = b.Tokenizer.Model.GetVocab();
+        var iv = i.Tokenizer.Model.GetVocab();
+        if (bv.Count != iv.Count || bv.Any(kv => !iv.TryGetValue(kv.Key, out int id) || id != kv.Value))
+            throw new LepInputException($"--instruct {i.Directory}", "tokenizer.json's vocabulary differs from the base model's: B and I must share V₀");
+        if (d.Tokenizer.VocabSize != d.Embed.Shape[0])
+            throw new LepInputException($"--donor {d.Directory}", $"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
+        foreach (string name in i.VocabularyTensors)
+            if (!i.Weights.Info(name).DType.IsFloat()) throw new LepInputException($"--instruct {i.Directory}", $"'{name}' is not a float tensor");
+        if (o.Mode == PropagationMode.Cooccurrence)
+        {
+            if (o.Corpus is null) throw new LepInputException("--mode cooccurrence", "needs --corpus FILE (text tokenised both ways)");
+            if (!File.Exists(o.Corpus)) throw new LepInputException("--corpus " + o.Corpus, "file not found");
+        }
+        if (o.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
+    }
+
+    private static List<(int[] Ids, double[] Weights)> FitRows(PropagationOptions o, VocabularyAlignment alignment,
+        Tokenizer oldTok, Tokenizer newTok, List<string> warnings)
+    {
+        var rows = new List<(int[], double[])>();
+        IEnumerable<TokenAlignment> mapped = alignment.Tokens.Where(t => !t.IsAdded && t.OldIds.Length > 0
+            && t.Kind is AlignmentKind.Copied or AlignmentKind.Composed or AlignmentKind.Bytes);
+        switch (o.Mode)
+        {
+            case PropagationMode.Overlap:
+                foreach (var (_, oldId) in alignment.Shared) rows.Add(([oldId], [1.0]));
+                break;
+            case PropagationMode.Conversion:
+                foreach (TokenAlignment t in mapped) rows.Add((t.OldIds, t.MeanWeights()));
+                break;
+            case PropagationMode.Sum:
+                foreach (TokenAlignment t in mapped) rows.Add((t.OldIds, t.OldIds.Select(_ => 1.0).ToArray()));
+                break;
+            case PropagationMode.Cooccurrence:
+            {
+                Cooccurrence counts = Cooccurrence.Count(oldTok, newTok, DocumentReader.Read(o.Corpus!));
+                if (counts.SkippedDocuments > 0)
+                    warnings.Add($"cooccurrence: {counts.SkippedDocuments} of {counts.SkippedDocuments + counts.Documents} documents skipped (their tokens do not spell the text)");
+                int fallback = 0;
+                foreach (TokenAlignment t in mapped)
+                {
+                    if (counts.Counts.TryGetValue(t.NewId, out var row) && row.Count > 0)
+                    {
+                        double total = row.Values.Sum();
+                        var ordered = row.OrderBy(kv => kv.Key).ToArray();
+                        rows.Add((ordered.Select(kv => kv.Key).ToArray(), ordered.Select(kv => kv.Value / total).ToArray()));
+                    }
+                    else
+                    {
+                        rows.Add((t.OldIds, t.MeanWeights()));
+                        fallback++;
+                    }
+                }
+                if (fallback > 0) warnings.Add($"cooccurrence: {fallback} tokens never seen in the corpus use the conversion mapping");
+                break;
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Feeds the normal equations with blocks [C(E_B) | C(E_I)], each row a weighted sum of old rows.</summary>
+    private static unsafe void Accumulate(NormalEquations eq, List<(int[] Ids, double[] Weights)> combos, MatrixRows fromB, MatrixRows fromI,
+        PropagationOptions o, Action<double> progress)
+    {
+        int d = fromB.Columns;
+        int block = o.BlockRows;
+        bool single = combos.All(c => c.Ids.Length == 1 && c.Weights[0] == 1.0);
+        ScalarType type = o.Precision == FitPrecision.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        using Tensor ab = empty([block, 2L * d], dtype: ScalarType.Float64);
+        double[] gatherB = [], gatherI = [];
+        for (int start = 0; start < combos.Count; start += block)
+        {
+            int n = Math.Min(block, combos.Count - start);
+            var slice = combos.GetRange(start, n);
+            // Unique old ids of this block, read once each in ascending order.
+            int[] unique = slice.SelectMany(c => c.Ids).Distinct().Order().ToArray();
+            var slot = new Dictionary<int, int>(unique.Length);
+            for (int k = 0; k < unique.Length; k++) slot[unique[k]] = k;
+            if (gatherB.Length < unique.Length * d) { gatherB = new double[unique.Length * d]; gatherI = new double[unique.Length * d]; }
+            fromB.Gather(unique, gatherB);
+            fromI.Gather(unique, gatherI);
+            Span<double> dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(ab.bytes);
+            for (int r = 0; r < n; r++)
+            {
+                var (ids, w) = slice[r];
+                Span<double> rowA = dst.Slice(r * 2 * d, d), rowB = dst.Slice(r * 2 * d + d, d);
+                if (single)
+                {
+                    int s = slot[ids[0]];
+                    gatherB.AsSpan(s * d, d).CopyTo(rowA);
+                    gatherI.AsSpan(s * d, d).CopyTo(rowB);
+                    continue;
+                }
+                rowA.Clear();
+                rowB.Clear();
+                for (int k = 0; k < ids.Length; k++)
+                {
+                    int s = slot[ids[k]];
+                    Axpy(w[k], gatherB.AsSpan(s * d, d), rowA);
+                    Axpy(w[k], gatherI.AsSpan(s * d, d), rowB);
+                }
+            }
+            using Tensor rows = ab.narrow(0, 0, n);
+            if (type == ScalarType.Float64) eq.Add(rows);
+            else
+            {
+                using Tensor f = rows.to_type(ScalarType.Float32);
+                eq.Add(f);
+            }
+            progress((double)(start + n) / combos.Count);
+        }
+    }
+
+    private static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var va = new System.Numerics.Vector<double>(a);
+        int k = 0, w = System.Numerics.Vector<double>.Count;
+        for (; k + w <= x.Length; k += w)
+        {
+            var vy = new System.Numerics.Vector<double>(y[k..]);
+            (vy + va * new System.Numerics.Vector<double>(x[k..])).CopyTo(y[k..]);
+        }
+        for (; k < x.Length; k++) y[k] += a * x[k];
+    }
+
+    /// <summary>Streams the output rows: D's rows times P (float32 product, P rounded from float64), I's rows for its
+    /// added tokens (by content), then the appended rows of I's tokens D lacks. Stored in I's dtype.</summary>
+    private static unsafe void WriteRows(Stream s, string name, DType dtype, Tensor? p, ModelInput d, ModelInput i, OutputVocabulary plan,
+        int block, Action<double> progress)
+    {
+        int dim = d.Config.HiddenSize;
+        using var fromD = new MatrixRows(d.Weights, name);
+        using var fromI = new MatrixRows(i.Weights, name);
+        using Tensor? p32 = p?.to_type(ScalarType.Float32);
+        using Tensor input = empty([block, dim], dtype: ScalarType.Float32);
+        var rowBytes = new byte[block * dim * dtype.ItemSize()];
+        var one = new float[dim];
+        long rowsD = d.Embed.Shape[0];
+        for (long start = 0; start < rowsD; start += block)
+        {
+            int n = (int)Math.Min(block, rowsD - start);
+            Span<float> inSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(input.bytes)[..(n * dim)];
+            fromD.Read(start, n, inSpan);
+            Tensor? product = null;
+            Span<float> outSpan = inSpan;
+            if (p32 is not null)
+            {
+                using Tensor x = input.narrow(0, 0, n);
+                product = mm(x, p32);
+                outSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(product.bytes);
+            }
+            try
+            {
+                for (int r = 0; r < n; r++)
+                {
+                    if (plan.Overrides.TryGetValue((int)(start + r), out int fromInstruct))
+                        fromI.Read(fromInstruct, 1, outSpan.Slice(r * dim, dim));
+                }
+                MatrixRows.Narrow(outSpan, dtype, rowBytes.AsSpan(0, n * dim * dtype.ItemSize()));
+                s.Write(rowBytes, 0, n * dim * dtype.ItemSize());
+            }
+            finally
+            {
+                product?.Dispose();
+            }
+            progress((double)(start + n) / rowsD);
+        }
+        foreach (int fromInstruct in plan.Appended.Select(a => a.InstructId))
+        {
+            fromI.Read(fromInstruct, 1, one);
+            MatrixRows.Narrow(one, dtype, rowBytes.AsSpan(0, dim * dtype.ItemSize()));
+            s.Write(rowBytes, 0, dim * dtype.ItemSize());
+        }
+    }
+
+    private static void WriteConfigs(string dir, OutputVocabulary plan, ModelInput d, ModelInput i, List<string> warnings)
+    {
+        ModelConfig config = i.Config.Clone();
+        int? Map(int? iid, string field)
+        {
+            if (iid is not int x) return null;
+            int? mapped = plan.MapInstructId(x);
+            if (mapped is null) warnings.Add($"{field} {x} of the instruct model has no counterpart in the new vocabulary; left unset");
+            return mapped;
+        }
+        int? bos = Map(i.Config.BosTokenId, "bos_token_id");
+        int[] eos = i.Config.EosTokenIds.Select(e => Map(e, "eos_token_id")).OfType<int>().ToArray();
+        int? pad = Map(i.Config.PadTokenId, "pad_token_id");
+        config.SetVocabulary(plan.Rows, bos, eos.Length > 0 ? eos : null, pad);
+        if (bos is null) config.Json.Remove("bos_token_id");
+        if (eos.Length == 0) config.Json.Remove("eos_token_id");
+        if (pad is null) config.Json.Remove("pad_token_id");
+        config.Save(Path.Combine(dir, "config.json"));
+
+        string gen = Path.Combine(i.Directory, "generation_config.json");
+        if (File.Exists(gen))
+        {
+            JsonObject g = JsonFile.ReadObject(gen);
+            foreach (string key in new[] { "bos_token_id", "eos_token_id", "pad_token_id" })
+            {
+                if (g[key] is null) continue;
+                int[] ids = g.GetIntOrList(key).Select(x => plan.MapInstructId(x)).OfType<int>().ToArray();
+                if (ids.Length == 0) g.Remove(key);
+                else g[key] = g[key] is JsonArray ? new JsonArray(ids.Select(x => (JsonNode?)x).ToArray()) : ids[0];
+            }
+            JsonFile.Write(Path.Combine(dir, "generation_config.json"), g);
+        }
+    }
+
+    private static void WriteReport(string path, PropagationResult r, PropagationOptions o, ModelInput b, ModelInput i, ModelInput d, int fitRows)
+    {
+        var json = new JsonObject
+        {
+            ["mode"] = r.Mode.ToString().ToLowerInvariant(),
+            ["precision"] = o.Precision == FitPrecision.Float64 ? "float64" : "float32 blocks, float64 sums",
+            ["base"] = Path.GetFullPath(b.Directory),
+            ["instruct"] = Path.GetFullPath(i.Directory),
+            ["donor"] = Path.GetFullPath(d.Directory),
+            ["corpus"] = o.Corpus is null ? null : Path.GetFullPath(o.Corpus),
+            ["rows"] = r.Rows,
+            ["fit_rows"] = fitRows,
+            ["rows_copied_from_instruct"] = r.CopiedFromInstruct,
+            ["rows_appended_from_instruct"] = r.AppendedFromInstruct,
+            ["tensors_copied"] = r.CopiedTensors,
+            ["seconds"] = Math.Round(r.Seconds, 3),
+            ["matrices"] = new JsonArray(r.Matrices.Select(m => (JsonNode?)new JsonObject
+            {
+                ["tensor"] = m.Tensor,
+                ["fit_rows"] = m.FitRows,
+                ["relative_residual"] = m.RelativeResidual,
+                ["ridge"] = m.Ridge,
+                ["solver"] = m.Solver,
+                ["fit_seconds"] = Math.Round(m.FitSeconds, 3),
+                ["write_seconds"] = Math.Round(m.WriteSeconds, 3),
+                ["fit_gflop"] = Math.Round(m.FitFlops / 1e9, 3),
+            }).ToArray()),
+            ["warnings"] = new JsonArray(r.Warnings.Select(w => (JsonNode?)w).ToArray()),
+        };
+        JsonFile.Write(path, json);
+    }
+}
