@@ -16,7 +16,7 @@ public static class TrainMfuBench
     public static void Run(string[] args)
     {
         ComputeDevice.UseAllCores();
-        int batch = 8, seq = 256;
+        int batch = args.Length > 0 ? int.Parse(args[0]) : 8, seq = args.Length > 1 ? int.Parse(args[1]) : 256;
         double matmul = MatmulGflops();
 
         var config = ModelConfig.Create("LlamaForCausalLM", 4096, 192, 512, 4, 6, 2, maxPositions: 1024);
