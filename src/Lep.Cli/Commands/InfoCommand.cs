@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Lep.Formats.Checkpoint;
+using Lep.Formats.Gguf;
 using Spectre.Console;
 
 namespace Lep.Cli.Commands;
@@ -9,12 +10,18 @@ public static class InfoCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json + safetensors)" };
+        var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json + safetensors), or a .gguf file" };
         var json = new Option<bool>("--json") { Description = "print the summary as JSON" };
         var command = new Command("info", "Show a model's architecture, parameter count, dtypes, vocabulary and tokenizer.") { dir, json };
         CommandAction.Set(command, parse =>
         {
-            ModelSummary s = ModelSummary.Inspect(parse.GetValue(dir)!);
+            string path = parse.GetValue(dir)!;
+            if (File.Exists(path))
+            {
+                if (GgufReader.LooksLikeGguf(path) || path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) return Gguf(path, parse.GetValue(json));
+                throw new LepInputException(path, "not a model directory or a GGUF file");
+            }
+            ModelSummary s = ModelSummary.Inspect(path);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(s, new JsonSerializerOptions { WriteIndented = true }));
@@ -36,6 +43,45 @@ public static class InfoCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A GGUF file: its architecture and tokenizer metadata, tensor count and parameter count by type.</summary>
+    private static int Gguf(string path, bool asJson)
+    {
+        GgufReader gguf = GgufReader.Open(path);
+        string arch = gguf.GetString("general.architecture") ?? "?";
+        long parameters = gguf.Tensors.Sum(t => t.ElementCount);
+        var byType = gguf.Tensors.GroupBy(t => t.Type.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount));
+        long Int(string key) => gguf.TryGet(key, out var v) ? v.AsInteger() : -1;
+        int vocab = gguf.TryGet("tokenizer.ggml.tokens", out var tokens) ? tokens.AsArray().Length : 0;
+        var facts = new Dictionary<string, object?>
+        {
+            ["File"] = path,
+            ["Format"] = $"GGUF v{gguf.Version}",
+            ["Architecture"] = arch,
+            ["Layers"] = Int($"{arch}.block_count"),
+            ["HiddenSize"] = Int($"{arch}.embedding_length"),
+            ["Heads"] = Int($"{arch}.attention.head_count"),
+            ["KeyValueHeads"] = Int($"{arch}.attention.head_count_kv"),
+            ["ParameterCount"] = parameters,
+            ["ParametersByType"] = byType,
+            ["Tensors"] = gguf.Tensors.Count,
+            ["TokenizerModel"] = gguf.GetString("tokenizer.ggml.model"),
+            ["TokenizerPre"] = gguf.GetString("tokenizer.ggml.pre"),
+            ["TokenizerSize"] = vocab,
+            ["HasChatTemplate"] = gguf.GetString("tokenizer.chat_template") is { Length: > 0 },
+        };
+        if (asJson)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(facts, new JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Ok;
+        }
+        var table = new Table().HideHeaders().AddColumn("key").AddColumn("value");
+        foreach (var (k, v) in facts)
+            table.AddRow(k, Markup.Escape(v is Dictionary<string, long> d ? string.Join(", ", d.Select(kv => $"{kv.Key}: {kv.Value:N0}")) : v?.ToString() ?? "–"));
+        AnsiConsole.Write(table);
+        return ExitCodes.Ok;
     }
 
     private static string Human(long n) => n switch

@@ -50,6 +50,10 @@ public class ModelCommandTests
         string gguf = dir.File("model.gguf");
         var r = LepProcess.Run("export", "gguf", model, gguf, "--outtype", "f32");
         Assert.True(r.ExitCode == 0, r.StdErr);
+        var info = LepProcess.Run("info", gguf, "--json");
+        Assert.True(info.ExitCode == 0, info.StdErr);
+        Assert.Contains("\"Architecture\": \"llama\"", info.StdOut);
+        Assert.Contains("\"TokenizerModel\": \"gpt2\"", info.StdOut);
         using var lm = LlamaForCausalLM.Load(model);
         using var llama = new LlamaCpp(gguf);
         int[] tokens = [256, 72, 101, 108, 108, 111];
