@@ -17,11 +17,15 @@ symbol=_ZSt21ios_base_library_initv
 here=$(cd "$(dirname "$0")" && pwd)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/lep"
 mkdir -p "$cache"
+# Several projects build in parallel and each runs this script: one at a time.
+exec 9>"$cache/torchsharp-compat.lock"
+flock 9 2>/dev/null || true
 shim_src="$here/libstdcxx_compat.cpp"
 shim="$cache/libstdcxx_compat.so"
-if [ ! -f "$shim" ] || [ "$shim_src" -nt "$shim" ]; then
-  g++ -shared -fPIC -O2 -o "$shim.tmp" "$shim_src"
-  mv "$shim.tmp" "$shim"
+if [ ! -f "$shim" ] || ! cmp -s "$shim_src" "$cache/libstdcxx_compat.cpp"; then
+  g++ -shared -fPIC -O2 -o "$shim.$$.tmp" "$shim_src"
+  mv -f "$shim.$$.tmp" "$shim"
+  cp -f "$shim_src" "$cache/libstdcxx_compat.cpp"
 fi
 
 patch_one() {
@@ -29,7 +33,7 @@ patch_one() {
   dir=$(dirname "$lib")
   cp -f "$shim" "$dir/libstdcxx_compat.so"
   if readelf -d "$lib" | grep -q 'libstdcxx_compat.so'; then return 0; fi
-  tmp="$lib.compat.tmp"
+  tmp="$lib.$$.compat.tmp"
   cp -f "$lib" "$tmp"
   patchelf --clear-symbol-version "$symbol" "$tmp"
   patchelf --add-needed libstdcxx_compat.so "$tmp"
