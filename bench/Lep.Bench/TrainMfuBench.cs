@@ -40,9 +40,16 @@ public static class TrainMfuBench
             trainer.Optimizer.Update(1e-3);
         }
         double seconds = Timing.BestSeconds(5, Step);
+        // Where a step goes: forward (loss), backward, optimizer — best of 5 each.
+        double forward = Timing.BestSeconds(5, () => { using var s = NewDisposeScope(); using var _ = no_grad(); trainer.Loss(batchRows); });
+        double forwardBackward = Timing.BestSeconds(5, () => { using var s = NewDisposeScope(); trainer.Optimizer.ZeroGrad(); trainer.Loss(batchRows).backward(); });
+        using Tensor plainIds = tensor(batchRows.SelectMany(r => r.Tokens).ToArray(), [batch, seq]);
+        double causalForward = Timing.BestSeconds(5, () => { using var s = NewDisposeScope(); using var _ = no_grad(); lm.Forward(plainIds); });
+        double optimizer = Timing.BestSeconds(5, () => { trainer.Optimizer.ClipGradients(1.0); trainer.Optimizer.Update(1e-3); });
         double tokensPerSecond = batch * seq / seconds;
         double modelGflops = 6.0 * n * tokensPerSecond / 1e9;
         Console.WriteLine($"train-mfu: {lm.ParameterCount() / 1e6:0.00} M params ({n / 1e6:0.00} M in matmuls), batch {batch}×{seq}: {tokensPerSecond:N0} tokens/s = {modelGflops:N1} GFLOP/s; fp32 matmul {matmul:N1} GFLOP/s; MFU = {modelGflops / matmul:P1} (goal ≥ 40 %)");
+        Console.WriteLine($"train-mfu: step {seconds * 1000:N0} ms = forward {forward * 1000:N0} (no grad) + backward ≈ {(forwardBackward - forward) * 1000:N0} + optimizer {optimizer * 1000:N0} ms; forward with plain causal attention (no document mask) {causalForward * 1000:N0} ms");
     }
 
     /// <summary>Peak-ish fp32 matmul rate of this machine with libtorch (1024³ products).</summary>
