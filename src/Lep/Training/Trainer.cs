@@ -45,6 +45,12 @@ public sealed class Trainer
         Directory.CreateDirectory(runDir);
         _trainable = SelectTrainable(model, options.Trainable);
         Optimizer = new AdamW(_trainable, options);
+        if (options.TrainRowsFrom is int from)
+        {
+            if (from >= model.Config.VocabSize) throw new ArgumentException($"first trainable row {from} is beyond the vocabulary ({model.Config.VocabSize} rows)");
+            using Tensor rows = arange(model.Config.VocabSize, device: model.Device);
+            foreach (var (name, _) in _trainable) Optimizer.RestrictRows(name, rows >= from);
+        }
     }
 
     private static List<(string, Parameter)> SelectTrainable(LlamaForCausalLM model, TrainableSet set)

@@ -29,6 +29,9 @@ public sealed record TrainingOptions
     public int CheckpointEvery { get; init; } = 200;
     public long Seed { get; init; } = 1;
     public TrainableSet Trainable { get; init; } = TrainableSet.All;
+    /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only rows with this id or above (the new
+    /// vocabulary of an extended tokenizer), leaving every old row as it was.</summary>
+    public int? TrainRowsFrom { get; init; }
 
     public void Validate()
     {
@@ -38,5 +41,7 @@ public sealed record TrainingOptions
         if (LearningRate <= 0) throw new ArgumentException("learning rate must be > 0");
         if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("warm-up steps must be within [0, steps]");
         if (MinLearningRateRatio < 0 || MinLearningRateRatio > 1) throw new ArgumentException("min learning-rate ratio must be within [0, 1]");
+        if (TrainRowsFrom is int from && (from < 0 || Trainable != TrainableSet.EmbeddingsAndHead))
+            throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
     }
 }

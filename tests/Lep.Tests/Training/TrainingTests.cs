@@ -95,6 +95,22 @@ public class TrainingTests
     }
 
     [Fact]
+    public void NewRowsOnlyTrainingLeavesOldRowsUntouched()
+    {
+        using var dir = new TempDir();
+        var o = new TrainingOptions { Steps = 4, BlockSize = 32, BatchSize = 2, Trainable = TrainableSet.EmbeddingsAndHead, TrainRowsFrom = 40, WarmupSteps = 1, EvalEvery = 0, CheckpointEvery = 0 };
+        var (lm, trainer) = NewRun(dir.Path, o);
+        using var _ = lm;
+        using var embedBefore = lm.EmbedTokens.detach().clone();
+        using var headBefore = lm.LmHead.detach().clone();
+        trainer.Run();
+        Assert.Equal(0, Numerics.MaxAbsDiff(lm.EmbedTokens.narrow(0, 0, 40), embedBefore.narrow(0, 0, 40)));
+        Assert.Equal(0, Numerics.MaxAbsDiff(lm.LmHead.narrow(0, 0, 40), headBefore.narrow(0, 0, 40)));
+        Assert.True(Numerics.MaxAbsDiff(lm.EmbedTokens.narrow(0, 40, 24), embedBefore.narrow(0, 40, 24)) > 0);
+        Assert.True(Numerics.MaxAbsDiff(lm.LmHead.narrow(0, 40, 24), headBefore.narrow(0, 40, 24)) > 0);
+    }
+
+    [Fact]
     public void EmbeddingsOnlyTrainingLeavesEveryOtherTensorUntouched()
     {
         using var dir = new TempDir();
