@@ -277,10 +277,7 @@ public static class EmbeddingInitializer
         int[] eos = (roles.ContainsKey("eos_token") ? [Role("eos_token", null)] : b.Config.EosTokenIds.Select(e => Role("eos_token", e)))
             .OfType<int>().ToArray();
         int? pad = Role("pad_token", b.Config.PadTokenId);
-        config.SetVocabulary(rows, bos, eos.Length > 0 ? eos : null, pad);
-        if (bos is null) config.Json.Remove("bos_token_id");
-        if (eos.Length == 0) config.Json.Remove("eos_token_id");
-        if (pad is null) config.Json.Remove("pad_token_id");
+        config.ReplaceVocabulary(rows, bos, eos, pad);
         config.Save(Path.Combine(dir, "config.json"));
         string gen = Path.Combine(b.Directory, "generation_config.json");
         if (File.Exists(gen))

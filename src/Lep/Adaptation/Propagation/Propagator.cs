@@ -382,10 +382,7 @@ public static class Propagator
         int? bos = Map(i.Config.BosTokenId, "bos_token_id");
         int[] eos = i.Config.EosTokenIds.Select(e => Map(e, "eos_token_id")).OfType<int>().ToArray();
         int? pad = Map(i.Config.PadTokenId, "pad_token_id");
-        config.SetVocabulary(plan.Rows, bos, eos.Length > 0 ? eos : null, pad);
-        if (bos is null) config.Json.Remove("bos_token_id");
-        if (eos.Length == 0) config.Json.Remove("eos_token_id");
-        if (pad is null) config.Json.Remove("pad_token_id");
+        config.ReplaceVocabulary(plan.Rows, bos, eos, pad);
         config.Save(Path.Combine(dir, "config.json"));
 
         string gen = Path.Combine(i.Directory, "generation_config.json");

@@ -120,6 +120,16 @@ public sealed class ModelConfig
         if (pad is not null) Json["pad_token_id"] = pad;
     }
 
+    /// <summary>For a new vocabulary: vocab_size and the special ids, where null / empty means the model has none
+    /// (the field is removed rather than left pointing at an old id).</summary>
+    public void ReplaceVocabulary(int vocabSize, int? bos, int[] eos, int? pad)
+    {
+        SetVocabulary(vocabSize, bos, eos.Length > 0 ? eos : null, pad);
+        if (bos is null) Json.Remove("bos_token_id");
+        if (eos.Length == 0) Json.Remove("eos_token_id");
+        if (pad is null) Json.Remove("pad_token_id");
+    }
+
     /// <summary>A config for a new model (tests, the zoo). Extra fields may be added through <see cref="Json"/> before parsing.</summary>
     public static ModelConfig Create(string architecture, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
         int numHeads, int numKeyValueHeads, bool tieWordEmbeddings = false, double ropeTheta = 10000.0, int maxPositions = 2048,
