@@ -19,7 +19,9 @@ public static class TrainMfuBench
         int batch = args.Length > 0 ? int.Parse(args[0]) : 8, seq = args.Length > 1 ? int.Parse(args[1]) : 256;
         double matmul = MatmulGflops();
 
-        var config = ModelConfig.Create("LlamaForCausalLM", 4096, 192, 512, 4, 6, 2, maxPositions: 1024);
+        // Optional shape: vocab hidden intermediate layers heads kv-heads (default a ~3 M-parameter Llama).
+        int[] shape = args.Length >= 8 ? args[2..8].Select(int.Parse).ToArray() : [4096, 192, 512, 4, 6, 2];
+        var config = ModelConfig.Create("LlamaForCausalLM", shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], maxPositions: 1024);
         using var lm = new LlamaForCausalLM(config);
         lm.InitializeRandom(1);
         lm.train();
