@@ -1,76 +1,73 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+using Lep.Demo;
 using Lep.Evaluation.Results;
-using Lep.Formats.Gguf;
-using Lep.Modeling;
-using Lep.Tokenization;
-using Lep.Zoo;
-using Spectre.Console;
 
 namespace Lep.Cli.Commands;
 
 /// <summary>
-/// The README's main job. Until the LEP stages land (issue 6) it runs the foundation end to end at demo scale: a corpus
-/// from Debian packages, a tokenizer, a tiny base pre-trained and instruction-tuned, both evaluated side by side,
-/// a sample generation, and a GGUF export — the same code paths as `lep zoo build`.
+/// The README's main job: LEP end to end on the shipped zoo pair (see <see cref="LepDemo"/>), then the side-by-side
+/// table of every model and the stage times.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "where the demo writes everything (reused and resumed on the next run)", DefaultValueFactory = _ => "demo-out" };
-        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages)" };
+        var zoo = new Option<string?>("--zoo") { Description = "a dir with lep-tiny-base/ and lep-tiny-instruct/ (default: assets/zoo of this checkout)" };
+        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in OUT)" };
+        var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
         var device = DeviceOption.Create();
-        var command = new Command("demo", "Run the pipeline end to end at demo scale (minutes on 2 cores) and print what it measured.") { output, corpus, device };
+        var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
+            { output, zoo, corpus, smoke, device };
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
             var clock = Stopwatch.StartNew();
-            string outDir = Path.GetFullPath(parse.GetValue(output)!);
-            string zooDir = Path.Combine(outDir, "zoo");
-            var options = new ZooBuildOptions
+            var options = new DemoOptions
             {
-                Recipe = ZooRecipe.Quick,
+                Zoo = parse.GetValue(zoo) ?? DefaultZoo(),
+                OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
                 CorpusDirectory = parse.GetValue(corpus),
-                OutputDirectory = zooDir,
-                WorkDirectory = Path.Combine(outDir, "work"),
+                Recipe = parse.GetValue(smoke) ? DemoRecipe.Smoke : DemoRecipe.Default,
                 Device = parse.GetValue(device)!,
             };
-            JsonObject manifest = new ZooBuilder(options, new ConsoleEvalUi()).Build();
-
-            EvalResults results = EvalResults.Load(Path.Combine(zooDir, "eval-results.json"));
-            var table = new Table().Title("side by side (quick profile: toy scale, not the shipped zoo)").AddColumn("model").AddColumn("micro-avg")
-                .AddColumn("en bits/char").AddColumn("ru bits/char").AddColumn("ru chars/token");
-            foreach (ModelInfo m in results.Models)
-            {
-                string Metric(string task, string metric) => results.Find(m.Name, task)?.Metrics.GetValueOrDefault(metric) is double v ? v.ToString("0.000") : "–";
-                table.AddRow(m.Name, results.MicroAverage(m.Name).Score.ToString("0.000"), Metric("heldout_en", "bits_per_char"), Metric("heldout_ru", "bits_per_char"), Metric("heldout_ru", "chars_per_token"));
-            }
-            AnsiConsole.Write(table);
-
-            string instruct = Path.Combine(zooDir, ZooBuilder.InstructName);
-            Console.WriteLine($"sample: {Sample(instruct, "Repeat exactly: the quick brown fox.")}");
-            string gguf = Path.Combine(outDir, ZooBuilder.InstructName + ".gguf");
-            GgufExportResult exported = GgufExporter.Export(instruct, gguf, new GgufExportOptions());
-            Console.WriteLine($"GGUF for llama.cpp: {gguf} ({exported.Bytes / 1024.0:N0} KiB)");
-            Console.WriteLine($"stage seconds: {manifest["stage_seconds"]!.ToJsonString()}; total {clock.Elapsed.TotalSeconds:N0} s");
-            Console.WriteLine($"report: {Path.Combine(zooDir, "eval-report.md")}");
-            Console.WriteLine("The LEP stages (vocabulary → init → embedding training → propagation → calibration) join this demo as they land.");
+            DemoResult result = new LepDemo(options, new ConsoleEvalUi()).Run();
+            Console.Write(Table(result));
+            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(kv => kv.Value >= 0.1).Select(kv => $"{kv.Key} {kv.Value:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
+            Console.WriteLine($"report with plots: {Path.Combine(result.ReportDirectory, "report.md")}");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static string Sample(string modelDir, string prompt)
+    /// <summary>assets/zoo of the checkout this lep runs from (bin/… sits inside it), else of the current dir.</summary>
+    private static string DefaultZoo()
     {
-        var template = Data.ChatTemplates.ChatTemplate.FromTokenizerConfig(Path.Combine(modelDir, "tokenizer_config.json"));
-        Tokenizer tokenizer = Tokenizer.Load(modelDir);
-        using var lm = LlamaForCausalLM.Load(modelDir);
-        lm.eval();
-        int[] ids = tokenizer.Encode(template.Render([new("user", prompt)], addGenerationPrompt: true), addSpecialTokens: false);
-        var stop = new HashSet<int> { tokenizer.TokenToId(ZooTokenizer.TurnEnd)!.Value, tokenizer.TokenToId(ZooTokenizer.Eos)!.Value };
-        int[] reply = Generation.Generate(lm, ids, new SamplingOptions { MaxNewTokens = 24, StopTokens = stop }).ToArray();
-        return $"{prompt} → {tokenizer.Decode(reply, skipSpecialTokens: true)}";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, "assets", "zoo"))) return Path.Combine(dir.FullName, "assets", "zoo");
+        return Path.Combine("assets", "zoo");
+    }
+
+    /// <summary>Plain fixed-width text (no wrapping when stdout is a file or a narrow terminal).</summary>
+    public static string Table(DemoResult result)
+    {
+        EvalResults r = result.Results;
+        string[] header = ["model", "vocab", "ru bits/char", "en bits/char", "ru chars/tok", "copy ru EM", "copy en EM", "MC ru acc", "en→ru chrF", "chars/s"];
+        var rows = new List<string[]> { header };
+        foreach (DemoModel m in result.Models)
+        {
+            string Metric(string task, string metric, string format = "0.000") => r.Find(m.Name, task)?.Metrics.GetValueOrDefault(metric) is double v ? v.ToString(format) : "–";
+            string mc = r.Find(m.Name, "mc_translation_ru") is { } a && r.Find(m.Name, "mc_continuation_ru") is { } b
+                ? ((a.Metrics["accuracy"] * a.N + b.Metrics["accuracy"] * b.N) / Math.Max(1, a.N + b.N)).ToString("0.000") : "–";
+            string speed = r.Speed.FirstOrDefault(s => s.Model == m.Name) is { } s ? s.CharsPerSecond.ToString("N0") : "–";
+            rows.Add([m.Name, m.Vocabulary, Metric("heldout_ru", "bits_per_char"), Metric("heldout_en", "bits_per_char"), Metric("heldout_ru", "chars_per_token", "0.00"),
+                Metric("copy_ru", "exact_match"), Metric("copy_en", "exact_match"), mc, Metric("translate_en_ru_ru", "chrf"), speed]);
+        }
+        int[] width = header.Select((_, c) => rows.Max(row => row[c].Length)).ToArray();
+        var text = new System.Text.StringBuilder("LEP on the zoo pair, side by side (bits/char: lower is better; the rest: higher is better)\n");
+        foreach (string[] row in rows)
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c < 2 ? cell.PadRight(width[c]) : cell.PadLeft(width[c]))).TrimEnd());
+        return text.ToString();
     }
 }

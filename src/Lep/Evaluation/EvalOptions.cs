@@ -14,6 +14,8 @@ public sealed record EvalOptions
     public bool Speed { get; init; } = true;
     public int SpeedPrompts { get; init; } = 4;
     public int SpeedTokens { get; init; } = 64;
+    /// <summary>Take the speed prompts from this task first (e.g. a Russian one, to time Russian generation).</summary>
+    public string? SpeedTask { get; init; }
 
     public void Validate()
     {
@@ -24,7 +26,14 @@ public sealed record EvalOptions
         if (SpeedPrompts < 1 || SpeedTokens < 1) throw new ArgumentException("speed prompts and tokens must be ≥ 1");
     }
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        JsonObject o = Settings();
+        if (Speed && SpeedTask is not null) o["speed_task"] = SpeedTask;
+        return o;
+    }
+
+    private JsonObject Settings() => new()
     {
         ["limit"] = Limit,
         ["shots"] = Shots,

@@ -97,6 +97,7 @@ public sealed class Evaluator(EvalOptions options, IEvalUi? ui = null)
     /// prompts, else the first 200 characters of documents.</summary>
     public List<string> SpeedPrompts(IReadOnlyList<EvalTask> tasks)
     {
+        if (options.SpeedTask is string first) tasks = tasks.OrderBy(t => t.Name == first ? 0 : 1).ToList();
         IEnumerable<string> gen = tasks.SelectMany(t => t.Items.OfType<GenerationItem>()).Select(i => i.Prompt);
         IEnumerable<string> mc = tasks.SelectMany(t => t.Items.OfType<ChoiceItem>()).Select(i => i.Prompt);
         IEnumerable<string> docs = tasks.SelectMany(t => t.Items.OfType<DocumentItem>()).Select(d => new string(d.Text.Take(200).ToArray()));

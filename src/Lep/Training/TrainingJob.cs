@@ -58,6 +58,7 @@ public static class TrainingJob
         model.Save(staging.Path, spec.Storage);
         ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
         File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);
+        LossCurve.Render(trainer.MetricsPath, staging.File("loss.png"), $"Training loss — {Path.GetFileName(spec.OutputDirectory.TrimEnd('/'))}");
         staging.Commit();
         return result;
     }

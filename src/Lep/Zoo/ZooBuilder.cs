@@ -42,44 +42,34 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     public const string BaseName = "lep-tiny-base";
     public const string InstructName = "lep-tiny-instruct";
     private readonly ZooRecipe _r = options.Recipe;
-    private readonly Dictionary<string, double> _stageSeconds = [];
+    private readonly StageRunner _stages = new(options.WorkDirectory, ui.Note);
 
-    private string Work(string name) => Path.Combine(options.WorkDirectory, name);
+    private string Work(string name) => _stages.Path(name);
 
     public JsonObject Build()
     {
         Directory.CreateDirectory(options.WorkDirectory);
         File.WriteAllText(Work("recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
-        string corpus = Stage("corpus", BuildCorpus);
-        string tokenizer = Stage("tokenizer", () => BuildTokenizer(corpus));
-        string baseInit = Stage("base-init", () => InitBase(tokenizer));
-        string baseModel = Stage("base", () => Pretrain(corpus, baseInit));
-        string tasks = Stage("tasks", () => BuildTasks(corpus));
-        string instruct = Stage("instruct", () => InstructionTune(baseModel, tasks));
-        string eval = Stage("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
+        string corpus = options.CorpusDirectory is string given ? CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
+        string tokenizer = _stages.Run("tokenizer", () => BuildTokenizer(corpus));
+        string baseInit = _stages.Run("base-init", () => InitBase(tokenizer));
+        string baseModel = _stages.Run("base", () => Pretrain(corpus, baseInit));
+        string tasks = _stages.Run("tasks", () => BuildTasks(corpus));
+        string instruct = _stages.Run("instruct", () => InstructionTune(baseModel, tasks));
+        string eval = _stages.Run("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
         return Publish(corpus, baseModel, instruct, eval);
     }
 
-    private string Stage(string name, Func<string> run)
+    public static string CheckCorpus(string given)
     {
-        var clock = Stopwatch.StartNew();
-        string dir = Work(name);
-        if (Directory.Exists(dir) && name != "corpus") ui.Note($"{name}: done before, reusing {dir}");
-        else dir = run();
-        _stageSeconds[name] = Math.Round(clock.Elapsed.TotalSeconds, 1);
-        return dir;
+        foreach (string f in new[] { "en_train.txt", "ru_train.txt", "en_heldout.txt", "ru_heldout.txt", "parallel_dict.en-ru.tsv" })
+            if (!File.Exists(Path.Combine(given, f))) throw new LepInputException(given, $"not a corpus dir from `lep data build`: {f} is missing");
+        return given;
     }
 
     private string BuildCorpus()
     {
-        if (options.CorpusDirectory is string given)
-        {
-            foreach (string f in new[] { "en_train.txt", "ru_train.txt", "en_heldout.txt", "ru_heldout.txt", "parallel_dict.en-ru.tsv" })
-                if (!File.Exists(Path.Combine(given, f))) throw new LepInputException(given, $"not a corpus dir from `lep data build`: {f} is missing");
-            return given;
-        }
         string dir = Work("corpus");
-        if (Directory.Exists(dir)) return dir;
         var profile = CorpusProfile.Get(_r.Name == "quick" ? "test" : "full");
         var builder = new CorpusBuilder(new CorpusBuildOptions(dir, profile, CorpusBuildOptions.DefaultCacheDir()), SystemTools.Find());
         FetchResult fetched = ui.Step("downloading Debian packages", p => builder.Fetch(p));
@@ -183,6 +173,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             using var staging = new StagingDirectory(start);
             foreach (string f in Directory.GetFiles(baseModel)) File.Copy(f, staging.File(Path.GetFileName(f)));
             File.Delete(staging.File("metrics.jsonl"));
+            File.Delete(staging.File("loss.png"));
             JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: true));
             Tokenizer t = Tokenizer.Load(baseModel);
             JsonObject generation = JsonFile.ReadObject(staging.File("generation_config.json"));
@@ -208,31 +199,11 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     /// <summary>Base: bits/char on held-out en/ru text. Instruct: the test split per (kind, prompt language).</summary>
     private string Evaluate(string corpus, string tasks, string baseModel, string instruct)
     {
-        string suite = Work("eval-suite");
-        Directory.CreateDirectory(suite);
-        foreach (string lang in new[] { "en", "ru" })
-        {
-            var docs = DocumentReader.Read(Path.Combine(corpus, $"{lang}_heldout.txt")).Take(_r.EvalItems);
-            File.WriteAllText(Path.Combine(suite, $"heldout_{lang}.txt"), string.Join("\n\n", docs) + "\n");
-        }
-        foreach (var group in InstructionData.Read(Path.Combine(tasks, "test.jsonl")).GroupBy(r => $"{r.Kind}_{r.Lang}"))
-        {
-            var lines = group.Take(_r.EvalItems).Select(EvalLine);
-            File.WriteAllLines(Path.Combine(suite, $"{group.Key}.jsonl"), lines);
-        }
+        string suite = EvalSuite.Write(corpus, tasks, Work("eval-suite"), _r.EvalItems);
         var evalTasks = Lep.Evaluation.Tasks.SuiteLoader.Load(suite);
         var evaluator = new Lep.Evaluation.Evaluator(new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96 }, ui);
         evaluator.Run([(BaseName, baseModel), (InstructName, instruct)], evalTasks, Work("eval"), Runtime.ComputeDevice.Resolve(options.Device));
         return Work("eval");
-    }
-
-    /// <summary>A task record in `lep eval`'s layouts: question+choices+answer, or prompt+references (answer and accepted variants).</summary>
-    private static string EvalLine(TaskRecord r)
-    {
-        JsonObject o = r.IsMultipleChoice
-            ? new JsonObject { ["id"] = r.Id, ["question"] = r.Question, ["choices"] = new JsonArray(r.Choices!.Select(c => (JsonNode?)c).ToArray()), ["answer"] = r.AnswerIndex }
-            : new JsonObject { ["id"] = r.Id, ["prompt"] = r.Prompt, ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray()) };
-        return o.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     private JsonObject Publish(string corpus, string baseModel, string instruct, string eval)
@@ -254,6 +225,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
                 ["training_metrics"] = Path.GetFileName(source) + "/metrics.jsonl",
             };
             File.Copy(Path.Combine(source, "metrics.jsonl"), Path.Combine(staging.Path, $"{name}.metrics.jsonl"));
+            LossCurve.Render(Path.Combine(source, "metrics.jsonl"), Path.Combine(staging.Path, $"{name}.loss.png"), $"{name}: training loss");
         }
         File.Copy(Path.Combine(eval, "results.json"), staging.File("eval-results.json"));
         File.Copy(Path.Combine(eval, "report.md"), staging.File("eval-report.md"));
@@ -264,13 +236,27 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ["recipe"] = JsonNode.Parse(File.ReadAllText(Work("recipe.json"))),
             ["models"] = models,
             ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = FileHash.Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
-            ["stage_seconds"] = new JsonObject(_stageSeconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["stage_seconds"] = new JsonObject(_stages.Seconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["scores"] = Scores(EvalResults.Load(eval)),
+            ["baselines"] = Baselines(corpus),
             ["built_by"] = "lep zoo build --profile " + _r.Name,
         };
         JsonFile.Write(staging.File("manifest.json"), manifest);
         staging.Commit();
         return manifest;
+    }
+
+    /// <summary>Bits/char of a character unigram model on the same held-out documents the base is scored on.</summary>
+    private JsonObject Baselines(string corpus)
+    {
+        var baselines = new JsonObject();
+        foreach (string lang in new[] { "en", "ru" })
+        {
+            var heldout = DocumentReader.Read(Path.Combine(corpus, $"{lang}_heldout.txt")).Take(_r.EvalItems);
+            double bpc = Lep.Evaluation.Metrics.CharacterUnigramBaseline.BitsPerChar(Path.Combine(corpus, $"{lang}_train.txt"), heldout);
+            baselines[$"heldout_{lang}"] = new JsonObject { ["character_unigram_bits_per_char"] = TaskResult.Round(bpc) };
+        }
+        return baselines;
     }
 
     private static JsonObject Scores(EvalResults results)

@@ -92,6 +92,8 @@ public class ModelCommandTests
         Assert.Contains("6 steps", r.StdOut);
         Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
         Assert.Equal(6, File.ReadAllLines(Path.Combine(output, "metrics.jsonl")).Length);
+        byte[] png = File.ReadAllBytes(Path.Combine(output, "loss.png"));
+        Assert.True(png.Length > 1000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G', "loss.png is not a PNG");
         using (var trained = LlamaForCausalLM.Load(output)) Assert.Equal(TinyModels.Config("gqa").HiddenSize, trained.Config.HiddenSize);
 
         var again = LepProcess.Run(args);

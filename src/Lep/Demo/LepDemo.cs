@@ -1,0 +1,216 @@
+using System.Text;
+using System.Text.Json;
+using Lep.Adaptation.EmbeddingInit;
+using Lep.Adaptation.Propagation;
+using Lep.Data;
+using Lep.Data.Corpus;
+using Lep.Data.Tasks;
+using Lep.Evaluation;
+using Lep.Evaluation.Results;
+using Lep.Evaluation.Tasks;
+using Lep.Formats;
+using Lep.Tokenization;
+using Lep.Tokenization.Training;
+using Lep.Tokenization.Vocabulary;
+using Lep.Training;
+using Lep.Zoo;
+
+namespace Lep.Demo;
+
+public sealed record DemoOptions
+{
+    /// <summary>The zoo: a dir holding lep-tiny-base/ and lep-tiny-instruct/.</summary>
+    public required string Zoo { get; init; }
+    public required string OutputDirectory { get; init; }
+    /// <summary>A corpus dir from `lep data build`; when null the demo builds the test profile into OUT/corpus.</summary>
+    public string? CorpusDirectory { get; init; }
+    public DemoRecipe Recipe { get; init; } = DemoRecipe.Default;
+    public string Device { get; init; } = "cpu";
+}
+
+/// <summary>One model of the side-by-side table.</summary>
+public sealed record DemoModel(string Name, string Dir, string Role, string Vocabulary, string? Mode);
+
+public sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Results, IReadOnlyDictionary<string, double> StageSeconds, string ReportDirectory, string? Calibrated);
+
+/// <summary>
+/// LEP end to end on the zoo pair (DESIGN §1, §3): three Russian vocabularies (BPE replace, Unigram replace, the zoo's
+/// BPE extended), a donor per vocabulary (mean init + embedding-only training of the base), propagation of each donor
+/// into the instruct model with every mode, calibration of the best, and one evaluation of everything. Stages are dirs
+/// under OUT/work and are skipped when done, so a killed demo resumes.
+/// </summary>
+public sealed class LepDemo(DemoOptions options, IZooUi ui)
+{
+    public const string InstructName = "instruct";
+    public const string BaseName = "base";
+    private readonly DemoRecipe _r = options.Recipe;
+    private readonly StageRunner _stages = new(Path.Combine(options.OutputDirectory, "work"), ui.Note);
+    private string BaseDir => Path.Combine(options.Zoo, ZooBuilder.BaseName);
+    private string InstructDir => Path.Combine(options.Zoo, ZooBuilder.InstructName);
+
+    private static readonly string[] Vocabularies = ["bpe", "unigram", "extended"];
+
+    public DemoResult Run(Func<IReadOnlyList<DemoModel>, EvalResults, DemoModel?>? chooseForCalibration = null)
+    {
+        foreach (string dir in new[] { BaseDir, InstructDir })
+            if (!File.Exists(Path.Combine(dir, "config.json"))) throw new LepInputException(dir, "zoo model missing (expected lep-tiny-base/ and lep-tiny-instruct/ from `lep zoo build`)");
+        Directory.CreateDirectory(_stages.Path(""));
+        File.WriteAllText(_stages.Path("demo-recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
+
+        string corpus = options.CorpusDirectory is string given ? ZooBuilder.CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
+        string tasks = _stages.Run("tasks", () => ui.Step("generating task data", p => TaskGenerator.Generate(corpus, _stages.Path("tasks"), new TaskOptions { Seed = _r.Seed }, p)).OutDir);
+        string mix = MixedCorpus(corpus);
+
+        var models = new List<DemoModel>
+        {
+            new(InstructName, InstructDir, "original instruct", "zoo BPE", null),
+            new(BaseName, BaseDir, "original base", "zoo BPE", null),
+        };
+        foreach (string vocab in Vocabularies)
+        {
+            string tokenizer = _stages.Run($"tokenizer-{vocab}", () => BuildVocabulary(vocab, mix, corpus));
+            string init = _stages.Run($"donor-{vocab}-init", () => InitDonor(tokenizer, $"donor-{vocab}-init"));
+            string donor = _stages.Run($"donor-{vocab}", () => TrainDonor(vocab, init, corpus));
+            models.Add(new($"donor-{vocab}", donor, "donor (base + trained embeddings)", vocab, null));
+            foreach (PropagationMode mode in _r.Modes)
+            {
+                string name = $"lep-{vocab}-{mode.ToString().ToLowerInvariant()}";
+                string dir = _stages.Run(name, () => Propagate(donor, mode, name));
+                models.Add(new(name, dir, "LEP instruct", vocab, mode.ToString().ToLowerInvariant()));
+            }
+        }
+
+        string suite = _stages.Run("eval-suite", () => EvalSuite.Write(corpus, tasks, _stages.Path("eval-suite"), _r.EvalItems, IsDemoTask));
+        EvalResults results = Evaluate(models, suite);
+        DemoModel? best = (chooseForCalibration ?? BestRussian)(models, results);
+        string? calibrated = null;
+        if (best is not null && Calibrate is not null)
+        {
+            string name = best.Name + "-calibrated";
+            calibrated = _stages.Run(name, () => Calibrate(best, tasks, corpus, _stages.Path(name)));
+            models.Add(new(name, calibrated, "LEP instruct, calibrated", best.Vocabulary, best.Mode));
+            results = Evaluate(models, suite);
+        }
+        return new DemoResult(models, results, _stages.Seconds, _stages.Path("eval"), calibrated);
+    }
+
+    /// <summary>Tunes the chosen LEP model (model, task dir, corpus dir, output dir) → output dir; null skips calibration.</summary>
+    public Func<DemoModel, string, string, string, string>? Calibrate { get; init; }
+
+    private static bool IsDemoTask(string name) => name is "heldout_en" or "heldout_ru" or "copy_ru" or "copy_en" or "mc_translation_ru"
+        or "mc_continuation_ru" or "translate_en_ru_ru";
+
+    private string BuildCorpus()
+    {
+        string dir = _stages.Path("corpus");
+        var builder = new CorpusBuilder(new CorpusBuildOptions(dir, CorpusProfile.Get("test"), CorpusBuildOptions.DefaultCacheDir()), SystemTools.Find());
+        FetchResult fetched = ui.Step("downloading Debian packages", p => builder.Fetch(p));
+        ui.Step("converting packages to text", p => builder.Convert(fetched, p));
+        return dir;
+    }
+
+    /// <summary>The target-language training text: all Russian documents, then the English ones (a little English keeps
+    /// the new vocabularies and donors from forgetting it entirely).</summary>
+    private string MixedCorpus(string corpus)
+    {
+        string path = _stages.Path("ru-en-train.txt");
+        if (File.Exists(path)) return path;
+        var docs = DocumentReader.Read(Path.Combine(corpus, "ru_train.txt")).Concat(DocumentReader.Read(Path.Combine(corpus, "en_train.txt")));
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, string.Join("\n\n", docs) + "\n", new UTF8Encoding(false));
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    private string BuildVocabulary(string vocab, string mix, string corpus)
+    {
+        var source = TokenizerSource.Load(BaseDir);
+        Tokenizer tokenizer;
+        TokenAlignment alignment;
+        if (vocab == "extended")
+        {
+            var (extended, _) = ui.Step("extending the zoo BPE with Russian tokens", p =>
+                VocabularyOperations.Extend(source.Tokenizer, new CorpusReader(Path.Combine(corpus, "ru_train.txt")), new ExtendOptions { Add = _r.ExtendBy }, Fraction(p)));
+            tokenizer = extended;
+            int oldSize = source.Tokenizer.VocabSize;
+            alignment = TokenAlignment.Build(source.Tokenizer, tokenizer, "extend", id => id < oldSize && source.Tokenizer.IdToToken(id) != null ? id : null);
+        }
+        else
+        {
+            var (trained, _) = ui.Step($"training a Russian {vocab} vocabulary", p => vocab == "unigram"
+                ? UnigramTrainer.Train(new CorpusReader(mix), new UnigramTrainerOptions { VocabSize = _r.VocabSize }, Fraction(p))
+                : BpeTrainer.Train(new CorpusReader(mix), new BpeTrainerOptions { VocabSize = _r.VocabSize }, Fraction(p)));
+            tokenizer = VocabularyOperations.Replace(source.Tokenizer, trained);
+            alignment = TokenAlignment.Build(source.Tokenizer, tokenizer, "replace");
+        }
+        using var staging = new StagingDirectory(_stages.Path($"tokenizer-{vocab}"));
+        TokenizerFiles.WriteDirectory(staging.Path, tokenizer, source.Config, alignment);
+        staging.Commit();
+        ui.Note($"tokenizer-{vocab}: {tokenizer.VocabSize:N0} tokens, {alignment.SharedCount:N0} shared with the zoo's {source.Tokenizer.VocabSize:N0}");
+        return staging.FinalPath;
+    }
+
+    private static IProgress<(string, double)> Fraction(IProgress<double> p) => new SyncProgress<(string, double)>(x => p.Report(x.Item2));
+
+    private string InitDonor(string tokenizer, string name)
+    {
+        InitResult r = ui.Step($"initialising {name} (mean of sub-tokens)", p => EmbeddingInitializer.Run(
+            new InitOptions { Base = BaseDir, Tokenizer = tokenizer, Output = _stages.Path(name), Method = InitMethod.Mean, Seed = _r.Seed }, Fraction(p)));
+        return r.Output;
+    }
+
+    private string TrainDonor(string vocab, string init, string corpus)
+    {
+        int oldRows = Tokenizer.Load(BaseDir).VocabSize;
+        var spec = new TrainingJobSpec
+        {
+            ModelDirectory = init, Corpus = [_stages.Path("ru-en-train.txt")], OutputDirectory = _stages.Path($"donor-{vocab}"), Storage = DType.F32, Device = options.Device,
+            Options = new TrainingOptions
+            {
+                Steps = _r.DonorSteps, BatchSize = _r.DonorBatch, BlockSize = _r.BlockSize, LearningRate = _r.DonorLearningRate, WarmupSteps = _r.DonorWarmup,
+                EvalEvery = Math.Max(1, _r.DonorSteps / 5), CheckpointEvery = Math.Max(1, _r.DonorSteps / 5), Seed = _r.Seed,
+                Trainable = TrainableSet.EmbeddingsAndHead,
+                // An extension keeps the old rows (the English the model knows); a replaced vocabulary learns every row.
+                TrainRowsFrom = vocab == "extended" ? oldRows : null,
+            },
+        };
+        ui.Train($"training donor-{vocab} (embeddings + head)", p => TrainingJob.Run(spec, null, p));
+        return spec.OutputDirectory;
+    }
+
+    private string Propagate(string donor, PropagationMode mode, string name)
+    {
+        PropagationResult r = ui.Step($"propagating into {name}", p => Propagator.Run(
+            new PropagationOptions { Base = BaseDir, Instruct = InstructDir, Donor = donor, Output = _stages.Path(name), Mode = mode }, Fraction(p)));
+        string fit = string.Join(", ", r.Matrices.Where(m => m.RelativeResidual is not null).Select(m => $"{m.Tensor} residual {m.RelativeResidual:0.000}"));
+        ui.Note($"{name}: {(fit.Length > 0 ? fit : "swap (P = identity)")}");
+        return r.Output;
+    }
+
+    /// <summary>Base-like models (the base, the donors) are measured on held-out text only; instruct models on everything.</summary>
+    private EvalResults Evaluate(IReadOnlyList<DemoModel> models, string suite)
+    {
+        IReadOnlyList<EvalTask> all = SuiteLoader.Load(suite);
+        var lm = all.Where(t => t.Kind == TaskKind.LanguageModeling).ToList();
+        var evalOptions = new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96, SpeedTask = "copy_ru" };
+        var device = Runtime.ComputeDevice.Resolve(options.Device);
+        EvalResults Run(IEnumerable<DemoModel> ms, IReadOnlyList<EvalTask> tasks, string dir, EvalOptions o) =>
+            new Evaluator(o, ui).Run(ms.Select(m => (m.Name, m.Dir)).ToList(), tasks, _stages.Path(dir), device);
+        EvalResults instruct = Run(models.Where(m => m.Role.Contains("instruct")), all, "eval-instruct", evalOptions);
+        EvalResults bases = Run(models.Where(m => !m.Role.Contains("instruct")), lm, "eval-base", evalOptions with { Speed = false });
+        EvalResults merged = EvalResults.Merge([instruct, bases]);
+        string outDir = _stages.Path("eval");
+        Directory.CreateDirectory(outDir);
+        merged.Save(outDir);
+        Evaluation.Report.ReportWriter.Write(merged, outDir);
+        return merged;
+    }
+
+    /// <summary>The LEP variant with the best mean primary score over the Russian tasks.</summary>
+    public static DemoModel? BestRussian(IReadOnlyList<DemoModel> models, EvalResults results) =>
+        models.Where(m => m.Role == "LEP instruct")
+            .OrderByDescending(m => results.Results.Where(r => r.Model == m.Name && r.Task.EndsWith("_ru") && r.Kind != TaskKind.LanguageModeling)
+                .Select(r => r.Metrics.GetValueOrDefault(r.Primary)).DefaultIfEmpty(0).Average())
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+}

@@ -1,0 +1,39 @@
+using Lep.Data;
+using Lep.Training;
+using Lep.Zoo;
+
+namespace Lep.Tests.Support;
+
+/// <summary>A UI that records notes and shows nothing.</summary>
+public sealed class QuietUi : IZooUi
+{
+    public List<string> Notes { get; } = [];
+    public T Step<T>(string label, Func<IProgress<double>, T> work) => work(new Progress<double>());
+    public void Note(string line) => Notes.Add(line);
+    public TrainingResult Train(string label, Func<IProgress<TrainingProgress>, TrainingResult> work) => work(new Progress<TrainingProgress>());
+}
+
+/// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the development data.</summary>
+public static class TestZoo
+{
+    /// <summary>A small corpus dir in `lep data build`'s layout, cut from the development data.</summary>
+    public static string SmallCorpus(TempDir dir)
+    {
+        string corpus = dir.File("corpus");
+        Directory.CreateDirectory(corpus);
+        string shared = Path.Combine(TestData.Root, "corpus");
+        foreach (string lang in new[] { "en", "ru" })
+        {
+            File.WriteAllText(Path.Combine(corpus, $"{lang}_train.txt"), string.Join("\n\n", DocumentReader.Read(Path.Combine(shared, $"{lang}_train.txt")).Take(400)) + "\n");
+            File.WriteAllText(Path.Combine(corpus, $"{lang}_heldout.txt"), string.Join("\n\n", DocumentReader.Read(Path.Combine(shared, $"{lang}_heldout.txt")).Take(60)) + "\n");
+        }
+        File.WriteAllLines(Path.Combine(corpus, "parallel_dict.en-ru.tsv"), File.ReadLines(Path.Combine(shared, "parallel_dict.en-ru.tsv")).Take(3000));
+        return corpus;
+    }
+
+    public static ZooBuildOptions Options(TempDir dir) => new()
+    {
+        Recipe = ZooRecipe.Quick with { VocabSize = 600, PretrainSteps = 8, PretrainWarmup = 2, InstructSteps = 4, InstructWarmup = 1, EvalItems = 4 },
+        CorpusDirectory = SmallCorpus(dir), OutputDirectory = dir.File("zoo"), WorkDirectory = dir.File("work"),
+    };
+}
