@@ -28,11 +28,12 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "checkpoint every N steps (resume by re-running the command)", DefaultValueFactory = _ => 100 };
         var maxDocs = new Option<int?>("--max-documents") { Description = "use only the first N documents" };
         var newRowsFrom = new Option<int?>("--new-rows-from") { Description = "with --trainable embeddings: update only rows with this id or above (e.g. the tokens an extension added)" };
+        var newRowsOnly = new Option<bool>("--new-rows-only") { Description = "with --trainable embeddings: update only the rows `lep init` did not copy (read from MODEL_DIR/init_log.jsonl; any vocabulary, replaced ones included)" };
         var seed = new Option<long>("--seed") { Description = "data order seed", DefaultValueFactory = _ => 1 };
         var storage = new Option<string>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32", DefaultValueFactory = _ => "bf16" };
         var device = DeviceOption.Create();
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
-            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, seed, storage, device };
+            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device };
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
@@ -53,6 +54,7 @@ public static class TrainCommand
                     EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
                     Trainable = parse.GetValue(trainable) == "embeddings" ? TrainableSet.EmbeddingsAndHead : TrainableSet.All,
                     TrainRowsFrom = parse.GetValue(newRowsFrom),
+                    TrainRowIds = parse.GetValue(newRowsOnly) ? NewRows.FromInitLog(parse.GetValue(model)!) : null,
                 },
             };
             spec.Options.Validate();

@@ -51,6 +51,15 @@ public sealed class Trainer
             using Tensor rows = arange(model.Config.VocabSize, device: model.Device);
             foreach (var (name, _) in _trainable) Optimizer.RestrictRows(name, rows >= from);
         }
+        if (options.TrainRowIds is int[] ids)
+        {
+            if (ids.Length == 0) throw new ArgumentException("no new rows to train (every token of the vocabulary is shared with the old one)");
+            if (ids.Any(id => id < 0 || id >= model.Config.VocabSize)) throw new ArgumentException($"a row id to train is outside the vocabulary ({model.Config.VocabSize} rows)");
+            using Tensor mask = zeros(model.Config.VocabSize, dtype: ScalarType.Bool, device: model.Device);
+            using Tensor index = tensor(ids.Select(i => (long)i).ToArray(), device: model.Device);
+            mask.index_fill_(0, index, true);
+            foreach (var (name, _) in _trainable) Optimizer.RestrictRows(name, mask);
+        }
     }
 
     private static List<(string, Parameter)> SelectTrainable(LlamaForCausalLM model, TrainableSet set)

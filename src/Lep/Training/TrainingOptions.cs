@@ -32,6 +32,9 @@ public sealed record TrainingOptions
     /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only rows with this id or above (the new
     /// vocabulary of an extended tokenizer), leaving every old row as it was.</summary>
     public int? TrainRowsFrom { get; init; }
+    /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only these rows (the tokens a replaced vocabulary
+    /// does not share with the old one, see <see cref="NewRows"/>), leaving every other row as it was.</summary>
+    public int[]? TrainRowIds { get; init; }
 
     public void Validate()
     {
@@ -43,5 +46,7 @@ public sealed record TrainingOptions
         if (MinLearningRateRatio < 0 || MinLearningRateRatio > 1) throw new ArgumentException("min learning-rate ratio must be within [0, 1]");
         if (TrainRowsFrom is int from && (from < 0 || Trainable != TrainableSet.EmbeddingsAndHead))
             throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
+        if (TrainRowIds is not null && (Trainable != TrainableSet.EmbeddingsAndHead || TrainRowsFrom is not null))
+            throw new ArgumentException("training only the new rows of a donor needs --trainable embeddings (and not --new-rows-from as well)");
     }
 }

@@ -111,6 +111,39 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ScatteredNewRowsAreTheOnlyRowsThatChange()
+    {
+        using var dir = new TempDir();
+        int[] newRows = [3, 17, 41, 42, 60];
+        var o = new TrainingOptions { Steps = 4, BlockSize = 32, BatchSize = 2, Trainable = TrainableSet.EmbeddingsAndHead, TrainRowIds = newRows, WarmupSteps = 1, EvalEvery = 0, CheckpointEvery = 0 };
+        var (lm, trainer) = NewRun(dir.Path, o);
+        using var _ = lm;
+        using var embedBefore = lm.EmbedTokens.detach().clone();
+        using var headBefore = lm.LmHead.detach().clone();
+        trainer.Run();
+        for (int row = 0; row < lm.Config.VocabSize; row++)
+        {
+            bool changed = Numerics.MaxAbsDiff(lm.EmbedTokens.narrow(0, row, 1), embedBefore.narrow(0, row, 1)) > 0
+                           || Numerics.MaxAbsDiff(lm.LmHead.narrow(0, row, 1), headBefore.narrow(0, row, 1)) > 0;
+            if (!newRows.Contains(row)) Assert.False(changed, $"row {row} changed");
+        }
+        Assert.True(Numerics.MaxAbsDiff(lm.LmHead.narrow(0, 41, 1), headBefore.narrow(0, 41, 1)) > 0);
+    }
+
+    [Fact]
+    public void NewRowsAreReadFromTheInitLog()
+    {
+        using var dir = new TempDir();
+        File.WriteAllLines(dir.File(NewRows.LogFile), [
+            """{"id":0,"kind":"copied","method":"copy"}""", """{"id":1,"kind":"composed","method":"mean"}""", """{"id":2,"kind":"copied"}""", """{"id":3,"kind":"random"}""",
+        ]);
+        Assert.Equal([1, 3], NewRows.FromInitLog(dir.Path));
+        File.AppendAllText(dir.File(NewRows.LogFile), "{\"kind\":\"mean\"}\n");
+        var e = Assert.Throws<LepInputException>(() => NewRows.FromInitLog(dir.Path));
+        Assert.Contains("init_log.jsonl:5", e.Message);
+    }
+
+    [Fact]
     public void EmbeddingsOnlyTrainingLeavesEveryOtherTensorUntouched()
     {
         using var dir = new TempDir();
