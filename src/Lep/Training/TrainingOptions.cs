@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Lep.Modeling;
+
 namespace Lep.Training;
 
 /// <summary>Which parameters a run updates.</summary>
@@ -7,6 +10,9 @@ public enum TrainableSet
     All,
     /// <summary>Only embed_tokens and lm_head (the LEP donor stage; tied models: the one matrix).</summary>
     EmbeddingsAndHead,
+    /// <summary>LoRA adapters on the projections named in <see cref="TrainingOptions.Lora"/> (base weights frozen; with
+    /// <see cref="LoraOptions.TrainEmbeddings"/> also embed_tokens and lm_head). Saved models have the adapters merged.</summary>
+    Lora,
 }
 
 /// <summary>Hyper-parameters of a training run (defaults: the LEP paper's AdamW setting).</summary>
@@ -32,6 +38,10 @@ public sealed record TrainingOptions
     /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only rows with this id or above (the new
     /// vocabulary of an extended tokenizer), leaving every old row as it was.</summary>
     public int? TrainRowsFrom { get; init; }
+    /// <summary>Rank, alpha, targets of the adapters when <see cref="Trainable"/> is <see cref="TrainableSet.Lora"/>
+    /// (ignored otherwise; left out of the JSON when null so older checkpoints keep their fingerprint).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LoraOptions? Lora { get; init; } = new();
 
     public void Validate()
     {
@@ -43,5 +53,10 @@ public sealed record TrainingOptions
         if (MinLearningRateRatio < 0 || MinLearningRateRatio > 1) throw new ArgumentException("min learning-rate ratio must be within [0, 1]");
         if (TrainRowsFrom is int from && (from < 0 || Trainable != TrainableSet.EmbeddingsAndHead))
             throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
+        if (Trainable == TrainableSet.Lora)
+        {
+            if (Lora is null) throw new ArgumentException("LoRA training needs LoRA options (rank, alpha, targets)");
+            Lora.Validate();
+        }
     }
 }
