@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Lep.Data.ChatTemplates;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -105,16 +106,18 @@ public static class Calibrator
             ["tokens"] = tokens,
             ["learned_tokens"] = learned,
             ["storage"] = storage.ToString(),
-            ["options"] = JsonSerializer.SerializeToNode(o.Training),
+            ["trainable"] = o.Training.Trainable.ToString(),
+            ["options"] = JsonSerializer.SerializeToNode(o.Training, ReportJson),
             ["steps"] = training.Steps,
             ["first_loss"] = Round(first),
             ["final_loss"] = Round(final),
             ["resumed"] = training.Resumed,
         };
         JsonFile.Write(Path.Combine(o.Output, ReportFile), json);
-        stages?.Report(("done", 1));
         return new CalibrationResult(o.Output, counts, tokens, learned, first, final, training);
     }
+
+    private static readonly JsonSerializerOptions ReportJson = new() { Converters = { new JsonStringEnumConverter() } };
 
     private static JsonNode? Round(double value) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 6)) : null;
 

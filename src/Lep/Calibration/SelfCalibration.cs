@@ -64,7 +64,7 @@ public static class SelfCalibration
                     List<int> reply = Generation.Generate(lm, ids, options).ToList();
                     hit = (tokenizer.Decode(reply, skipSpecialTokens: true).Trim(), reply.Count >= source.MaxNewTokens);
                     cache[key] = hit;
-                    writer.WriteLine(JsonSerializer.Serialize(new CacheLine(key, hit.Answer, hit.Truncated)));
+                    writer.WriteLine(JsonSerializer.Serialize(new CacheLine(key, hit.Answer, hit.Truncated), CacheJson));
                     writer.Flush();
                     generated++;
                 }
@@ -107,6 +107,8 @@ public static class SelfCalibration
         }
         return lm;
     }
+
+    private static readonly JsonSerializerOptions CacheJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private sealed record CacheLine(string Key, string Answer, bool Truncated);
 
