@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lep.Formats;
+using Lep.Modeling;
 using Lep.Training;
 using Spectre.Console;
 
@@ -13,8 +14,9 @@ public static class TrainCommand
         var corpus = new Option<string[]>("--corpus") { Description = "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"; repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
         var validation = new Option<string?>("--validation") { Description = "held-out text (default: every 50th training document)" };
         var output = new Option<string>("--out", "-o") { Description = "where the trained HF model dir is written (run state goes to OUT.run/)", Required = true };
-        var trainable = new Option<string>("--trainable") { Description = "all, or embeddings (embed_tokens + lm_head only: the LEP donor stage)", DefaultValueFactory = _ => "all" };
-        trainable.AcceptOnlyFromAmong("all", "embeddings");
+        var trainable = new Option<string>("--trainable") { Description = "all; embeddings (embed_tokens + lm_head only: the LEP donor stage); or lora (adapters on the projections, merged on save)", DefaultValueFactory = _ => "all" };
+        trainable.AcceptOnlyFromAmong("all", "embeddings", "lora");
+        var lora = new LoraCliOptions();
         var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 1000 };
         var block = new Option<int>("--block-size") { Description = "tokens per packed row", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch-size") { Description = "rows per micro-batch", DefaultValueFactory = _ => 8 };
@@ -34,6 +36,7 @@ public static class TrainCommand
         var device = DeviceOption.Create();
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
             { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device };
+        lora.AddTo(command);
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
@@ -52,9 +55,10 @@ public static class TrainCommand
                     GradientAccumulation = parse.GetValue(accumulation), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
                     MinLearningRateRatio = parse.GetValue(minLr), WeightDecay = parse.GetValue(decay), GradientClip = parse.GetValue(clip),
                     EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                    Trainable = parse.GetValue(trainable) == "embeddings" ? TrainableSet.EmbeddingsAndHead : TrainableSet.All,
+                    Trainable = LoraCliOptions.ParseTrainable(parse.GetValue(trainable)!),
                     TrainRowsFrom = parse.GetValue(newRowsFrom),
                     TrainRowIds = parse.GetValue(newRowsOnly) ? NewRows.FromInitLog(parse.GetValue(model)!) : null,
+                    Lora = lora.Read(parse),
                 },
             };
             spec.Options.Validate();
@@ -65,6 +69,39 @@ public static class TrainCommand
         });
         return command;
     }
+}
+
+/// <summary>The LoRA flags shared by `lep train` and `lep calibrate`.</summary>
+public sealed class LoraCliOptions
+{
+    public readonly Option<int> Rank = new("--lora-rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
+    public readonly Option<double> Alpha = new("--lora-alpha") { Description = "LoRA alpha (the update is scaled by alpha/r)", DefaultValueFactory = _ => 16 };
+    public readonly Option<string> Targets = new("--lora-targets")
+    {
+        Description = $"comma-separated projections that get adapters ({string.Join(",", LoraOptions.KnownTargets)}, or all)", DefaultValueFactory = _ => "all",
+    };
+    public readonly Option<bool> Embeddings = new("--lora-embeddings") { Description = "also train embed_tokens and lm_head fully alongside the adapters" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Rank);
+        command.Options.Add(Alpha);
+        command.Options.Add(Targets);
+        command.Options.Add(Embeddings);
+    }
+
+    public LoraOptions Read(ParseResult parse) => new()
+    {
+        Rank = parse.GetValue(Rank), Alpha = parse.GetValue(Alpha), Targets = LoraOptions.ParseTargets(parse.GetValue(Targets)!),
+        TrainEmbeddings = parse.GetValue(Embeddings),
+    };
+
+    public static TrainableSet ParseTrainable(string name) => name switch
+    {
+        "embeddings" => TrainableSet.EmbeddingsAndHead,
+        "lora" => TrainableSet.Lora,
+        _ => TrainableSet.All,
+    };
 }
 
 /// <summary>Runs training under a progress bar showing step, loss, tokens/s and ETA (plain lines when stderr is redirected).</summary>

@@ -4,11 +4,17 @@ using static TorchSharp.torch;
 
 namespace Lep.Modeling;
 
-/// <summary>y = x·Wᵀ (+ b). Parameters are allocated uninitialised: weights come from a checkpoint or <see cref="LlamaForCausalLM.InitializeRandom"/>.</summary>
+/// <summary>
+/// y = x·Wᵀ (+ b), plus an optional LoRA adapter's (alpha/r)·(x·Aᵀ)·Bᵀ. Parameters are allocated uninitialised: weights
+/// come from a checkpoint or <see cref="LlamaForCausalLM.InitializeRandom"/>.
+/// </summary>
 public sealed class LinearLayer : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     public readonly Parameter? bias;
+
+    /// <summary>The attached adapter, if any (see <see cref="AttachLora"/>).</summary>
+    public LoraAdapter? Lora { get; private set; }
 
     public LinearLayer(long inFeatures, long outFeatures, bool hasBias) : base(nameof(LinearLayer))
     {
@@ -17,7 +23,46 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    public long InFeatures => weight.shape[1];
+    public long OutFeatures => weight.shape[0];
+
+    public override Tensor forward(Tensor x)
+    {
+        if (Lora is null) return nn.functional.linear(x, weight, bias);
+        using var scope = NewDisposeScope();
+        return (nn.functional.linear(x, weight, bias) + Lora.Delta(x)).MoveToOuterDisposeScope();
+    }
+
+    public LoraAdapter AttachLora(int rank, double scale, Generator generator)
+    {
+        if (Lora is not null) throw new InvalidOperationException("this layer already has a LoRA adapter");
+        return Lora = new LoraAdapter(InFeatures, OutFeatures, rank, scale, generator, weight.device);
+    }
+
+    /// <summary>W += (alpha/r)·B·A, then drops the adapter (a no-op without one).</summary>
+    public void MergeLora()
+    {
+        if (Lora is null) return;
+        using (no_grad())
+        using (Tensor delta = Lora.DeltaWeight())
+        {
+            weight.add_(delta.to_type(weight.dtype));
+        }
+        DropLora();
+    }
+
+    /// <summary>Removes the adapter without merging it.</summary>
+    public void DropLora()
+    {
+        Lora?.Dispose();
+        Lora = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DropLora();
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>HF LlamaRMSNorm: normalise in fp32, then scale by the weight.</summary>

@@ -65,6 +65,59 @@ public sealed class LlamaForCausalLM : nn.Module
         return list;
     }
 
+    /// <summary>Every linear projection of the decoder layers with its HF module name (e.g. "model.layers.0.self_attn.q_proj").</summary>
+    public IEnumerable<(string Name, LinearLayer Layer)> Projections()
+    {
+        for (int i = 0; i < model.layers.Count; i++)
+        {
+            DecoderLayer layer = model.layers[i];
+            string attn = $"model.layers.{i}.self_attn.", mlp = $"model.layers.{i}.mlp.";
+            yield return (attn + "q_proj", layer.self_attn.q_proj);
+            yield return (attn + "k_proj", layer.self_attn.k_proj);
+            yield return (attn + "v_proj", layer.self_attn.v_proj);
+            yield return (attn + "o_proj", layer.self_attn.o_proj);
+            yield return (mlp + "gate_proj", layer.mlp.gate_proj);
+            yield return (mlp + "up_proj", layer.mlp.up_proj);
+            yield return (mlp + "down_proj", layer.mlp.down_proj);
+        }
+    }
+
+    public bool HasLora => Projections().Any(p => p.Layer.Lora is not null);
+
+    /// <summary>
+    /// Attaches a LoRA adapter to every projection named in <paramref name="options"/>' targets (layer by layer, in
+    /// <see cref="Projections"/> order; A drawn from one CPU generator seeded with <paramref name="seed"/>, B zeros).
+    /// </summary>
+    public void AddLora(LoraOptions options, long seed)
+    {
+        options.Validate();
+        if (HasLora) throw new InvalidOperationException("the model already has LoRA adapters");
+        var generator = new Generator((ulong)seed, CPU);
+        foreach (var (name, layer) in Projections())
+        {
+            if (options.Targets.Contains(name[(name.LastIndexOf('.') + 1)..])) layer.AttachLora(options.Rank, options.Scale, generator);
+        }
+    }
+
+    /// <summary>The adapters' factors by stable names: "PROJECTION.lora_A" [r, in] and "PROJECTION.lora_B" [out, r].</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> LoraParameters()
+    {
+        var list = new List<(string, Parameter)>();
+        foreach (var (name, layer) in Projections())
+        {
+            if (layer.Lora is not { } lora) continue;
+            list.Add((name + ".lora_A", lora.A));
+            list.Add((name + ".lora_B", lora.B));
+        }
+        return list;
+    }
+
+    /// <summary>Folds every adapter into its weight (W += (alpha/r)·B·A) and removes the adapters.</summary>
+    public void MergeLora()
+    {
+        foreach (var (_, layer) in Projections()) layer.MergeLora();
+    }
+
     /// <summary>TorchSharp field paths → HF names (fields cannot contain the '.' of "embed_tokens.weight").</summary>
     private static string HfName(string name) => name switch
     {
@@ -152,9 +205,23 @@ public sealed class LlamaForCausalLM : nn.Module
         ModelConfig config = Config.Clone();
         config.Json["torch_dtype"] = storage switch { DType.BF16 => "bfloat16", DType.F16 => "float16", _ => "float32" };
         config.Save(Path.Combine(directory, "config.json"));
-        var tensors = HfParameters().Select(p => PendingTensor.FromTorch(p.Name, p.Parameter, storage)).ToList();
+        // Adapters are written folded into their weights (the model itself is left as it is): the dir has exactly
+        // the HF tensors of the architecture.
+        var adapted = Projections().Where(p => p.Layer.Lora is not null).ToDictionary(p => p.Name + ".weight", p => p.Layer);
+        var tensors = HfParameters().Select(p => adapted.TryGetValue(p.Name, out LinearLayer? layer)
+            ? MergedWeight(p.Name, layer, storage)
+            : PendingTensor.FromTorch(p.Name, p.Parameter, storage)).ToList();
         CheckpointWriter.WriteWeights(directory, tensors, maxShardBytes);
     }
+
+    private static PendingTensor MergedWeight(string name, LinearLayer layer, DType storage) =>
+        new(name, storage, layer.weight.shape, stream =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            Tensor merged = (layer.weight + layer.Lora!.DeltaWeight()).to(CPU).to_type(storage.ToScalarType()).contiguous();
+            stream.Write(merged.bytes);
+        });
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 }

@@ -43,7 +43,7 @@ public sealed class Trainer
         _validation = validation ?? [];
         _runDir = runDir;
         Directory.CreateDirectory(runDir);
-        _trainable = SelectTrainable(model, options.Trainable);
+        _trainable = SelectTrainable(model, options);
         Optimizer = new AdamW(_trainable, options);
         if (options.TrainRowsFrom is int from)
         {
@@ -62,14 +62,28 @@ public sealed class Trainer
         }
     }
 
-    private static List<(string, Parameter)> SelectTrainable(LlamaForCausalLM model, TrainableSet set)
+    /// <summary>
+    /// Marks what this run updates (requires_grad) and returns it by stable names — HF names, and for LoRA the adapter
+    /// factors "PROJECTION.lora_A/B" — the names the optimizer state and checkpoints use. A LoRA run attaches fresh
+    /// adapters (seeded with the run's seed) unless the model already has them.
+    /// </summary>
+    private static List<(string, Parameter)> SelectTrainable(LlamaForCausalLM model, TrainingOptions o)
     {
+        if (o.Trainable == TrainableSet.Lora && !model.HasLora) model.AddLora(o.Lora!, o.Seed);
+        if (o.Trainable != TrainableSet.Lora && model.HasLora)
+            throw new ArgumentException("the model carries LoRA adapters: merge them first, or train with the LoRA trainable set");
+        bool embeddings = o.Trainable == TrainableSet.EmbeddingsAndHead || (o.Trainable == TrainableSet.Lora && o.Lora!.TrainEmbeddings);
         var chosen = new List<(string, Parameter)>();
         foreach (var (name, p) in model.HfParameters())
         {
-            bool train = set == TrainableSet.All || name is "model.embed_tokens.weight" or "lm_head.weight";
+            bool train = o.Trainable == TrainableSet.All || (embeddings && name is "model.embed_tokens.weight" or "lm_head.weight");
             p.requires_grad = train;
             if (train) chosen.Add((name, p));
+        }
+        foreach (var (name, p) in model.LoraParameters())
+        {
+            p.requires_grad = true;
+            chosen.Add((name, p));
         }
         return chosen;
     }
@@ -78,7 +92,9 @@ public sealed class Trainer
     private string Fingerprint()
     {
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(_o with { EvalEvery = 0, CheckpointEvery = 0 }));
+        // LoRA settings only count for LoRA runs (null is left out of the JSON: other runs hash as they always did).
+        var identity = _o with { EvalEvery = 0, CheckpointEvery = 0, Lora = _o.Trainable == TrainableSet.Lora ? _o.Lora : null };
+        hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(identity));
         foreach (PackedRow row in _train.Take(64))
         {
             foreach (long t in row.Tokens) hash.AppendData(BitConverter.GetBytes(t));

@@ -53,6 +53,7 @@ public static class TrainingJob
 
         var trainer = new Trainer(model, spec.Options, trainRows, validationRows, RunDirectoryFor(spec.OutputDirectory));
         TrainingResult result = trainer.Run(steps, cancellation);
+        model.MergeLora(); // LoRA runs: the written dir holds merged weights under the input's tensor names only
 
         using var staging = new StagingDirectory(spec.OutputDirectory);
         model.Save(staging.Path, spec.Storage);

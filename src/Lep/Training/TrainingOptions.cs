@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Lep.Modeling;
+
 namespace Lep.Training;
 
 /// <summary>Which parameters a run updates.</summary>
@@ -7,6 +10,9 @@ public enum TrainableSet
     All,
     /// <summary>Only embed_tokens and lm_head (the LEP donor stage; tied models: the one matrix).</summary>
     EmbeddingsAndHead,
+    /// <summary>LoRA adapters on the projections named in <see cref="TrainingOptions.Lora"/> (base weights frozen; with
+    /// <see cref="LoraOptions.TrainEmbeddings"/> also embed_tokens and lm_head). Saved models have the adapters merged.</summary>
+    Lora,
 }
 
 /// <summary>Hyper-parameters of a training run (defaults: the LEP paper's AdamW setting).</summary>
@@ -34,7 +40,12 @@ public sealed record TrainingOptions
     public int? TrainRowsFrom { get; init; }
     /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only these rows (the tokens a replaced vocabulary
     /// does not share with the old one, see <see cref="NewRows"/>), leaving every other row as it was.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int[]? TrainRowIds { get; init; }
+    /// <summary>Rank, alpha, targets of the adapters when <see cref="Trainable"/> is <see cref="TrainableSet.Lora"/>
+    /// (ignored otherwise; left out of the JSON when null so older checkpoints keep their fingerprint).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LoraOptions? Lora { get; init; } = new();
 
     public void Validate()
     {
@@ -48,5 +59,10 @@ public sealed record TrainingOptions
             throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
         if (TrainRowIds is not null && (Trainable != TrainableSet.EmbeddingsAndHead || TrainRowsFrom is not null))
             throw new ArgumentException("training only the new rows of a donor needs --trainable embeddings (and not --new-rows-from as well)");
+        if (Trainable == TrainableSet.Lora)
+        {
+            if (Lora is null) throw new ArgumentException("LoRA training needs LoRA options (rank, alpha, targets)");
+            Lora.Validate();
+        }
     }
 }
