@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Lep.Adaptation.EmbeddingInit;
 using Lep.Adaptation.Propagation;
+using Lep.Calibration;
 using Lep.Data;
 using Lep.Data.Corpus;
 using Lep.Data.Tasks;
@@ -84,18 +85,47 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
         EvalResults results = Evaluate(models, suite);
         DemoModel? best = (chooseForCalibration ?? BestRussian)(models, results);
         string? calibrated = null;
-        if (best is not null && Calibrate is not null)
+        if (best is not null)
         {
             string name = best.Name + "-calibrated";
-            calibrated = _stages.Run(name, () => Calibrate(best, tasks, corpus, _stages.Path(name)));
+            calibrated = _stages.Run(name, () => Calibrate(best, tasks, corpus, name));
             models.Add(new(name, calibrated, "LEP instruct, calibrated", best.Vocabulary, best.Mode));
             results = Evaluate(models, suite);
         }
         return new DemoResult(models, results, _stages.Seconds, _stages.Path("eval"), calibrated);
     }
 
-    /// <summary>Tunes the chosen LEP model (model, task dir, corpus dir, output dir) → output dir; null skips calibration.</summary>
-    public Func<DemoModel, string, string, string, string>? Calibrate { get; init; }
+    /// <summary>
+    /// Self-calibration (DESIGN §1.5): the original instruct model answers task prompts of the dev split (Russian and
+    /// English, the kinds with free answers), the LEP model learns those answers in its own vocabulary, plus the Russian
+    /// copy task; LoRA on every projection, merged on save.
+    /// </summary>
+    private string Calibrate(DemoModel model, string tasks, string corpus, string name)
+    {
+        string prompts = _stages.Path("calibration-prompts.jsonl");
+        var records = InstructionData.Read(Path.Combine(tasks, "dev.jsonl")).Where(r => !r.IsMultipleChoice && r.Kind != "copy").ToList();
+        var picked = InstructionData.Select(records, 0.5, _r.Seed).Take(_r.CalibrationPrompts)
+            .Select(r => new System.Text.Json.Nodes.JsonObject { ["prompt"] = r.Prompt }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        File.WriteAllLines(prompts, picked);
+        var o = new CalibrationOptions
+        {
+            Model = model.Dir, Output = _stages.Path(name), Device = options.Device,
+            Sources = new CalibrationSources
+            {
+                SelfCalibration = new SelfCalibrationSource(InstructDir, prompts) { MaxNewTokens = 96 },
+                Copy = new CopyTaskSource(Path.Combine(corpus, "ru_train.txt"), _r.CalibrationCopy) { Language = "ru" },
+            },
+            Training = Calibrator.DefaultTraining with
+            {
+                Steps = _r.CalibrationSteps, LearningRate = _r.CalibrationLearningRate, WarmupSteps = Math.Max(1, _r.CalibrationSteps / 10),
+                BatchSize = _r.DonorBatch, BlockSize = Math.Max(_r.BlockSize, 256), Seed = _r.Seed,
+            },
+        };
+        CalibrationResult r = null!;
+        ui.Train($"calibrating {model.Name} (self-calibration + copy, LoRA)", p => (r = Calibrator.Run(o, null, p)).Training);
+        ui.Note($"{name}: {r.Conversations} conversations, loss {r.FirstLoss:0.000} → {r.FinalLoss:0.000}");
+        return r.Output;
+    }
 
     private static bool IsDemoTask(string name) => name is "heldout_en" or "heldout_ru" or "copy_ru" or "copy_en" or "mc_translation_ru"
         or "mc_continuation_ru" or "translate_en_ru_ru";

@@ -34,6 +34,12 @@ public class DemoTests
                 Assert.True(original.GetBytes(t).SequenceEqual(lep.GetBytes(lep[t.Name])), t.Name);
         }
         Assert.True(File.Exists(Path.Combine(result.ReportDirectory, "report.md")));
+        // The best LEP model by Russian scores is calibrated, and evaluated like the others.
+        DemoModel calibrated = result.Models[^1];
+        Assert.Equal(result.Calibrated, calibrated.Dir);
+        Assert.EndsWith("-calibrated", calibrated.Name);
+        Assert.NotNull(result.Results.Find(calibrated.Name, "copy_ru"));
+        Assert.True(File.Exists(Path.Combine(calibrated.Dir, "calibration.json")));
 
         var again = new QuietUi();
         DemoResult second = new LepDemo(options, again).Run();
