@@ -11,12 +11,10 @@ namespace Lep.Calibration;
 /// </summary>
 public static class CopyTask
 {
-    public static string Prompt(string sentence, string language) => language switch
-    {
-        "en" => $"Repeat exactly: {sentence}",
-        "ru" => $"Повтори в точности: {sentence}",
-        _ => throw new ArgumentException($"unknown copy-task language '{language}' (expected en or ru)"),
-    };
+    /// <summary>The copy prompt of the task data (`lep data tasks`), so calibration teaches what the evaluation asks.</summary>
+    public static string Prompt(string sentence, string language) => language is "en" or "ru"
+        ? TaskGenerator.CopyPrompt(language, sentence)
+        : throw new ArgumentException($"unknown copy-task language '{language}' (expected en or ru)");
 
     public static List<List<ChatMessage>> Conversations(CopyTaskSource source, long seed)
     {

@@ -126,7 +126,7 @@ public static class TaskGenerator
 
     // ---- prompts ------------------------------------------------------------------------------------------------
 
-    private static string CopyPrompt(string lang, string text) => lang == "ru" ? $"Повтори в точности: {text}" : $"Repeat exactly: {text}";
+    public static string CopyPrompt(string lang, string text) => lang == "ru" ? $"Повтори в точности: {text}" : $"Repeat exactly: {text}";
 
     private static string ContinuePrompt(string lang, string context) =>
         lang == "ru" ? $"Продолжи текст одним предложением: {context}" : $"Continue the text with one sentence: {context}";
