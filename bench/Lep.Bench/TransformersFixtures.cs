@@ -17,6 +17,14 @@ public static class TransformersFixtures
     {
         string outDir = args.Length > 0 ? args[0] : "out/transformers-fixtures";
         Directory.CreateDirectory(outDir);
+        // Real model dirs given as NAME=DIR (e.g. the zoo pair, a LEP output): copied with our logits and token ids
+        // on sample text, so the check also loads their tokenizer files in HF tokenizers.
+        foreach (string spec in args.Skip(1))
+        {
+            string[] parts = spec.Split('=', 2);
+            Real(parts[0], parts[1], Path.Combine(outDir, parts[0]));
+        }
+        if (args.Length > 1) return;
         var shapes = new Dictionary<string, ModelConfig>
         {
             ["llama-mha"] = ModelConfig.Create("LlamaForCausalLM", 512, 64, 128, 2, 4, 4),
@@ -49,5 +57,36 @@ public static class TransformersFixtures
                 [PendingTensor.FromTorch("input_ids", input), PendingTensor.FromTorch("logits", logits)]);
             Console.WriteLine($"wrote {dir}");
         }
+    }
+
+    private static readonly string[] SampleTexts =
+    [
+        "The quick brown fox jumps over the lazy dog.",
+        "Съешь же ещё этих мягких французских булок, да выпей чаю.",
+        "Повтори в точности: Каждый пакет содержит файлы документации.",
+    ];
+
+    private static void Real(string name, string source, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (string f in Directory.GetFiles(source).Where(f => Path.GetExtension(f) is ".json" or ".safetensors" && !Path.GetFileName(f).StartsWith("lep_")))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        var tokenizer = Lep.Tokenization.Tokenizer.Load(dir);
+        int[][] encoded = SampleTexts.Select(t => tokenizer.Encode(t, addSpecialTokens: true)).ToArray();
+        int length = encoded.Min(e => e.Length);
+        using var loaded = LlamaForCausalLM.Load(dir);
+        loaded.eval();
+        using var _ = no_grad();
+        using Tensor input = tensor(encoded.SelectMany(e => e.Take(length).Select(i => (long)i)).ToArray(), [encoded.Length, length]);
+        using Tensor logits = loaded.Forward(input);
+        SafetensorsWriter.Write(Path.Combine(dir, "lep_logits.safetensors"),
+            [PendingTensor.FromTorch("input_ids", input), PendingTensor.FromTorch("logits", logits)]);
+        var text = new JsonObject
+        {
+            ["texts"] = new JsonArray(SampleTexts.Select(t => (JsonNode?)t).ToArray()),
+            ["ids"] = new JsonArray(encoded.Select(e => (JsonNode?)new JsonArray(e.Select(i => (JsonNode?)i).ToArray())).ToArray()),
+        };
+        File.WriteAllText(Path.Combine(dir, "lep_text.json"), text.ToJsonString());
+        Console.WriteLine($"wrote {dir} ({name}: {source})");
     }
 }
