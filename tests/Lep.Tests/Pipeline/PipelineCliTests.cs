@@ -112,17 +112,23 @@ public class PipelineCliTests
         Assert.Contains("skip: done", show.StdOut);
     }
 
+    /// <summary>The 4 stages + eval (instruct vs the propagated model, bits/char on the corpus) + GGUF export.</summary>
+    private static string WithEvalAndGguf(string json) => json.Replace("\"mode\": \"conversion\"}",
+        "\"mode\": \"conversion\"},\n" +
+        "{\"name\": \"eval\", \"kind\": \"eval\", \"model\": [\"instruct\", \"@lep\"], \"suite\": \"corpus.txt\", \"limit\": 3, \"no-speed\": true},\n" +
+        "{\"name\": \"gguf\", \"kind\": \"gguf\", \"model\": \"@lep\", \"outtype\": \"f32\"}");
+
     [Fact]
     public void A_run_stopped_after_two_stages_finishes_on_the_next_run()
     {
         using var dir = new TempDir();
-        string file = Setup(dir);
+        string file = Setup(dir, WithEvalAndGguf);
 
         var part = Ok("pipeline", "run", file, "--only", "tok", "--only", "donor");
         AssertPlanned(part.StdOut, "train", "not selected");
         Assert.True(StageMarker.TryRead(Work(dir, "donor"), "donor")!.Done);
         Assert.False(Directory.Exists(Work(dir, "train")));
-        // what a run killed in the middle of `train` leaves: its "running" marker and a temp dir of a dead process
+        // the temp dir a run killed in the middle of the (staged) `lep` stage leaves behind
         Directory.CreateDirectory(Path.Combine(Work(dir), ".lep.staging-999999"));
 
         var rest = Ok("pipeline", "run", file);
@@ -130,9 +136,14 @@ public class PipelineCliTests
         AssertPlanned(rest.StdOut, "donor", "skip");
         AssertPlanned(rest.StdOut, "train", "run");
         AssertPlanned(rest.StdOut, "lep", "run");
+        AssertPlanned(rest.StdOut, "eval", "run");
+        AssertPlanned(rest.StdOut, "gguf", "run");
         AssertLoadable(Work(dir, "lep"));
+        Assert.Contains("\"lep\"", File.ReadAllText(Path.Combine(Work(dir, "eval"), "results.json")));
+        Assert.True(File.Exists(Path.Combine(Work(dir, "eval"), "report.md")));
+        Assert.True(new FileInfo(Path.Combine(Work(dir, "gguf"), "model.gguf")).Length > 10_000);
         Assert.False(Directory.Exists(Path.Combine(Work(dir), ".lep.staging-999999")));
-        Assert.Equal(["donor", "lep", "tok", "train", "train.run"],
+        Assert.Equal(["donor", "eval", "gguf", "lep", "tok", "train", "train.run"],
             Directory.EnumerateDirectories(Work(dir)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
