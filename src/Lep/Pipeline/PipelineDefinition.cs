@@ -35,6 +35,8 @@ public sealed class PipelineStage
     /// <summary>Earlier stages whose artifacts this stage reads.</summary>
     public required IReadOnlyList<string> Dependencies { get; init; }
     public required IReadOnlyList<StageInput> ExternalInputs { get; init; }
+    /// <summary>Compute devices other than cpu the stage asks for (option, device).</summary>
+    public IReadOnlyList<StageInput> Devices { get; init; } = [];
     public required StageAction Action { get; init; }
 }
 
@@ -166,7 +168,7 @@ public sealed class PipelineDefinition
                 Name = name, Kind = kind, Index = i, ArtifactDirectory = scope.ArtifactDirectory(name),
                 Description = obj["description"] is JsonNode sd && sd.GetValueKind() == JsonValueKind.String ? sd.GetValue<string>() : null,
                 Options = stageOptions.Canonical, ResolvedOptions = stageOptions.Resolved, OptionsHash = HashOptions(kindName, stageOptions.Canonical),
-                Dependencies = stageOptions.Dependencies, ExternalInputs = stageOptions.ExternalInputs, Action = action,
+                Dependencies = stageOptions.Dependencies, ExternalInputs = stageOptions.ExternalInputs, Devices = stageOptions.Devices, Action = action,
             });
         }
         if (errors.Count > 0) throw Fail(path, errors);

@@ -101,9 +101,22 @@ public sealed class PipelinePlan
                     if (plans.First(p => p.Stage.Name == dep).State == StageState.NotSelected && !done.Contains(dep))
                         problems.Add($"stage '{stage.Name}' needs '{dep}', which has not finished and is not selected (drop --only/--from, or run '{dep}' first)");
                 if (checkInputs)
+                {
                     foreach (StageInput input in stage.ExternalInputs)
                         if (!File.Exists(input.Path) && !Directory.Exists(input.Path))
                             problems.Add($"stage '{stage.Name}': option '{input.Option}': {input.Path} does not exist");
+                    foreach (StageInput device in stage.Devices)
+                    {
+                        try
+                        {
+                            Runtime.ComputeDevice.Resolve(device.Path);
+                        }
+                        catch (LepInputException e)
+                        {
+                            problems.Add($"stage '{stage.Name}': option '{device.Option}': {e.Problem}");
+                        }
+                    }
+                }
             }
             else if (marker is not null)
             {

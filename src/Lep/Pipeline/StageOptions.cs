@@ -27,6 +27,7 @@ public sealed class StageOptions
     private readonly HashSet<string> _expansionFailed = new(StringComparer.Ordinal);
     private readonly List<string> _dependencies = [];
     private readonly List<StageInput> _inputs = [];
+    private readonly List<StageInput> _devices = [];
 
     internal StageOptions(PipelineScope scope, string stage, string kind, int index, JsonObject raw)
     {
@@ -56,6 +57,9 @@ public sealed class StageOptions
 
     /// <summary>Paths outside the pipeline that must exist when the stage runs.</summary>
     public IReadOnlyList<StageInput> ExternalInputs => _inputs;
+
+    /// <summary>Devices other than cpu the stage runs on (checked for availability before a run starts).</summary>
+    public IReadOnlyList<StageInput> Devices => _devices;
 
     public IReadOnlyList<string> Errors => _errors;
 
@@ -208,6 +212,22 @@ public sealed class StageOptions
         }
         Set(name, new JsonArray(list.Select(s => (JsonNode?)s).ToArray()));
         return list;
+    }
+
+    /// <summary>A compute device: cpu, auto, cuda or cuda:N (the --device flag).</summary>
+    public string Device(string name, string fallback = "cpu")
+    {
+        string? s = String(name);
+        if (s is null) return fallback;
+        string d = s.Trim().ToLowerInvariant();
+        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
+        {
+            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
+            return fallback;
+        }
+        Set(name, d);
+        if (d != "cpu") _devices.Add(new StageInput(name, d));
+        return d;
     }
 
     // ------------------------------------------------------------------ paths

@@ -96,7 +96,7 @@ public class PipelineFileTests
               {"name": "tok", "kind": "tokenizer", "op": "train", "type": "bpe", "vocab-size": 300, "corpus": "c.txt", "lrr": 1},
               {"name": "donor", "kind": "init", "base": "b", "tokenizer": "@later", "methd": "mean"},
               {"name": "cal", "kind": "calibrate"},
-              {"name": "later", "kind": "train", "model": "@donor", "corpus": "c.txt", "steps": "ten", "lr": "${UNSET_VAR}", "out": "x"},
+              {"name": "later", "kind": "train", "model": "@donor", "corpus": "c.txt", "steps": "ten", "lr": "${UNSET_VAR}", "out": "x", "device": "gpu"},
               {"name": "p", "kind": "propagate", "base": "b", "instruct": "i", "donor": "@nowhere", "mode": "cooccurrence"},
               {"name": "tok", "kind": "init"},
             ]}
@@ -110,6 +110,7 @@ public class PipelineFileTests
         Assert.Contains("stage 'later': option 'steps': expected an integer, got \"ten\"", message);
         Assert.Contains("stage 'later': option 'lr': environment variable UNSET_VAR is not set", message);
         Assert.Contains("stage 'later': option 'out': a stage writes to its own artifact dir", message);
+        Assert.Contains("stage 'later': option 'device': 'gpu' is not a device (expected cpu, cuda, cuda:N or auto)", message);
         Assert.Contains("stage 'p': option 'donor': '@nowhere' refers to no stage named 'nowhere'", message);
         Assert.Contains("stage 'p': option 'corpus': required with \"mode\": \"cooccurrence\"", message);
         Assert.Contains("stage 'tok': the name is used twice", message);
@@ -170,7 +171,9 @@ public class PipelineFileTests
             Assert.Equal(["tokenizer", "init", "train", "propagate", "eval", "gguf"], p.Stages.Select(s => s.Kind.Name));
             Assert.All(p.Stages.Skip(1), s => Assert.NotEmpty(s.Dependencies));
             Assert.StartsWith(examples, p.WorkDirectory);
-            Assert.NotEmpty(PipelinePlan.Create(p).Problems);   // the dummy inputs do not exist
+            IReadOnlyList<string> problems = PipelinePlan.Create(p).Problems;   // `run` checks inputs and devices: the dummies do not exist
+            Assert.Contains(problems, m => m.Contains("/dummy/") && m.Contains("does not exist"));
+            if (!file.EndsWith("zoo-ru.json")) Assert.Contains(problems, m => m.Contains("stage 'embeddings': option 'device': no CUDA backend available"));
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class EvalStage : StageKind
             MaxNewTokens = o.Int("max-new-tokens", 256), Prompt = PromptFormatters.Parse(o.Choice("prompt", "auto", "auto", "chat", "plain")),
             Speed = !o.Flag("no-speed"), SpeedPrompts = o.Int("speed-prompts", 4), SpeedTokens = o.Int("speed-tokens", 64),
         };
-        string device = o.String("device", "cpu");
+        string device = o.Device("device");
         try
         {
             options.Validate();

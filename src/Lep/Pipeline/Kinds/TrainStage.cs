@@ -33,7 +33,7 @@ public sealed class TrainStage : StageKind
         int? maxDocuments = o.OptionalInt("max-documents");
         var (rowsFrom, rowsFromReference) = o.LongOrReference("new-rows-from");
         string storage = o.Choice("storage", "bf16", "bf16", "f16", "f32");
-        string device = o.String("device", "cpu");
+        string device = o.Device("device");
         if (rowsFrom is > int.MaxValue) o.Error("new-rows-from", "is out of range");
         if (maxDocuments is < 1) o.Error("max-documents", "must be ≥ 1");
         options = options with { TrainRowsFrom = rowsFromReference is not null ? 0 : (int?)rowsFrom };
