@@ -38,26 +38,21 @@ public static class TokenizerCommand
         var special = new Option<string[]>("--special") { Description = "special tokens (default: none for bpe; <unk> <s> </s> otherwise)", AllowMultipleArgumentsPerToken = true };
         var minFreq = new Option<long>("--min-frequency") { Description = "BPE: least pair count to merge", DefaultValueFactory = _ => 2 };
         var coverage = new Option<double>("--character-coverage") { Description = "SentencePiece styles: share of characters in the alphabet (the rest: byte fallback)", DefaultValueFactory = _ => 0.9995 };
+        var source = new Option<string?>("--source") { Description = "replace this tokenizer's vocabulary with the trained one (its special tokens and tokenizer_config.json carried over, as `lep tokenizer replace`)" };
         var cmd = new Command("train", "Train a byte-level BPE, SentencePiece BPE or Unigram tokenizer on a corpus; writes tokenizer.json + tokenizer_config.json.")
-            { type, corpus, size, output, special, minFreq, coverage };
+            { type, corpus, size, output, special, minFreq, coverage, source };
         CommandAction.Set(cmd, parse =>
         {
-            var reader = new CorpusReader(parse.GetValue(corpus)!);
             string t = parse.GetValue(type)!;
-            var specials = parse.GetValue(special) is { Length: > 0 } s ? s : null;
-            (Tokenizer tok, TrainingReport report) = Run($"training {t}", p => t == "unigram"
-                ? UnigramTrainer.Train(reader, new UnigramTrainerOptions
-                {
-                    VocabSize = parse.GetValue(size), CharacterCoverage = parse.GetValue(coverage),
-                    SpecialTokens = specials ?? BpeTrainer.SentencePieceSpecials,
-                }, p)
-                : BpeTrainer.Train(reader, new BpeTrainerOptions
-                {
-                    VocabSize = parse.GetValue(size), MinFrequency = parse.GetValue(minFreq), SpecialTokens = specials,
-                    SentencePiece = t == "spbpe", CharacterCoverage = parse.GetValue(coverage),
-                }, p));
-            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, null, null);
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {t}, {tok.VocabSize:N0} tokens; {report}");
+            var spec = new TokenizerTrainSpec
+            {
+                Type = TokenizerTrainSpec.ParseType(t), VocabSize = parse.GetValue(size),
+                SpecialTokens = parse.GetValue(special) is { Length: > 0 } s ? s : null,
+                MinFrequency = parse.GetValue(minFreq), CharacterCoverage = parse.GetValue(coverage), Source = parse.GetValue(source),
+            };
+            var r = Run($"training {t}", p => TokenizerJobs.Train(parse.GetValue(corpus)!, spec, parse.GetValue(output)!, p));
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {t}, {r.VocabSize:N0} tokens" +
+                              (spec.Source is null ? "" : $" ({r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens carried)") + $"; {r.Report}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -74,13 +69,9 @@ public static class TokenizerCommand
             { tokenizer, corpus, add, output, minFreq };
         CommandAction.Set(cmd, parse =>
         {
-            var src = TokenizerSource.Load(parse.GetValue(tokenizer)!);
-            var reader = new CorpusReader(parse.GetValue(corpus)!);
-            var (tok, report) = Run("extending", p => VocabularyOperations.Extend(src.Tokenizer, reader,
-                new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, p));
-            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < src.Tokenizer.VocabSize && src.Tokenizer.IdToToken(id) != null ? id : null);
-            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config, alignment);
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {src.Tokenizer.VocabSize:N0} → {tok.VocabSize:N0} tokens ({report.NewTokens:N0} new, ids {src.Tokenizer.VocabSize}…{tok.VocabSize - 1}); {report}");
+            var r = Run("extending", p => TokenizerJobs.Extend(parse.GetValue(tokenizer)!, parse.GetValue(corpus)!,
+                new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, parse.GetValue(output)!, p));
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens ({r.NewTokens:N0} new, ids {r.OldVocabSize}…{r.VocabSize - 1}); {r.Report}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -95,13 +86,9 @@ public static class TokenizerCommand
             { source, tokenizer, output };
         CommandAction.Set(cmd, parse =>
         {
-            var src = TokenizerSource.Load(parse.GetValue(source)!);
-            var repl = TokenizerSource.Load(parse.GetValue(tokenizer)!);
-            var tok = VocabularyOperations.Replace(src.Tokenizer, repl.Tokenizer);
-            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
-            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config ?? repl.Config, alignment);
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {tok.VocabSize:N0} tokens, {alignment.SharedCount:N0} shared with the source's {src.Tokenizer.VocabSize:N0}, " +
-                              $"{src.Tokenizer.AddedTokens.Count} added tokens carried");
+            var r = TokenizerJobs.Replace(parse.GetValue(source)!, parse.GetValue(tokenizer)!, parse.GetValue(output)!);
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {r.VocabSize:N0} tokens, {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, " +
+                              $"{r.CarriedAddedTokens} added tokens carried");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -118,13 +105,8 @@ public static class TokenizerCommand
             { tokenizer, keep, output, corpus, maxDocs };
         CommandAction.Set(cmd, parse =>
         {
-            var src = TokenizerSource.Load(parse.GetValue(tokenizer)!);
-            long[]? freq = parse.GetValue(corpus) is string c
-                ? VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(c), parse.GetValue(maxDocs)) : null;
-            var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, parse.GetValue(keep), freq);
-            var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
-            TokenizerFiles.WriteDirectory(parse.GetValue(output)!, tok, src.Config, alignment);
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {src.Tokenizer.VocabSize:N0} → {tok.VocabSize:N0} tokens");
+            var r = TokenizerJobs.Trim(parse.GetValue(tokenizer)!, parse.GetValue(keep), parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(maxDocs));
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -109,7 +109,7 @@ public static class TrainingConsole
 {
     public static TrainingResult Run(TrainingJobSpec spec) => Show("training", p => TrainingJob.Run(spec, null, p));
 
-    public static TrainingResult Show(string label, Func<IProgress<TrainingProgress>, TrainingResult> work)
+    public static T Show<T>(string label, Func<IProgress<TrainingProgress>, T> work)
     {
         if (Console.IsErrorRedirected)
         {
@@ -120,7 +120,7 @@ public static class TrainingConsole
             });
             return work(plain);
         }
-        TrainingResult result = null!;
+        T result = default!;
         ConsoleUi.Err.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>

@@ -1,0 +1,31 @@
+using Lep.Formats.Gguf;
+
+namespace Lep.Pipeline.Kinds;
+
+/// <summary>"gguf": `lep export gguf` of "model" into ARTIFACT/model.gguf for llama.cpp.</summary>
+public sealed class GgufStage : StageKind
+{
+    public const string FileName = "model.gguf";
+
+    public override string Name => "gguf";
+    public override string Description => $"a GGUF file for llama.cpp, ARTIFACT/{FileName} (lep export gguf)";
+
+    public override StageAction Bind(StageOptions o)
+    {
+        string model = o.Path("model");
+        string outType = o.Choice("outtype", "f16", "f16", "f32", "bf16");
+        bool unigramAsLlama = o.Flag("unigram-as-llama");
+        var options = new GgufExportOptions
+        {
+            MatrixType = outType switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
+            UnigramAsUgm = !unigramAsLlama,
+        };
+        return ctx =>
+        {
+            GgufExportResult r = ctx.Ui.Step($"{ctx.Name}: exporting GGUF", p => GgufExporter.Export(model, Path.Combine(ctx.Output, FileName), options, p));
+            if (r.PreTokenizerIsFallback)
+                ctx.Ui.Note($"warning: {ctx.Name}: the tokenizer's split pattern is not one llama.cpp knows; wrote tokenizer.ggml.pre = '{r.PreTokenizer}'");
+            return $"{FileName}: {r.Architecture}, {r.TensorCount} tensors, {r.Bytes / 1048576.0:N1} MiB, tokenizer {r.TokenizerModel}";
+        };
+    }
+}

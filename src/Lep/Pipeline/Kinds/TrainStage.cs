@@ -1,0 +1,72 @@
+using Lep.Formats;
+using Lep.Tokenization.Vocabulary;
+using Lep.Training;
+
+namespace Lep.Pipeline.Kinds;
+
+/// <summary>
+/// "train": `lep train` — all weights, or "trainable": "embeddings" for the LEP donor stage. Writes in place and
+/// resumes from its checkpoint in ARTIFACT.run/. "new-rows-from" takes an id or "@TOKENIZER_STAGE" (the old
+/// vocabulary size from that stage's alignment.json: the first id an extension added).
+/// </summary>
+public sealed class TrainStage : StageKind
+{
+    public override string Name => "train";
+    public override string Description => "training on a corpus: all weights or only embeddings + head (lep train); resumes from its checkpoint";
+    public override StageWriting Writing => StageWriting.InPlace;
+    public override IEnumerable<string> ScratchPaths(string artifactDirectory) => [TrainingJob.RunDirectoryFor(artifactDirectory)];
+
+    public override StageAction Bind(StageOptions o)
+    {
+        string model = o.Path("model");
+        IReadOnlyList<string> corpus = o.PathList("corpus", required: true);
+        string? validation = o.OptionalPath("validation");
+        string trainable = o.Choice("trainable", "all", "all", "embeddings");
+        var options = new TrainingOptions
+        {
+            Steps = o.Int("steps", 1000), BlockSize = o.Int("block-size", 256), BatchSize = o.Int("batch-size", 8),
+            GradientAccumulation = o.Int("grad-accum", 1), LearningRate = o.Double("lr", 1e-3), WarmupSteps = o.Int("warmup", 50),
+            MinLearningRateRatio = o.Double("min-lr-ratio", 0.1), WeightDecay = o.Double("weight-decay", 0.1),
+            GradientClip = o.Double("clip", 1.0), EvalEvery = o.Int("eval-every", 100), CheckpointEvery = o.Int("checkpoint-every", 100),
+            Seed = o.Long("seed", 1), Trainable = trainable == "embeddings" ? TrainableSet.EmbeddingsAndHead : TrainableSet.All,
+        };
+        int? maxDocuments = o.OptionalInt("max-documents");
+        var (rowsFrom, rowsFromReference) = o.LongOrReference("new-rows-from");
+        string storage = o.Choice("storage", "bf16", "bf16", "f16", "f32");
+        string device = o.Device("device");
+        if (rowsFrom is > int.MaxValue) o.Error("new-rows-from", "is out of range");
+        if (maxDocuments is < 1) o.Error("max-documents", "must be ≥ 1");
+        options = options with { TrainRowsFrom = rowsFromReference is not null ? 0 : (int?)rowsFrom };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            o.Error(e.Message.Replace("--trainable embeddings", "\"trainable\": \"embeddings\""));
+        }
+
+        return ctx =>
+        {
+            int? from = rowsFromReference is null ? (int?)rowsFrom : NewRowsFrom(rowsFromReference);
+            var spec = new TrainingJobSpec
+            {
+                ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output,
+                Storage = DTypes.ParseFloat(storage), MaxDocuments = maxDocuments, Device = device,
+                Options = options with { TrainRowsFrom = from },
+            };
+            TrainingResult r = ctx.Ui.Train($"{ctx.Name}: training", (p, steps) => TrainingJob.Run(spec, p, steps, ctx.Cancellation));
+            return $"{r.Steps} steps, {r.Tokens:N0} tokens, loss {r.FinalLoss:0.000}" +
+                   (r.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + (from is int f ? $", rows from {f}" : "") + (r.Resumed ? " (resumed)" : "");
+        };
+    }
+
+    /// <summary>The old vocabulary size recorded in a tokenizer dir's alignment.json (the first id an extension added).</summary>
+    private static int NewRowsFrom(string reference)
+    {
+        string path = Directory.Exists(reference) ? Path.Combine(reference, "alignment.json") : reference;
+        TokenAlignment alignment = TokenAlignment.Load(path);
+        if (alignment.OldVocabSize <= 0) throw new LepInputException(path, "records no old vocabulary size (is it a trained, not extended, tokenizer?)");
+        return alignment.OldVocabSize;
+    }
+}

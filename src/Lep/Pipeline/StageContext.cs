@@ -1,0 +1,52 @@
+using Lep.Evaluation;
+using Lep.Training;
+
+namespace Lep.Pipeline;
+
+/// <summary>Where a pipeline run reports: one progress display per step (from <see cref="IEvalUi"/>), training
+/// progress, and the start and end of each stage.</summary>
+public interface IPipelineUi : IEvalUi
+{
+    /// <summary>Work that reports named phases (e.g. tokenizing) and optimizer steps: training, calibration.</summary>
+    T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work);
+
+    void StageStarting(StagePlan stage, int number, int count);
+
+    void StageFinished(StagePlan stage, int number, int count, StageRunRecord record);
+}
+
+/// <summary>Reports nothing.</summary>
+public sealed class SilentPipelineUi : IPipelineUi
+{
+    public static readonly SilentPipelineUi Instance = new();
+    public T Step<T>(string label, Func<IProgress<double>, T> work) => work(new Progress<double>());
+    public void Note(string line) { }
+    public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work) =>
+        work(new Progress<(string, double)>(), new Progress<TrainingProgress>());
+    public void StageStarting(StagePlan stage, int number, int count) { }
+    public void StageFinished(StagePlan stage, int number, int count, StageRunRecord record) { }
+}
+
+/// <summary>What a running stage gets: where to write, and where to report.</summary>
+public sealed class StageContext
+{
+    public required string Name { get; init; }
+
+    /// <summary>The directory to write the artifact into: a temp dir for <see cref="StageWriting.Staged"/> kinds,
+    /// the artifact dir itself for <see cref="StageWriting.InPlace"/> ones.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Where the artifact ends up (what `@NAME` refers to).</summary>
+    public required string ArtifactDirectory { get; init; }
+
+    /// <summary>True when an interrupted run of this stage is continued (its state in the artifact dir kept).</summary>
+    public bool Resuming { get; init; }
+
+    public required IPipelineUi Ui { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Runs work that reports (phase, fraction) under one progress display labelled with the stage name.</summary>
+    public T Step<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work) =>
+        Ui.Step($"{Name}: {label}", p => work(new SyncProgress<(string Stage, double Fraction)>(x => p.Report(x.Fraction))));
+}

@@ -1,0 +1,455 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Lep.Pipeline;
+
+/// <summary>
+/// A stage's options as its kind reads them. Each read names an option (so the kind's reads are its option list:
+/// keys nobody read are typos), expands <c>${VAR}</c> / <c>${VAR:-default}</c> in strings, checks the JSON type,
+/// resolves paths (relative to the pipeline file's directory; <c>@STAGE</c> or <c>@STAGE/sub/path</c> = that earlier
+/// stage's artifact dir) and records the canonical value that the stage's fingerprint hashes. A bad value is recorded
+/// and a default returned, so one pass reports every problem of the file.
+/// </summary>
+public sealed class StageOptions
+{
+    /// <summary>Keys of a stage object that are not options.</summary>
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "name", "kind", "description" };
+
+    private readonly JsonObject _raw;
+    private readonly PipelineScope _scope;
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly JsonObject _canonical = [];
+    private readonly JsonObject _resolved = [];
+    private readonly List<string> _errors = [];
+    private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _expansionFailed = new(StringComparer.Ordinal);
+    private readonly List<string> _dependencies = [];
+    private readonly List<StageInput> _inputs = [];
+    private readonly List<StageInput> _devices = [];
+
+    internal StageOptions(PipelineScope scope, string stage, string kind, int index, JsonObject raw)
+    {
+        _scope = scope;
+        Stage = stage;
+        Kind = kind;
+        Index = index;
+        _raw = raw;
+    }
+
+    public string Stage { get; }
+    public string Kind { get; }
+    public int Index { get; }
+
+    /// <summary>The stage's artifact dir (what <c>@STAGE</c> refers to).</summary>
+    public string ArtifactDirectory => _scope.ArtifactDirectory(Stage);
+
+    /// <summary>The options that were given, canonical (environment expanded, numbers parsed, paths resolved;
+    /// references kept as <c>@STAGE</c> so the hash does not depend on where the work dir is).</summary>
+    public JsonObject Canonical => _canonical;
+
+    /// <summary>The given options as the stage uses them: like <see cref="Canonical"/> with every path absolute.</summary>
+    public JsonObject Resolved => _resolved;
+
+    /// <summary>Stages this one reads (by name, in first-use order).</summary>
+    public IReadOnlyList<string> Dependencies => _dependencies;
+
+    /// <summary>Paths outside the pipeline that must exist when the stage runs.</summary>
+    public IReadOnlyList<StageInput> ExternalInputs => _inputs;
+
+    /// <summary>Devices other than cpu the stage runs on (checked for availability before a run starts).</summary>
+    public IReadOnlyList<StageInput> Devices => _devices;
+
+    public IReadOnlyList<string> Errors => _errors;
+
+    /// <summary>The errors minus "missing" ones (which a misspelt option causes, and which its own error explains).</summary>
+    internal IEnumerable<string> ValueErrors => _errors.Where(e => !_missing.Contains(e));
+
+    public void Missing(string option, string problem = "missing (required)")
+    {
+        Error(option, problem);
+        _missing.Add(_errors[^1]);
+    }
+
+    public bool Has(string name)
+    {
+        _read.Add(name);
+        return _raw[name] is not null;
+    }
+
+    public void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
+
+    /// <summary>A problem of the stage as a whole (e.g. options that contradict each other).</summary>
+    public void Error(string problem) => _errors.Add(problem);
+
+    /// <summary>A required choice that decides which other options exist (e.g. the tokenizer stage's "op"): a missing
+    /// or wrong value stops the stage's binding at once, since the rest cannot be checked without it.</summary>
+    public string Selector(string name, params string[] allowed)
+    {
+        if (!Has(name)) throw new StageOptionException($"option '{name}': missing (required; one of {string.Join(", ", allowed)})");
+        int before = _errors.Count;
+        string? s = ChoiceOrNull(name, allowed);
+        if (s is null) throw new StageOptionException(_errors.Count > before ? _errors[^1] : $"option '{name}': missing");
+        return s;
+    }
+
+    // ------------------------------------------------------------------ scalars
+
+    public string? String(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return null;
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            Error(name, $"expected a string, got {Show(node)}");
+            return null;
+        }
+        string value = Expand(name, node.GetValue<string>());
+        Set(name, value);
+        return value;
+    }
+
+    public string String(string name, string fallback) => String(name) ?? fallback;
+
+    public string RequiredString(string name)
+    {
+        if (!Has(name)) { Missing(name); return ""; }
+        return String(name) ?? "";
+    }
+
+    /// <summary>One of <paramref name="allowed"/> (case-insensitive, returned lower-case), or the fallback when absent.</summary>
+    public string Choice(string name, string fallback, params string[] allowed) => ChoiceOrNull(name, allowed) ?? fallback;
+
+    public string RequiredChoice(string name, params string[] allowed)
+    {
+        if (!Has(name)) { Missing(name, $"missing (required; one of {string.Join(", ", allowed)})"); return allowed[0]; }
+        return ChoiceOrNull(name, allowed) ?? allowed[0];
+    }
+
+    private string? ChoiceOrNull(string name, string[] allowed)
+    {
+        string? s = String(name);
+        if (s is null) return null;
+        string lower = s.ToLowerInvariant();
+        if (allowed.Contains(lower)) { _canonical[name] = lower; return lower; }
+        Error(name, $"'{s}' is not one of {string.Join(", ", allowed)}");
+        return null;
+    }
+
+    public long? OptionalLong(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return null;
+        long? value = null;
+        if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out long l)) value = l;
+        else if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) value = (long)d;
+        else if (node.GetValueKind() == JsonValueKind.String && long.TryParse(Expand(name, node.GetValue<string>()).Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long p)) value = p;
+        if (value is null) { TypeError(name, $"expected an integer, got {Show(node)}"); return null; }
+        Set(name, value.Value);
+        return value;
+    }
+
+    public int? OptionalInt(string name)
+    {
+        long? v = OptionalLong(name);
+        if (v is null) return null;
+        if (v is < int.MinValue or > int.MaxValue) { Error(name, $"{v} is out of range"); return null; }
+        return (int)v.Value;
+    }
+
+    public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
+
+    public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
+
+    public int RequiredInt(string name)
+    {
+        if (!Has(name)) { Missing(name); return 1; }
+        return OptionalInt(name) ?? 1;
+    }
+
+    public double? OptionalDouble(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return null;
+        double? value = null;
+        if (node.GetValueKind() == JsonValueKind.Number) value = node.GetValue<double>();
+        else if (node.GetValueKind() == JsonValueKind.String && double.TryParse(Expand(name, node.GetValue<string>()), NumberStyles.Float, CultureInfo.InvariantCulture, out double p)) value = p;
+        if (value is null || !double.IsFinite(value.Value)) { TypeError(name, $"expected a number, got {Show(node)}"); return null; }
+        Set(name, value.Value);
+        return value;
+    }
+
+    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
+
+    /// <summary>A switch (a CLI flag without value): true/false, absent = false.</summary>
+    public bool Flag(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return false;
+        bool? value = node.GetValueKind() switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String => Expand(name, node.GetValue<string>()).ToLowerInvariant() switch { "true" => true, "false" => false, _ => null },
+            _ => null,
+        };
+        if (value is null) { TypeError(name, $"expected true or false, got {Show(node)}"); return false; }
+        Set(name, value.Value);
+        return value.Value;
+    }
+
+    /// <summary>A string or an array of strings (a repeatable CLI flag).</summary>
+    public IReadOnlyList<string> StringList(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return [];
+        var list = new List<string>();
+        foreach (JsonNode? item in Items(node))
+        {
+            if (item is null || item.GetValueKind() != JsonValueKind.String) { Error(name, $"expected a string or an array of strings, got {Show(node)}"); return []; }
+            list.Add(Expand(name, item.GetValue<string>()));
+        }
+        Set(name, new JsonArray(list.Select(s => (JsonNode?)s).ToArray()));
+        return list;
+    }
+
+    /// <summary>A compute device: cpu, auto, cuda or cuda:N (the --device flag).</summary>
+    public string Device(string name, string fallback = "cpu")
+    {
+        string? s = String(name);
+        if (s is null) return fallback;
+        string d = s.Trim().ToLowerInvariant();
+        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
+        {
+            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
+            return fallback;
+        }
+        Set(name, d);
+        if (d != "cpu") _devices.Add(new StageInput(name, d));
+        return d;
+    }
+
+    // ------------------------------------------------------------------ paths
+
+    /// <summary>A required input path: a file or dir (relative to the pipeline file) or <c>@STAGE[/sub/path]</c>.</summary>
+    public string Path(string name)
+    {
+        if (!Has(name)) { Missing(name); return ""; }
+        return OptionalPath(name) ?? "";
+    }
+
+    public string? OptionalPath(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return null;
+        if (node.GetValueKind() != JsonValueKind.String) { Error(name, $"expected a path (string), got {Show(node)}"); return null; }
+        var (full, canonical) = ResolvePath(name, Expand(name, node.GetValue<string>()));
+        Set(name, canonical, full);
+        return full;
+    }
+
+    /// <summary>One path or an array of them (a repeatable CLI flag).</summary>
+    public IReadOnlyList<string> PathList(string name, bool required)
+    {
+        if (required && !Has(name)) { Missing(name); return []; }
+        return NamedPathList(name, allowNames: false).Select(p => p.Path).ToList();
+    }
+
+    /// <summary>Paths given as <c>PATH</c> or <c>NAME=PATH</c> (e.g. eval's models); one string or an array.</summary>
+    public IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return [];
+        var list = new List<NamedPath>();
+        var canonical = new JsonArray();
+        var resolved = new JsonArray();
+        foreach (JsonNode? item in Items(node))
+        {
+            if (item is null || item.GetValueKind() != JsonValueKind.String) { Error(name, $"expected a path or an array of paths, got {Show(node)}"); return []; }
+            string value = Expand(name, item.GetValue<string>());
+            string? label = null;
+            int eq = value.IndexOf('=');
+            if (allowNames && eq > 0 && value[..eq].IndexOfAny(['/', '\\', '@', '$']) < 0)
+            {
+                label = value[..eq];
+                value = value[(eq + 1)..];
+            }
+            var (full, canon) = ResolvePath(name, value);
+            string? reference = value.StartsWith('@') ? ReferenceName(value) : null;
+            list.Add(new NamedPath(label, full, reference));
+            canonical.Add(label is null ? canon : $"{label}={canon}");
+            resolved.Add(label is null ? full : $"{label}={full}");
+        }
+        Set(name, canonical, resolved);
+        return list;
+    }
+
+    /// <summary>An integer, or <c>@STAGE[/sub]</c> whose value the stage works out at run time from that artifact.</summary>
+    public (long? Value, string? Reference) LongOrReference(string name)
+    {
+        JsonNode? node = Read(name);
+        if (node is null) return (null, null);
+        if (node.GetValueKind() == JsonValueKind.String && node.GetValue<string>().TrimStart().StartsWith('@'))
+        {
+            var (full, canonical) = ResolvePath(name, Expand(name, node.GetValue<string>().Trim()));
+            Set(name, canonical, full);
+            return (null, full);
+        }
+        return (OptionalLong(name), null);
+    }
+
+    private static string ReferenceName(string value)
+    {
+        string rest = value[1..];
+        int slash = rest.IndexOfAny(['/', '\\']);
+        return slash < 0 ? rest : rest[..slash];
+    }
+
+    private (string Full, string Canonical) ResolvePath(string option, string value)
+    {
+        if (value.Length == 0) { Error(option, "empty path"); return ("", ""); }
+        if (value.StartsWith('@'))
+        {
+            string stage = ReferenceName(value);
+            string sub = value[(1 + stage.Length)..].TrimStart('/', '\\');
+            if (!_scope.StageIndex.TryGetValue(stage, out int index))
+                Error(option, $"'{value}' refers to no stage named '{stage}'");
+            else if (index == Index)
+                Error(option, $"'{value}' refers to this stage itself");
+            else if (index > Index)
+                Error(option, $"'{value}' refers to stage '{stage}', which comes later in the file (a stage can only use the artifacts of earlier stages)");
+            else if (!_dependencies.Contains(stage))
+                _dependencies.Add(stage);
+            string dir = _scope.ArtifactDirectory(stage);
+            string full = sub.Length == 0 ? dir : System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, sub));
+            return (full, sub.Length == 0 ? "@" + stage : $"@{stage}/{sub.Replace('\\', '/')}");
+        }
+        string path = value == "~" || value.StartsWith("~/", StringComparison.Ordinal)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value.Length > 2 ? value[2..] : "")
+            : value;
+        string resolved = System.IO.Path.GetFullPath(path, _scope.BaseDirectory);
+        _inputs.Add(new StageInput(option, resolved));
+        string relative = System.IO.Path.GetRelativePath(_scope.BaseDirectory, resolved);
+        bool inside = !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
+        return (resolved, inside ? relative.Replace('\\', '/') : resolved);
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /// <summary>Keys of the stage object that no read asked for, with a suggestion when one is close to a known option.</summary>
+    internal IEnumerable<string> UnknownOptions()
+    {
+        foreach (var (key, _) in _raw)
+        {
+            if (Reserved.Contains(key) || _read.Contains(key)) continue;
+            if (key is "out" or "o" or "output")
+            {
+                yield return $"option '{key}': a stage writes to its own artifact dir (WORK/{Stage}); drop '{key}'";
+                continue;
+            }
+            string? near = _read.Where(k => Distance(k, key) <= Math.Max(1, Math.Min(2, key.Length / 3))).OrderBy(k => Distance(k, key)).FirstOrDefault();
+            yield return $"unknown option '{key}'" + (near is null ? $" (options of {Kind}: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : $" (did you mean '{near}'?)");
+        }
+    }
+
+    /// <summary>A value of the wrong type, unless the value is only wrong because a variable in it was not set.</summary>
+    private void TypeError(string name, string problem)
+    {
+        if (!_expansionFailed.Contains(name)) Error(name, problem);
+    }
+
+    private static IEnumerable<JsonNode?> Items(JsonNode node) => node as JsonArray ?? (IEnumerable<JsonNode?>)new[] { node };
+
+    private void Set(string name, JsonNode? canonical, JsonNode? resolved = null)
+    {
+        _canonical[name] = canonical;
+        _resolved[name] = resolved ?? canonical?.DeepClone();
+    }
+
+    private JsonNode? Read(string name)
+    {
+        _read.Add(name);
+        return _raw[name];
+    }
+
+    private static string Show(JsonNode node)
+    {
+        string s = node.ToJsonString();
+        return s.Length > 40 ? s[..37] + "..." : s;
+    }
+
+    private string Expand(string option, string value)
+    {
+        try
+        {
+            return EnvironmentExpansion.Expand(value, _scope.Environment);
+        }
+        catch (ArgumentException e)
+        {
+            Error(option, e.Message);
+            _expansionFailed.Add(option);
+            return value;
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+}
+
+/// <summary>A path an option names outside the pipeline's work dir.</summary>
+public sealed record StageInput(string Option, string Path);
+
+/// <summary>A <c>PATH</c> or <c>NAME=PATH</c> entry; <see cref="Reference"/> is the stage name for <c>@STAGE</c> paths.</summary>
+public sealed record NamedPath(string? Name, string Path, string? Reference);
+
+/// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
+internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment)
+{
+    public string BaseDirectory { get; } = baseDirectory;
+    public string WorkDirectory { get; } = workDirectory;
+    public IReadOnlyDictionary<string, int> StageIndex { get; } = stageIndex;
+    public Func<string, string?> Environment { get; } = environment;
+    public string ArtifactDirectory(string stage) => System.IO.Path.Combine(WorkDirectory, stage);
+}
+
+/// <summary><c>${VAR}</c> and <c>${VAR:-default}</c> in strings; <c>$$</c> is a literal <c>$</c>; any other <c>$</c> stays.</summary>
+public static class EnvironmentExpansion
+{
+    public static string Expand(string value, Func<string, string?> environment)
+    {
+        if (!value.Contains('$')) return value;
+        var sb = new StringBuilder(value.Length);
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (c != '$' || i + 1 >= value.Length) { sb.Append(c); continue; }
+            if (value[i + 1] == '$') { sb.Append('$'); i++; continue; }
+            if (value[i + 1] != '{') { sb.Append(c); continue; }
+            int close = value.IndexOf('}', i + 2);
+            if (close < 0) throw new ArgumentException($"unclosed '${{' in \"{value}\"");
+            string body = value[(i + 2)..close];
+            int dash = body.IndexOf(":-", StringComparison.Ordinal);
+            string name = dash < 0 ? body : body[..dash];
+            if (name.Length == 0 || !name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_'))
+                throw new ArgumentException($"'${{{body}}}' is not a valid variable name");
+            string? v = environment(name);
+            if (string.IsNullOrEmpty(v))
+            {
+                if (dash < 0) throw new ArgumentException($"environment variable {name} is not set");
+                v = body[(dash + 2)..];
+            }
+            sb.Append(v);
+            i = close;
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,111 @@
+using Lep.Data;
+using Lep.Tokenization.Training;
+
+namespace Lep.Tokenization.Vocabulary;
+
+/// <summary>The tokenizer styles `lep tokenizer train` learns.</summary>
+public enum TokenizerType
+{
+    /// <summary>Byte-level BPE (Llama-3 / GPT-4 style).</summary>
+    Bpe,
+    /// <summary>SentencePiece BPE with byte fallback (Llama-2 / Mistral style).</summary>
+    SpBpe,
+    /// <summary>SentencePiece Unigram with byte fallback.</summary>
+    Unigram,
+}
+
+public sealed record TokenizerTrainSpec
+{
+    public required TokenizerType Type { get; init; }
+    public required int VocabSize { get; init; }
+    /// <summary>Special tokens (null: none for byte-level BPE, &lt;unk&gt; &lt;s&gt; &lt;/s&gt; otherwise).</summary>
+    public IReadOnlyList<string>? SpecialTokens { get; init; }
+    public long MinFrequency { get; init; } = 2;
+    public double CharacterCoverage { get; init; } = 0.9995;
+    /// <summary>When set, the trained vocabulary replaces this tokenizer's (its special/added tokens and
+    /// tokenizer_config.json carried over, as <see cref="TokenizerJobs.Replace(string, string, string)"/>): the
+    /// "BPE/Unigram replace" vocabularies of DESIGN §1.1 in one step.</summary>
+    public string? Source { get; init; }
+
+    public static TokenizerType ParseType(string s) => s.ToLowerInvariant() switch
+    {
+        "bpe" => TokenizerType.Bpe,
+        "spbpe" => TokenizerType.SpBpe,
+        "unigram" => TokenizerType.Unigram,
+        _ => throw new ArgumentException($"tokenizer type must be bpe, spbpe or unigram, not '{s}'"),
+    };
+}
+
+/// <summary>What a tokenizer job wrote: sizes before/after and, for trained or extended vocabularies, the trainer's report.</summary>
+public sealed record TokenizerJobResult(string Output, int OldVocabSize, int VocabSize, int NewTokens, int SharedTokens,
+    int CarriedAddedTokens, TrainingReport? Report, long SkippedBytes);
+
+/// <summary>
+/// The vocabulary steps end to end (read inputs, build, write tokenizer.json + tokenizer_config.json + alignment.json
+/// atomically): what `lep tokenizer train|extend|replace|trim` and the pipeline's tokenizer stage run.
+/// </summary>
+public static class TokenizerJobs
+{
+    public static TokenizerJobResult Train(string corpus, TokenizerTrainSpec spec, string output,
+        IProgress<(string Stage, double Fraction)>? progress = null)
+    {
+        TokenizerSource? source = spec.Source is null ? null : TokenizerSource.Load(spec.Source);
+        var reader = new CorpusReader(corpus);
+        (Tokenizer tok, TrainingReport report) = spec.Type == TokenizerType.Unigram
+            ? UnigramTrainer.Train(reader, new UnigramTrainerOptions
+            {
+                VocabSize = spec.VocabSize, CharacterCoverage = spec.CharacterCoverage,
+                SpecialTokens = spec.SpecialTokens ?? BpeTrainer.SentencePieceSpecials,
+            }, progress)
+            : BpeTrainer.Train(reader, new BpeTrainerOptions
+            {
+                VocabSize = spec.VocabSize, MinFrequency = spec.MinFrequency, SpecialTokens = spec.SpecialTokens,
+                SentencePiece = spec.Type == TokenizerType.SpBpe, CharacterCoverage = spec.CharacterCoverage,
+            }, progress);
+        if (source is null)
+        {
+            TokenizerFiles.WriteDirectory(output, tok, null, null);
+            return new TokenizerJobResult(Path.GetFullPath(output), 0, tok.VocabSize, tok.VocabSize, 0, 0, report, reader.SkippedBytes);
+        }
+        TokenizerJobResult replaced = Replace(source, new TokenizerSource(tok, null, corpus), output);
+        return replaced with { Report = report, SkippedBytes = reader.SkippedBytes };
+    }
+
+    public static TokenizerJobResult Extend(string tokenizer, string corpus, ExtendOptions options, string output,
+        IProgress<(string Stage, double Fraction)>? progress = null)
+    {
+        var src = TokenizerSource.Load(tokenizer);
+        var reader = new CorpusReader(corpus);
+        var (tok, report) = VocabularyOperations.Extend(src.Tokenizer, reader, options, progress);
+        int oldSize = src.Tokenizer.VocabSize;
+        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < oldSize && src.Tokenizer.IdToToken(id) != null ? id : null);
+        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment);
+        return new TokenizerJobResult(Path.GetFullPath(output), oldSize, tok.VocabSize, report.NewTokens, alignment.SharedCount, 0, report, reader.SkippedBytes);
+    }
+
+    /// <param name="source">the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)</param>
+    /// <param name="tokenizer">the new tokenizer</param>
+    public static TokenizerJobResult Replace(string source, string tokenizer, string output) =>
+        Replace(TokenizerSource.Load(source), TokenizerSource.Load(tokenizer), output);
+
+    private static TokenizerJobResult Replace(TokenizerSource src, TokenizerSource replacement, string output)
+    {
+        var tok = VocabularyOperations.Replace(src.Tokenizer, replacement.Tokenizer);
+        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
+        TokenizerFiles.WriteDirectory(output, tok, src.Config ?? replacement.Config, alignment);
+        return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize,
+            alignment.Tokens.Count(t => t.OldId == null), alignment.SharedCount, src.Tokenizer.AddedTokens.Count, null, 0);
+    }
+
+    /// <param name="keep">tokens to keep in all (base alphabet, bytes and special tokens always stay)</param>
+    /// <param name="corpus">keep the most frequent tokens on this text instead of the first ids</param>
+    public static TokenizerJobResult Trim(string tokenizer, int keep, string output, string? corpus = null, int maxDocuments = int.MaxValue)
+    {
+        var src = TokenizerSource.Load(tokenizer);
+        long[]? freq = corpus is null ? null : VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(corpus), maxDocuments);
+        var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq);
+        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
+        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment);
+        return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize, 0, alignment.SharedCount, 0, null, 0);
+    }
+}
