@@ -11,7 +11,6 @@ using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
 using Lep.Formats;
 using Lep.Tokenization;
-using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Zoo;
@@ -154,30 +153,14 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
 
     private string BuildVocabulary(string vocab, string mix, string corpus)
     {
-        var source = TokenizerSource.Load(BaseDir);
-        Tokenizer tokenizer;
-        TokenAlignment alignment;
-        if (vocab == "extended")
-        {
-            var (extended, _) = ui.Step("extending the zoo BPE with Russian tokens", p =>
-                VocabularyOperations.Extend(source.Tokenizer, new CorpusReader(Path.Combine(corpus, "ru_train.txt")), new ExtendOptions { Add = _r.ExtendBy }, Fraction(p)));
-            tokenizer = extended;
-            int oldSize = source.Tokenizer.VocabSize;
-            alignment = TokenAlignment.Build(source.Tokenizer, tokenizer, "extend", id => id < oldSize && source.Tokenizer.IdToToken(id) != null ? id : null);
-        }
-        else
-        {
-            var (trained, _) = ui.Step($"training a Russian {vocab} vocabulary", p => vocab == "unigram"
-                ? UnigramTrainer.Train(new CorpusReader(mix), new UnigramTrainerOptions { VocabSize = _r.VocabSize }, Fraction(p))
-                : BpeTrainer.Train(new CorpusReader(mix), new BpeTrainerOptions { VocabSize = _r.VocabSize }, Fraction(p)));
-            tokenizer = VocabularyOperations.Replace(source.Tokenizer, trained);
-            alignment = TokenAlignment.Build(source.Tokenizer, tokenizer, "replace");
-        }
-        using var staging = new StagingDirectory(_stages.Path($"tokenizer-{vocab}"));
-        TokenizerFiles.WriteDirectory(staging.Path, tokenizer, source.Config, alignment);
-        staging.Commit();
-        ui.Note($"tokenizer-{vocab}: {tokenizer.VocabSize:N0} tokens, {alignment.SharedCount:N0} shared with the zoo's {source.Tokenizer.VocabSize:N0}");
-        return staging.FinalPath;
+        string output = _stages.Path($"tokenizer-{vocab}");
+        TokenizerJobResult r = vocab == "extended"
+            ? ui.Step("extending the zoo BPE with Russian tokens", p =>
+                TokenizerJobs.Extend(BaseDir, Path.Combine(corpus, "ru_train.txt"), new ExtendOptions { Add = _r.ExtendBy }, output, Fraction(p)))
+            : ui.Step($"training a Russian {vocab} vocabulary", p => TokenizerJobs.Train(mix,
+                new TokenizerTrainSpec { Type = vocab == "unigram" ? TokenizerType.Unigram : TokenizerType.Bpe, VocabSize = _r.VocabSize, Source = BaseDir }, output, Fraction(p)));
+        ui.Note($"tokenizer-{vocab}: {r.VocabSize:N0} tokens, {r.SharedTokens:N0} shared with the zoo's {r.OldVocabSize:N0}");
+        return r.Output;
     }
 
     private static IProgress<(string, double)> Fraction(IProgress<double> p) => new SyncProgress<(string, double)>(x => p.Report(x.Item2));
