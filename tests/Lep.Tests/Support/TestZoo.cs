@@ -16,6 +16,16 @@ public sealed class QuietUi : IZooUi
 /// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the development data.</summary>
 public static class TestZoo
 {
+    /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
+    public static string CheckoutRoot { get; } = FindCheckout();
+
+    private static string FindCheckout()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Lep.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("cannot locate the checkout (Lep.slnx) above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>A small corpus dir in `lep data build`'s layout, cut from the development data.</summary>
     public static string SmallCorpus(TempDir dir)
     {
