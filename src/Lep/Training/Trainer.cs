@@ -129,6 +129,25 @@ public sealed class Trainer
         return _orders[epoch] = order;
     }
 
+    /// <summary>A killed run logged steps past its last checkpoint; they are run again, so their old lines go.</summary>
+    private void DropMetricsAfter(int step)
+    {
+        var kept = File.ReadLines(MetricsPath).Where(line =>
+        {
+            if (string.IsNullOrWhiteSpace(line)) return false;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                return doc.RootElement.GetProperty("step").GetInt32() <= step;
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                return false;
+            }
+        }).ToList();
+        File.WriteAllLines(MetricsPath, kept);
+    }
+
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         string fingerprint = Fingerprint();
@@ -138,6 +157,7 @@ public sealed class Trainer
         long tokens = state?.TokensSeen ?? 0;
         double previousSeconds = state?.ElapsedSeconds ?? 0;
         if (!resumed && File.Exists(MetricsPath)) File.Delete(MetricsPath);
+        if (resumed && File.Exists(MetricsPath)) DropMetricsAfter(step);
         var clock = Stopwatch.StartNew();
         double loss = double.NaN;
         double? validationLoss = null;

@@ -111,6 +111,22 @@ public class TrainingTests
     }
 
     [Fact]
+    public void StepsLoggedAfterTheLastCheckpointAreLoggedOnceAfterResuming()
+    {
+        var o = new TrainingOptions { Steps = 10, BlockSize = 32, BatchSize = 2, LearningRate = 2e-3, WarmupSteps = 2, EvalEvery = 0, CheckpointEvery = 4 };
+        using var dir = new TempDir();
+        var (first, killed) = NewRun(dir.Path, o);
+        killed.StopAfterSteps = 6;
+        killed.Run();
+        first.Dispose();
+        var (second, resumed) = NewRun(dir.Path, o);
+        Assert.True(resumed.Run().Resumed);
+        second.Dispose();
+        var steps = File.ReadLines(resumed.MetricsPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
+        Assert.Equal(Enumerable.Range(1, 10), steps);
+    }
+
+    [Fact]
     public void ScatteredNewRowsAreTheOnlyRowsThatChange()
     {
         using var dir = new TempDir();
