@@ -14,10 +14,10 @@ public static class CalibrateCommand
         var output = new Option<string>("--out", "-o") { Description = "where the calibrated HF model dir is written (run state goes to OUT.run/)", Required = true };
         var teacher = new Option<string?>("--teacher") { Description = "self-calibration: the original instruct model dir, which answers --prompts" };
         var prompts = new Option<string?>("--prompts") { Description = "self-calibration prompts: .txt (one per line) or .jsonl ({\"prompt\"} or {\"messages\"})" };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "longest teacher answer, in teacher tokens", DefaultValueFactory = _ => 256 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "longest teacher answer, in teacher tokens", DefaultValueFactory = _ => SelfCalibrationSource.DefaultMaxNewTokens };
         var sft = new Option<string?>("--sft") { Description = "SFT data: .jsonl with {\"messages\": [...]} or {\"prompt\", \"response\"} per line" };
         var copyFrom = new Option<string?>("--copy-from") { Description = "copy task: take sentences (≤ 20 words) from this text file" };
-        var copyCount = new Option<int>("--copy-count") { Description = "copy task: number of \"repeat exactly\" conversations", DefaultValueFactory = _ => 500 };
+        var copyCount = new Option<int>("--copy-count") { Description = "copy task: number of \"repeat exactly\" conversations", DefaultValueFactory = _ => CopyTaskSource.DefaultCount };
         var copyLang = new Option<string>("--copy-lang") { Description = "copy task: language of the instruction (en or ru)", DefaultValueFactory = _ => "en" };
         copyLang.AcceptOnlyFromAmong("en", "ru");
         var trainable = new Option<string>("--trainable") { Description = "lora (adapters, merged on save) or all", DefaultValueFactory = _ => "lora" };
@@ -61,7 +61,7 @@ public static class CalibrateCommand
                 {
                     Steps = parse.GetValue(steps), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), BlockSize = parse.GetValue(block),
                     WarmupSteps = parse.GetValue(warmup), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                    Trainable = LoraCliOptions.ParseTrainable(parse.GetValue(trainable)!), Lora = lora.Read(parse),
+                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!), Lora = lora.Read(parse),
                 },
                 Storage = storageName is null ? null : DTypes.ParseFloat(storageName),
                 Device = parse.GetValue(device)!,

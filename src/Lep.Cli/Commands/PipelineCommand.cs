@@ -162,9 +162,15 @@ public static class PipelineCommand
         public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work)
         {
             string last = "";
+            int lastTenth = 0;
             var phases = new SyncProgress<(string Stage, double Fraction)>(p =>
             {
-                if (Console.IsErrorRedirected && p.Stage != last) Console.Error.WriteLine($"{label}: {p.Stage}");
+                // Phase changes, and every tenth of a long phase (calibration's "teacher answering").
+                int tenth = (int)(Math.Clamp(p.Fraction, 0, 1) * 10);
+                if (Console.IsErrorRedirected && (p.Stage != last || tenth > lastTenth))
+                    Console.Error.WriteLine(p.Fraction > 0 ? $"{label}: {p.Stage} {p.Fraction:P0}" : $"{label}: {p.Stage}");
+                if (p.Stage != last) lastTenth = 0;
+                if (tenth > lastTenth) lastTenth = tenth;
                 last = p.Stage;
             });
             return TrainingConsole.Show(label, steps => work(phases, steps));

@@ -55,7 +55,7 @@ public static class TrainCommand
                     GradientAccumulation = parse.GetValue(accumulation), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
                     MinLearningRateRatio = parse.GetValue(minLr), WeightDecay = parse.GetValue(decay), GradientClip = parse.GetValue(clip),
                     EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                    Trainable = LoraCliOptions.ParseTrainable(parse.GetValue(trainable)!),
+                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!),
                     TrainRowsFrom = parse.GetValue(newRowsFrom),
                     TrainRowIds = parse.GetValue(newRowsOnly) ? NewRows.FromInitLog(parse.GetValue(model)!) : null,
                     Lora = lora.Read(parse),
@@ -71,11 +71,12 @@ public static class TrainCommand
     }
 }
 
-/// <summary>The LoRA flags shared by `lep train` and `lep calibrate`.</summary>
+/// <summary>The LoRA flags shared by `lep train` and `lep calibrate` (defaults and checks: <see cref="LoraOptions"/>, which
+/// the pipeline's "lora-*" options use too).</summary>
 public sealed class LoraCliOptions
 {
-    public readonly Option<int> Rank = new("--lora-rank") { Description = "LoRA rank r", DefaultValueFactory = _ => 8 };
-    public readonly Option<double> Alpha = new("--lora-alpha") { Description = "LoRA alpha (the update is scaled by alpha/r)", DefaultValueFactory = _ => 16 };
+    public readonly Option<int> Rank = new("--lora-rank") { Description = "LoRA rank r", DefaultValueFactory = _ => LoraOptions.Default.Rank };
+    public readonly Option<double> Alpha = new("--lora-alpha") { Description = "LoRA alpha (the update is scaled by alpha/r)", DefaultValueFactory = _ => LoraOptions.Default.Alpha };
     public readonly Option<string> Targets = new("--lora-targets")
     {
         Description = $"comma-separated projections that get adapters ({string.Join(",", LoraOptions.KnownTargets)}, or all)", DefaultValueFactory = _ => "all",
@@ -94,13 +95,6 @@ public sealed class LoraCliOptions
     {
         Rank = parse.GetValue(Rank), Alpha = parse.GetValue(Alpha), Targets = LoraOptions.ParseTargets(parse.GetValue(Targets)!),
         TrainEmbeddings = parse.GetValue(Embeddings),
-    };
-
-    public static TrainableSet ParseTrainable(string name) => name switch
-    {
-        "embeddings" => TrainableSet.EmbeddingsAndHead,
-        "lora" => TrainableSet.Lora,
-        _ => TrainableSet.All,
     };
 }
 

@@ -36,14 +36,19 @@ public sealed record CalibrationSources
 /// <param name="Prompts">.txt (one prompt per line) or .jsonl ({"prompt": ...} or {"messages": [...]})</param>
 public sealed record SelfCalibrationSource(string Teacher, string Prompts)
 {
+    public const int DefaultMaxNewTokens = 256;
+
     /// <summary>Greedy answers stop at the teacher's eos ids or after this many tokens.</summary>
-    public int MaxNewTokens { get; init; } = 256;
+    public int MaxNewTokens { get; init; } = DefaultMaxNewTokens;
 }
 
 /// <param name="Text">sentences come from here: .txt (documents separated by an empty line) or .jsonl with "text"</param>
 /// <param name="Count">how many conversations (fewer when the file has fewer distinct sentences)</param>
 public sealed record CopyTaskSource(string Text, int Count)
 {
+    /// <summary>The default of `--copy-count` and of the pipeline's "copy-count".</summary>
+    public const int DefaultCount = 500;
+
     /// <summary>"en" ("Repeat exactly: …") or "ru" ("Повтори в точности: …").</summary>
     public string Language { get; init; } = "en";
     /// <summary>Longest sentence taken, in words.</summary>

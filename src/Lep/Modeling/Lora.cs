@@ -22,17 +22,30 @@ public sealed record LoraOptions
 
     public double Scale => Alpha / Rank;
 
+    /// <summary>The defaults of `--lora-*` and of the pipeline's "lora-*" options.</summary>
+    public static readonly LoraOptions Default = new();
+
     public void Validate()
     {
-        if (Rank <= 0) throw new ArgumentException("LoRA rank must be > 0");
-        if (Alpha <= 0 || double.IsNaN(Alpha) || double.IsInfinity(Alpha)) throw new ArgumentException("LoRA alpha must be a positive number");
-        if (Targets.Count == 0) throw new ArgumentException("LoRA needs at least one target module");
+        foreach (var (_, problem) in Problems()) throw new ArgumentException(problem);
+    }
+
+    /// <summary>What is wrong with these options, each problem with the flag it comes from (without dashes:
+    /// lora-rank, lora-alpha, lora-targets), so the CLI and the pipeline report it the same way.</summary>
+    public IEnumerable<(string Option, string Problem)> Problems()
+    {
+        if (Rank <= 0) yield return ("lora-rank", "LoRA rank must be > 0");
+        if (Alpha <= 0 || double.IsNaN(Alpha) || double.IsInfinity(Alpha)) yield return ("lora-alpha", "LoRA alpha must be a positive number");
+        if (Targets.Count == 0) yield return ("lora-targets", "LoRA needs at least one target module");
         foreach (string t in Targets)
         {
             if (!KnownTargets.Contains(t))
-                throw new ArgumentException($"unknown LoRA target '{t}' (expected some of {string.Join(", ", KnownTargets)})");
+            {
+                yield return ("lora-targets", $"unknown LoRA target '{t}' (expected some of {string.Join(", ", KnownTargets)}, or all)");
+                yield break;
+            }
         }
-        if (Targets.Distinct().Count() != Targets.Count) throw new ArgumentException("LoRA targets are listed twice");
+        if (Targets.Distinct().Count() != Targets.Count) yield return ("lora-targets", "LoRA targets are listed twice");
     }
 
     /// <summary>Parses "q_proj,v_proj" (commas or spaces); "all" = every known target.</summary>

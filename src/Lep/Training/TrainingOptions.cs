@@ -15,6 +15,26 @@ public enum TrainableSet
     Lora,
 }
 
+/// <summary>The names of <see cref="TrainableSet"/> in `--trainable` and the pipeline's "trainable".</summary>
+public static class TrainableSets
+{
+    /// <summary>all, embeddings (= <see cref="TrainableSet.EmbeddingsAndHead"/>), lora.</summary>
+    public static TrainableSet Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "all" => TrainableSet.All,
+        "embeddings" => TrainableSet.EmbeddingsAndHead,
+        "lora" => TrainableSet.Lora,
+        _ => throw new ArgumentException($"unknown trainable set '{name}' (expected all, embeddings or lora)"),
+    };
+
+    public static string Name(TrainableSet set) => set switch
+    {
+        TrainableSet.EmbeddingsAndHead => "embeddings",
+        TrainableSet.Lora => "lora",
+        _ => "all",
+    };
+}
+
 /// <summary>Hyper-parameters of a training run (defaults: the LEP paper's AdamW setting).</summary>
 public sealed record TrainingOptions
 {

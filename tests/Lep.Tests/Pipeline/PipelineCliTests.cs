@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Lep.Calibration;
+using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Pipeline;
 using Lep.Tests.Adaptation;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using Lep.Training;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Pipeline;
@@ -147,10 +151,56 @@ public class PipelineCliTests
             Directory.EnumerateDirectories(Work(dir)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>The 4 stages (training only the rows `lep init` did not copy, read from @donor's init_log.jsonl) + a
+    /// calibration of the propagated model: self-calibration with the instruct model as teacher + a Russian copy task, LoRA.</summary>
+    private static string WithCalibration(string json) => json
+        .Replace("\"trainable\": \"embeddings\",", "\"trainable\": \"embeddings\", \"new-rows-only\": true,")
+        .Replace("\"mode\": \"conversion\"}", "\"mode\": \"conversion\"},\n" +
+            "{\"name\": \"cal\", \"kind\": \"calibrate\", \"model\": \"@lep\", \"teacher\": \"instruct\", \"prompts\": \"prompts.txt\", \"max-new-tokens\": 6, " +
+            "\"copy-from\": \"corpus.txt\", \"copy-count\": 8, \"copy-lang\": \"ru\", \"steps\": 4, \"block-size\": 64, \"batch-size\": 2, \"warmup\": 1, " +
+            "\"checkpoint-every\": 2, \"lora-rank\": 4, \"lora-alpha\": 8}");
+
+    [Fact]
+    public void A_calibrate_stage_writes_a_loadable_calibrated_model_and_a_rerun_skips_it()
+    {
+        using var dir = new TempDir();
+        string file = Setup(dir, WithCalibration);
+        File.WriteAllText(dir.File("prompts.txt"), "Привет, мир\nHello world\nКто ты?\n");
+
+        var first = Ok("pipeline", "run", file);
+        AssertPlanned(first.StdOut, "cal", "run");
+        Assert.Matches(@"\[3/5\] train: done in .*, [\d,]+ new rows", first.StdOut);
+        Assert.Matches(@"\[5/5\] cal: done in .* — \d+ copy, \d+ self conversations, .* 4 steps, loss", first.StdOut);
+        string cal = Work(dir, "cal");
+        AssertLoadable(cal);
+        JsonObject report = JsonFile.ReadObject(Path.Combine(cal, Calibrator.ReportFile));
+        Assert.Equal(3, (int)report["sources"]!["self"]!["prompts"]!);
+        Assert.Equal(Path.GetFullPath(dir.File("instruct")), (string)report["sources"]!["self"]!["teacher"]!);
+        Assert.InRange((int)report["sources"]!["copy"]!["conversations"]!, 1, 8);
+        Assert.Equal("ru", (string)report["sources"]!["copy"]!["language"]!);
+        Assert.Equal(4, (int)report["steps"]!);
+        Assert.Equal("Lora", (string)report["trainable"]!);
+        Assert.Equal(4, (int)report["options"]!["Lora"]!["Rank"]!);
+        Assert.True(File.Exists(Path.Combine(TrainingJob.RunDirectoryFor(cal), SelfCalibration.CacheFile)));
+        Assert.True(StageMarker.TryRead(cal, "cal")!.Done);
+        DateTime written = File.GetLastWriteTimeUtc(Path.Combine(cal, "model.safetensors"));
+
+        var second = Ok("pipeline", "run", file);
+        foreach (string stage in new[] { "tok", "donor", "train", "lep", "cal" }) AssertPlanned(second.StdOut, stage, "skip");
+        Assert.Contains("nothing to do", second.StdOut);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(cal, "model.safetensors")));
+    }
+
     [Theory]
     [InlineData("\"lr\": 0.01", "\"lrr\": 0.01", "stage 'train': unknown option 'lrr' (did you mean 'lr'?)")]
     [InlineData("\"tokenizer\": \"@tok\"", "\"tokenizer\": \"@lep\"", "stage 'donor': option 'tokenizer': '@lep' refers to stage 'lep', which comes later in the file")]
-    [InlineData("\"kind\": \"propagate\"", "\"kind\": \"calibrate\"", "stage 'lep': unknown kind 'calibrate'")]
+    [InlineData("\"kind\": \"propagate\"", "\"kind\": \"calibration\"", "stage 'lep': unknown kind 'calibration'")]
+    [InlineData("\"mode\": \"conversion\"}", "\"mode\": \"conversion\"}, {\"name\": \"cal\", \"kind\": \"calibrate\", \"model\": \"@lep\", \"steps\": 20}",
+        "stage 'cal': no calibration data: give \"teacher\" + \"prompts\" (self-calibration), \"sft\" and/or \"copy-from\" (copy task)")]
+    [InlineData("\"mode\": \"conversion\"}", "\"mode\": \"conversion\"}, {\"name\": \"cal\", \"kind\": \"calibrate\", \"model\": \"@lep\", \"teacher\": \"instruct\"}",
+        "stage 'cal': option 'prompts': missing: self-calibration needs both \"teacher\" and \"prompts\"")]
+    [InlineData("\"trainable\": \"embeddings\"", "\"trainable\": \"lora\", \"lora-rank\": 0", "stage 'train': option 'lora-rank': LoRA rank must be > 0")]
+    [InlineData("\"trainable\": \"embeddings\"", "\"trainable\": \"all\", \"new-rows-only\": true", "stage 'train': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
     public void A_bad_file_exits_2_naming_the_stage_and_writes_nothing(string from, string to, string message)
     {
         using var dir = new TempDir();

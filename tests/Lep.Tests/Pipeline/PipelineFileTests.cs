@@ -96,6 +96,7 @@ public class PipelineFileTests
               {"name": "tok", "kind": "tokenizer", "op": "train", "type": "bpe", "vocab-size": 300, "corpus": "c.txt", "lrr": 1},
               {"name": "donor", "kind": "init", "base": "b", "tokenizer": "@later", "methd": "mean"},
               {"name": "cal", "kind": "calibrate"},
+              {"name": "q", "kind": "quantize"},
               {"name": "later", "kind": "train", "model": "@donor", "corpus": "c.txt", "steps": "ten", "lr": "${UNSET_VAR}", "out": "x", "device": "gpu"},
               {"name": "p", "kind": "propagate", "base": "b", "instruct": "i", "donor": "@nowhere", "mode": "cooccurrence"},
               {"name": "tok", "kind": "init"},
@@ -106,7 +107,9 @@ public class PipelineFileTests
         Assert.Contains("stage 'tok': unknown option 'lrr'", message);
         Assert.Contains("stage 'donor': unknown option 'methd' (did you mean 'method'?)", message);
         Assert.Contains("stage 'donor': option 'tokenizer': '@later' refers to stage 'later', which comes later in the file", message);
-        Assert.Contains("stage 'cal': unknown kind 'calibrate' (known: tokenizer, init, train, propagate, eval, gguf)", message);
+        Assert.Contains("stage 'cal': option 'model': missing (required)", message);
+        Assert.Contains("stage 'cal': no calibration data: give \"teacher\" + \"prompts\" (self-calibration), \"sft\" and/or \"copy-from\"", message);
+        Assert.Contains("stage 'q': unknown kind 'quantize' (known: tokenizer, init, train, propagate, calibrate, eval, gguf)", message);
         Assert.Contains("stage 'later': option 'steps': expected an integer, got \"ten\"", message);
         Assert.Contains("stage 'later': option 'lr': environment variable UNSET_VAR is not set", message);
         Assert.Contains("stage 'later': option 'out': a stage writes to its own artifact dir", message);
@@ -115,6 +118,60 @@ public class PipelineFileTests
         Assert.Contains("stage 'p': option 'corpus': required with \"mode\": \"cooccurrence\"", message);
         Assert.Contains("stage 'tok': the name is used twice", message);
         Assert.False(Directory.Exists(dir.File("p.work")));
+    }
+
+    /// <summary>The calibrate kind's and the train kind's LoRA / new-rows options: each bad combination is an error
+    /// naming the stage and the option, found at load.</summary>
+    [Theory]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "teacher": "i"}""",
+        "stage 'c': option 'prompts': missing: self-calibration needs both \"teacher\" and \"prompts\"")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "prompts": "p.txt"}""",
+        "stage 'c': option 'teacher': missing: self-calibration needs both \"teacher\" (the original instruct model) and \"prompts\"")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "steps": 20}""", "stage 'c': no calibration data")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "sft": "s.jsonl", "copy-count": 5}""", "stage 'c': option 'copy-count': only applies with \"copy-from\"")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "copy-lang": "de"}""", "stage 'c': option 'copy-lang': 'de' is not one of en, ru")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "max-new-tokens": 9}""", "stage 'c': option 'max-new-tokens': only applies to self-calibration")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-rank": 0}""", "stage 'c': option 'lora-rank': LoRA rank must be > 0")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-targets": "q_proj,x_proj"}""", "stage 'c': option 'lora-targets': unknown LoRA target 'x_proj'")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "trainable": "all", "lora-alpha": 4}""", "stage 'c': option 'lora-alpha': only applies with \"trainable\": \"lora\"")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "trainable": "embeddings"}""", "stage 'c': option 'trainable': 'embeddings' is not one of lora, all")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "steps": 5, "warmup": 10}""", "stage 'c': warm-up steps must be within [0, steps]")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-rank": 0}""", "stage 't': option 'lora-rank': LoRA rank must be > 0")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-alpha": -1}""", "stage 't': option 'lora-alpha': LoRA alpha must be a positive number")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "lora-rank": 4}""", "stage 't': option 'lora-rank': only applies with \"trainable\": \"lora\"")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": true, "new-rows-from": 5}""", "stage 't': option 'new-rows-only': use new-rows-only or new-rows-from, not both")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": "yes"}""", "stage 't': option 'new-rows-only': expected true or false")]
+    public void Calibrate_and_lora_options_are_checked_at_load(string stage, string message)
+    {
+        using var dir = new TempDir();
+        string error = LoadError(dir, $$"""{"stages": [{{stage}}]}""");
+        Assert.StartsWith($"{dir.File("p.json")}: {message}", error);
+        Assert.DoesNotContain('\n', error);   // that problem only
+    }
+
+    [Fact]
+    public void Calibrate_and_lora_stages_load_with_the_cli_defaults_and_their_references()
+    {
+        using var dir = new TempDir();
+        var p = Load(dir, """
+            {"stages": [
+              {"name": "donor", "kind": "init", "base": "b", "tokenizer": "t"},
+              {"name": "emb", "kind": "train", "model": "@donor", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": true},
+              {"name": "lep", "kind": "propagate", "base": "b", "instruct": "i", "donor": "@emb"},
+              {"name": "tune", "kind": "train", "model": "@lep", "corpus": "c.txt", "trainable": "lora", "lora-targets": ["q_proj", "v_proj"], "lora-embeddings": true},
+              {"name": "cal", "kind": "calibrate", "model": "@lep", "teacher": "i", "prompts": "@tune/prompts.txt", "sft": "s.jsonl",
+               "copy-from": "t.txt", "copy-lang": "ru", "lora-rank": 4, "storage": "f32"}
+            ]}
+            """);
+        Assert.Equal(["init", "train", "propagate", "train", "calibrate"], p.Stages.Select(s => s.Kind.Name));
+        Assert.Equal(["lep", "tune"], p.Find("cal")!.Dependencies);
+        Assert.Equal(StageWriting.InPlace, p.Find("cal")!.Kind.Writing);
+        Assert.Equal([Path.Combine(p.WorkDirectory, "cal.run")], p.Find("cal")!.Kind.ScratchPaths(Path.Combine(p.WorkDirectory, "cal")));
+        Assert.Equal("@tune/prompts.txt", p.Find("cal")!.Options["prompts"]!.GetValue<string>());
+        Assert.True(p.Find("emb")!.Options["new-rows-only"]!.GetValue<bool>());
+        Assert.Equal(["q_proj", "v_proj"], p.Find("tune")!.Options["lora-targets"]!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     [Fact]
@@ -168,7 +225,8 @@ public class PipelineFileTests
             var p = PipelineDefinition.Load(file, new PipelineLoadOptions { Environment = n => n == "WORK" ? null : "/dummy/" + n });
             PipelinePlan plan = PipelinePlan.Create(p, checkInputs: false);
             Assert.Empty(plan.Problems);
-            Assert.Equal(["tokenizer", "init", "train", "propagate", "eval", "gguf"], p.Stages.Select(s => s.Kind.Name));
+            Assert.Equal(file.EndsWith("zoo-ru.json") ? ["tokenizer", "init", "train", "propagate", "eval", "gguf", "calibrate", "eval"] : ["tokenizer", "init", "train", "propagate", "eval", "gguf"],
+                p.Stages.Select(s => s.Kind.Name));
             Assert.All(p.Stages.Skip(1), s => Assert.NotEmpty(s.Dependencies));
             Assert.StartsWith(examples, p.WorkDirectory);
             IReadOnlyList<string> problems = PipelinePlan.Create(p).Problems;   // `run` checks inputs and devices: the dummies do not exist
