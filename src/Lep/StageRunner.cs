@@ -1,14 +1,17 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace Lep;
 
 /// <summary>
 /// Runs named build stages whose output is a directory under a work dir: a stage whose directory exists is finished
-/// and skipped (stages write to a temp dir and rename, so an existing dir is complete). Records each stage's seconds.
+/// and skipped (stages write to a temp dir and rename, so an existing dir is complete). Records each stage's seconds
+/// in stage-seconds.json, so a resumed build still reports how long the stages it skips took when they ran.
 /// </summary>
 public sealed class StageRunner(string workDirectory, Action<string> note)
 {
     public Dictionary<string, double> Seconds { get; } = [];
+    private string SecondsFile => Path("stage-seconds.json");
 
     public string Path(string name) => System.IO.Path.Combine(workDirectory, name);
 
@@ -17,9 +20,17 @@ public sealed class StageRunner(string workDirectory, Action<string> note)
     {
         var clock = Stopwatch.StartNew();
         string dir = Path(name);
-        if (Directory.Exists(dir)) note($"{name}: done before, reusing {dir}");
-        else dir = run();
-        Seconds[name] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        Dictionary<string, double> recorded = File.Exists(SecondsFile)
+            ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(SecondsFile)) ?? [] : [];
+        if (Directory.Exists(dir))
+        {
+            note($"{name}: done before, reusing {dir}");
+            Seconds[name] = recorded.GetValueOrDefault(name);
+            return dir;
+        }
+        dir = run();
+        Seconds[name] = recorded[name] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        File.WriteAllText(SecondsFile, JsonSerializer.Serialize(recorded));
         return dir;
     }
 }

@@ -222,7 +222,9 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             {
                 ["parameters"] = ModelSummary.Inspect(dir).ParameterCount,
                 ["files"] = files,
-                ["training_metrics"] = Path.GetFileName(source) + "/metrics.jsonl",
+                ["training_metrics"] = $"{name}.metrics.jsonl",
+                ["training_loss_plot"] = $"{name}.loss.png",
+                ["training_seconds"] = TrainingSeconds(source),
             };
             File.Copy(Path.Combine(source, "metrics.jsonl"), Path.Combine(staging.Path, $"{name}.metrics.jsonl"));
             LossCurve.Render(Path.Combine(source, "metrics.jsonl"), Path.Combine(staging.Path, $"{name}.loss.png"), $"{name}: training loss");
@@ -244,6 +246,13 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         JsonFile.Write(staging.File("manifest.json"), manifest);
         staging.Commit();
         return manifest;
+    }
+
+    /// <summary>Wall time of a training run, summed over resumed pieces (its last checkpoint's clock).</summary>
+    private static double? TrainingSeconds(string modelDir)
+    {
+        string state = Path.Combine(TrainingCheckpoint.PathIn(TrainingJob.RunDirectoryFor(modelDir)), "state.json");
+        return File.Exists(state) ? Math.Round(JsonFile.ReadObject(state)["ElapsedSeconds"]!.GetValue<double>(), 1) : null;
     }
 
     /// <summary>Bits/char of a character unigram model on the same held-out documents the base is scored on.</summary>
