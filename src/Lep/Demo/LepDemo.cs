@@ -201,23 +201,11 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
     }
 
     /// <summary>Base-like models (the base, the donors) are measured on held-out text only; instruct models on everything.</summary>
-    private EvalResults Evaluate(IReadOnlyList<DemoModel> models, string suite)
-    {
-        IReadOnlyList<EvalTask> all = SuiteLoader.Load(suite);
-        var lm = all.Where(t => t.Kind == TaskKind.LanguageModeling).ToList();
-        var evalOptions = new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96, SpeedTask = "copy_ru" };
-        var device = Runtime.ComputeDevice.Resolve(options.Device);
-        EvalResults Run(IEnumerable<DemoModel> ms, IReadOnlyList<EvalTask> tasks, string dir, EvalOptions o) =>
-            new Evaluator(o, ui).Run(ms.Select(m => (m.Name, m.Dir)).ToList(), tasks, _stages.Path(dir), device);
-        EvalResults instruct = Run(models.Where(m => m.Role.Contains("instruct")), all, "eval-instruct", evalOptions);
-        EvalResults bases = Run(models.Where(m => !m.Role.Contains("instruct")), lm, "eval-base", evalOptions with { Speed = false });
-        EvalResults merged = EvalResults.Merge([instruct, bases]);
-        string outDir = _stages.Path("eval");
-        Directory.CreateDirectory(outDir);
-        merged.Save(outDir);
-        Evaluation.Report.ReportWriter.Write(merged, outDir);
-        return merged;
-    }
+    private EvalResults Evaluate(IReadOnlyList<DemoModel> models, string suite) => EvalSuite.Evaluate(
+        models.Where(m => m.Role.Contains("instruct")).Select(m => (m.Name, m.Dir)).ToList(),
+        models.Where(m => !m.Role.Contains("instruct")).Select(m => (m.Name, m.Dir)).ToList(),
+        suite, _stages.Path("eval"), new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96, SpeedTask = "copy_ru" },
+        Runtime.ComputeDevice.Resolve(options.Device), ui);
 
     /// <summary>The LEP variant with the best mean primary score over the Russian tasks.</summary>
     public static DemoModel? BestRussian(IReadOnlyList<DemoModel> models, EvalResults results) =>

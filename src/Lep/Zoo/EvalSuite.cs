@@ -2,6 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Data;
 using Lep.Data.Tasks;
+using Lep.Evaluation;
+using Lep.Evaluation.Report;
+using Lep.Evaluation.Results;
+using Lep.Evaluation.Tasks;
 
 namespace Lep.Zoo;
 
@@ -28,6 +32,26 @@ public static class EvalSuite
             File.WriteAllLines(Path.Combine(suiteDir, $"{group.Key}.jsonl"), group.Take(itemsPerTask).Select(EvalLine));
         }
         return suiteDir;
+    }
+
+    /// <summary>
+    /// Instruct models on every task; base models (no chat template: they never stop answering, and the tasks are
+    /// instructions) only on the held-out texts. One merged results.json + report with plots in <paramref name="outDir"/>;
+    /// the two runs cache per (model, task) in outDir/instruct and outDir/base, so adding a model evaluates only it.
+    /// </summary>
+    public static EvalResults Evaluate(IReadOnlyList<(string Name, string Dir)> instruct, IReadOnlyList<(string Name, string Dir)> bases,
+        string suiteDir, string outDir, EvalOptions options, TorchSharp.torch.Device device, IEvalUi ui)
+    {
+        IReadOnlyList<EvalTask> all = SuiteLoader.Load(suiteDir);
+        var runs = new List<EvalResults>();
+        if (instruct.Count > 0) runs.Add(new Evaluator(options, ui).Run(instruct, all, Path.Combine(outDir, "instruct"), device));
+        var lm = all.Where(t => t.Kind == TaskKind.LanguageModeling).ToList();
+        if (bases.Count > 0 && lm.Count > 0) runs.Add(new Evaluator(options with { Speed = false }, ui).Run(bases, lm, Path.Combine(outDir, "base"), device));
+        EvalResults merged = EvalResults.Merge(runs);
+        Directory.CreateDirectory(outDir);
+        merged.Save(outDir);
+        ReportWriter.Write(merged, outDir);
+        return merged;
     }
 
     /// <summary>A task record in `lep eval`'s layouts: question+choices+answer, or prompt+references (answer and accepted variants).</summary>

@@ -200,9 +200,11 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private string Evaluate(string corpus, string tasks, string baseModel, string instruct)
     {
         string suite = EvalSuite.Write(corpus, tasks, Work("eval-suite"), _r.EvalItems);
-        var evalTasks = Lep.Evaluation.Tasks.SuiteLoader.Load(suite);
-        var evaluator = new Lep.Evaluation.Evaluator(new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96 }, ui);
-        evaluator.Run([(BaseName, baseModel), (InstructName, instruct)], evalTasks, Work("eval"), Runtime.ComputeDevice.Resolve(options.Device));
+        // Evaluated in eval.partial (its per-task caches make a killed evaluation resume), renamed when complete.
+        string partial = Work("eval.partial");
+        EvalSuite.Evaluate([(InstructName, instruct)], [(BaseName, baseModel)], suite, partial,
+            new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96, SpeedTask = "copy_en" }, Runtime.ComputeDevice.Resolve(options.Device), ui);
+        Directory.Move(partial, Work("eval"));
         return Work("eval");
     }
 
