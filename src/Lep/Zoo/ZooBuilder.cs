@@ -55,7 +55,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         string baseInit = _stages.Run("base-init", () => InitBase(tokenizer));
         string baseModel = _stages.Run("base", () => Pretrain(corpus, baseInit));
         string tasks = _stages.Run("tasks", () => BuildTasks(corpus));
-        string instruct = _stages.Run("instruct", () => InstructionTune(baseModel, tasks));
+        string instruct = _stages.Run("instruct", () => InstructionTune(corpus, baseModel, tasks));
         string eval = _stages.Run("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
         return Publish(corpus, baseModel, instruct, eval);
     }
@@ -164,7 +164,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private string BuildTasks(string corpus) =>
         ui.Step("generating task data", p => TaskGenerator.Generate(corpus, Work("tasks"), new TaskOptions { Seed = _r.Seed }, p)).OutDir;
 
-    private string InstructionTune(string baseModel, string tasks)
+    private string InstructionTune(string corpus, string baseModel, string tasks)
     {
         // The instruct model starts as the base with the chat template and end-of-turn as its stop token.
         string start = Work("instruct-init");
@@ -186,6 +186,14 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         List<TrainingDocument> Documents(string split) => InstructionData.Select(InstructionData.Read(Path.Combine(tasks, $"{split}.jsonl")), _r.InstructRussianShare, _r.Seed)
             .Select((r, i) => ChatDocuments.Encode(tokenizer, template, InstructionData.Conversation(r, i))).ToList();
         var train = Documents("train");
+        // Extra copy-task conversations from the training text: copying is the skill the instruct model must have
+        // (DESIGN §3, copy EM ≥ 60 %) and the one a tiny model learns last from a mix of seven task kinds.
+        foreach (var (lang, count) in new[] { ("en", _r.InstructExtraCopyEnglish), ("ru", _r.InstructExtraCopyRussian) })
+        {
+            if (count <= 0) continue;
+            var copies = Lep.Calibration.CopyTask.Conversations(new Lep.Calibration.CopyTaskSource(Path.Combine(corpus, $"{lang}_train.txt"), count) { Language = lang }, _r.Seed);
+            train.AddRange(copies.Select(c => ChatDocuments.Encode(tokenizer, template, c)));
+        }
         var dev = Documents("dev");
         var spec = new TrainingJobSpec
         {

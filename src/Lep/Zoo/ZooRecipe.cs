@@ -33,7 +33,10 @@ public sealed record ZooRecipe
 
     // Instruction tuning on task data: all English-prompt records and this share of the Russian-prompt ones.
     public double InstructRussianShare { get; init; } = 0.25;
-    public int InstructSteps { get; init; } = 600;
+    public int InstructSteps { get; init; } = 700;
+    /// <summary>Copy-task conversations added from the training text ("Repeat exactly: …"), on top of the task data.</summary>
+    public int InstructExtraCopyEnglish { get; init; } = 12000;
+    public int InstructExtraCopyRussian { get; init; } = 3000;
     public int InstructBatch { get; init; } = 16;
     public double InstructLearningRate { get; init; } = 1e-3;
     public int InstructWarmup { get; init; } = 50;
@@ -48,7 +51,7 @@ public sealed record ZooRecipe
     {
         Name = "quick", VocabSize = 1024, HiddenSize = 64, IntermediateSize = 172, Layers = 2, Heads = 4, KeyValueHeads = 2,
         MaxPositions = 512, PretrainSteps = 60, PretrainBatch = 8, BlockSize = 128, PretrainWarmup = 10,
-        InstructSteps = 30, InstructBatch = 8, InstructWarmup = 5, EvalItems = 10,
+        InstructSteps = 30, InstructBatch = 8, InstructWarmup = 5, EvalItems = 10, InstructExtraCopyEnglish = 200, InstructExtraCopyRussian = 50,
     };
 
     public static ZooRecipe Get(string name) => name switch
