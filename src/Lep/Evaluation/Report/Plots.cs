@@ -92,7 +92,9 @@ public static class Plots
     {
         var plot = new Plot();
         plot.Font.Set(Font);
-        var palette = new ScottPlot.Palettes.Category10();
+        // Past 10 models the 10-colour palette repeats; past 8 the value labels overlap (the tables have the numbers).
+        IPalette palette = series.Count > 10 ? new ScottPlot.Palettes.Category20() : new ScottPlot.Palettes.Category10();
+        bool labelled = series.Count <= 8;
         double slot = 0.8 / series.Count;
         var bars = new List<Bar>();
         for (int s = 0; s < series.Count; s++)
@@ -108,7 +110,7 @@ public static class Plots
                     Size = slot * 0.92,
                     FillColor = palette.GetColor(s),
                     LineWidth = 0,
-                    Label = v.ToString(format, CultureInfo.InvariantCulture),
+                    Label = labelled ? v.ToString(format, CultureInfo.InvariantCulture) : "",
                 });
             }
         }
