@@ -20,16 +20,17 @@ public static class ZooCommand
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build one)" };
         var work = new Option<string?>("--work") { Description = "where stages are kept for resuming (default: OUT.work)" };
         var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };
+        var recipe = new Option<string?>("--recipe") { Description = "a recipe JSON (e.g. an edited assets/zoo/recipe.json) instead of --profile; fields left out keep the full profile's values" };
         var device = DeviceOption.Create();
         var command = new Command("build", "Rebuild the zoo from scratch: corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → manifest. Resumable: re-run the same command.")
-            { profile, corpus, work, output, device };
+            { profile, recipe, corpus, work, output, device };
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
             string outDir = parse.GetValue(output)!;
             var options = new ZooBuildOptions
             {
-                Recipe = ZooRecipe.Get(parse.GetValue(profile)!),
+                Recipe = parse.GetValue(recipe) is string file ? ZooRecipe.Load(file) : ZooRecipe.Get(parse.GetValue(profile)!),
                 CorpusDirectory = parse.GetValue(corpus),
                 OutputDirectory = outDir,
                 WorkDirectory = parse.GetValue(work) ?? outDir.TrimEnd('/') + ".work",

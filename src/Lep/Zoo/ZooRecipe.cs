@@ -54,6 +54,22 @@ public sealed record ZooRecipe
         InstructSteps = 30, InstructBatch = 8, InstructWarmup = 5, EvalItems = 10, InstructExtraCopyEnglish = 200, InstructExtraCopyRussian = 50,
     };
 
+    /// <summary>A recipe file (the recipe.json a build writes, edited); missing fields keep the full profile's values.</summary>
+    public static ZooRecipe Load(string path)
+    {
+        if (!File.Exists(path)) throw new LepInputException(path, "recipe file not found");
+        try
+        {
+            var options = new System.Text.Json.JsonSerializerOptions { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+            return System.Text.Json.JsonSerializer.Deserialize<ZooRecipe>(File.ReadAllText(path), options)
+                   ?? throw new LepInputException(path, "the recipe is null");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new LepInputException(path, $"not a zoo recipe ({e.Message})");
+        }
+    }
+
     public static ZooRecipe Get(string name) => name switch
     {
         "full" => Full,

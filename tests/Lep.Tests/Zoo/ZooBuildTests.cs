@@ -46,3 +46,20 @@ public class ZooBuildTests
         Assert.Contains(again.Notes, n => n.StartsWith("instruct: done before"));
     }
 }
+
+public class ZooRecipeTests
+{
+    [Fact]
+    public void ARecipeFileRoundTripsAndUnknownFieldsAreErrors()
+    {
+        using var dir = new TempDir();
+        var longer = ZooRecipe.Full with { PretrainSteps = 3000, InstructSteps = 1500 };
+        File.WriteAllText(dir.File("recipe.json"), System.Text.Json.JsonSerializer.Serialize(longer));
+        Assert.Equal(longer, ZooRecipe.Load(dir.File("recipe.json")) with { });
+        File.WriteAllText(dir.File("partial.json"), """{"PretrainSteps": 5}""");
+        Assert.Equal(ZooRecipe.Full with { PretrainSteps = 5 }, ZooRecipe.Load(dir.File("partial.json")));
+        File.WriteAllText(dir.File("typo.json"), """{"PretrainStepz": 5}""");
+        var e = Assert.Throws<LepInputException>(() => ZooRecipe.Load(dir.File("typo.json")));
+        Assert.Contains("PretrainStepz", e.Message);
+    }
+}
