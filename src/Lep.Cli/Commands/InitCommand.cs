@@ -29,7 +29,7 @@ public static class InitCommand
                 Head = parse.GetValue(head) == "tie" ? HeadInit.Tie : HeadInit.Own,
                 Seed = parse.GetValue(seed), WMeanDecay = parse.GetValue(decay), OmpAtoms = parse.GetValue(atoms),
             };
-            InitResult r = ConsoleUi.WithProgress("initialising", p => EmbeddingInitializer.Run(options, new SyncProgress<(string, double)>(x => p.Report(x.Item2))));
+            InitResult r = ConsoleUi.WithProgress("initialising", p => EmbeddingInitializer.Run(options, SyncProgress.Fractions(p)));
             Console.WriteLine($"wrote {r.Output}: {r.Rows} rows ({string.Join(", ", r.ByMethod.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}), {r.CopiedTensors} tensors copied, {r.Seconds:0.0} s; log in init_log.jsonl");
             return ExitCodes.Ok;
         });

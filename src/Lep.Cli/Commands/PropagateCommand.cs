@@ -29,7 +29,7 @@ public static class PropagateCommand
                 Precision = parse.GetValue(precision) == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64,
                 SaveProjections = parse.GetValue(save),
             };
-            PropagationResult r = ConsoleUi.WithProgress("propagating", p => Propagator.Run(options, new SyncProgress<(string, double)>(x => p.Report(x.Item2))));
+            PropagationResult r = ConsoleUi.WithProgress("propagating", p => Propagator.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
             foreach (MatrixReport m in r.Matrices)
                 Console.WriteLine(m.RelativeResidual is double res

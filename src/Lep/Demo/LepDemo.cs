@@ -156,19 +156,17 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
         string output = _stages.Path($"tokenizer-{vocab}");
         TokenizerJobResult r = vocab == "extended"
             ? ui.Step("extending the zoo BPE with Russian tokens", p =>
-                TokenizerJobs.Extend(BaseDir, Path.Combine(corpus, "ru_train.txt"), new ExtendOptions { Add = _r.ExtendBy }, output, Fraction(p)))
+                TokenizerJobs.Extend(BaseDir, Path.Combine(corpus, "ru_train.txt"), new ExtendOptions { Add = _r.ExtendBy }, output, SyncProgress.Fractions(p)))
             : ui.Step($"training a Russian {vocab} vocabulary", p => TokenizerJobs.Train(mix,
-                new TokenizerTrainSpec { Type = vocab == "unigram" ? TokenizerType.Unigram : TokenizerType.Bpe, VocabSize = _r.VocabSize, Source = BaseDir }, output, Fraction(p)));
+                new TokenizerTrainSpec { Type = vocab == "unigram" ? TokenizerType.Unigram : TokenizerType.Bpe, VocabSize = _r.VocabSize, Source = BaseDir }, output, SyncProgress.Fractions(p)));
         ui.Note($"tokenizer-{vocab}: {r.VocabSize:N0} tokens, {r.SharedTokens:N0} shared with the zoo's {r.OldVocabSize:N0}");
         return r.Output;
     }
 
-    private static IProgress<(string, double)> Fraction(IProgress<double> p) => new SyncProgress<(string, double)>(x => p.Report(x.Item2));
-
     private string InitDonor(string tokenizer, string name)
     {
         InitResult r = ui.Step($"initialising {name} (mean of sub-tokens)", p => EmbeddingInitializer.Run(
-            new InitOptions { Base = BaseDir, Tokenizer = tokenizer, Output = _stages.Path(name), Method = InitMethod.Mean, Seed = _r.Seed }, Fraction(p)));
+            new InitOptions { Base = BaseDir, Tokenizer = tokenizer, Output = _stages.Path(name), Method = InitMethod.Mean, Seed = _r.Seed }, SyncProgress.Fractions(p)));
         return r.Output;
     }
 
@@ -194,7 +192,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
     private string Propagate(string donor, PropagationMode mode, string name)
     {
         PropagationResult r = ui.Step($"propagating into {name}", p => Propagator.Run(
-            new PropagationOptions { Base = BaseDir, Instruct = InstructDir, Donor = donor, Output = _stages.Path(name), Mode = mode }, Fraction(p)));
+            new PropagationOptions { Base = BaseDir, Instruct = InstructDir, Donor = donor, Output = _stages.Path(name), Mode = mode }, SyncProgress.Fractions(p)));
         string fit = string.Join(", ", r.Matrices.Where(m => m.RelativeResidual is not null).Select(m => $"{m.Tensor} residual {m.RelativeResidual:0.000}"));
         ui.Note($"{name}: {(fit.Length > 0 ? fit : "swap (P = identity)")}");
         return r.Output;

@@ -105,7 +105,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private string BuildTokenizer(string corpus)
     {
         string mix = MixedText(corpus, _r.TokenizerRussianShare, Work("tokenizer-mix.txt"));
-        Tokenizer tokenizer = ui.Step("training the tokenizer", p => ZooTokenizer.Train(mix, _r.VocabSize, new Progress<(string, double)>(s => p.Report(s.Item2))));
+        Tokenizer tokenizer = ui.Step("training the tokenizer", p => ZooTokenizer.Train(mix, _r.VocabSize, SyncProgress.Fractions(p)));
         using var staging = new StagingDirectory(Work("tokenizer"));
         tokenizer.Save(staging.File("tokenizer.json"));
         JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: false));
