@@ -50,13 +50,15 @@ public static class DocumentPacker
         {
             int[] ids = document.Tokens;
             if (document.Learn is { } mask && mask.Length != ids.Length) throw new ArgumentException("loss mask and tokens differ in length");
-            // Rows are filled completely: a document that does not fit is split, and each piece is treated as a
-            // document of its own (positions restart), as it would be seen when read from that point.
+            // A document longer than a row is split, and each piece is treated as a document of its own (positions
+            // restart), as it would be seen when read from that point. One that fits in a row is never split: it starts
+            // a new row when the current one has no room for it, because a piece of a short document (the second half
+            // of a copy task, a reply without its prompt) teaches the model to answer what it cannot see.
             int start = 0;
             while (ids.Length - start >= 2)
             {
                 int room = rowLength - tokens.Count;
-                if (room < 2) { Flush(pad: true); room = rowLength; }
+                if (room < 2 || (ids.Length <= rowLength && ids.Length > room)) { Flush(pad: true); room = rowLength; }
                 int length = Math.Min(room, ids.Length - start);
                 long id = docCounter++;
                 for (int i = 0; i < length; i++)

@@ -77,8 +77,11 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         return dir;
     }
 
-    /// <summary>English documents, then Russian ones until they make up <paramref name="russianShare"/> of the characters.</summary>
-    private string MixedText(string corpus, double russianShare, string path)
+    /// <summary>
+    /// English documents, then Russian ones until they make up <paramref name="russianShare"/> of the characters, and
+    /// a repeated passage after <paramref name="repeatShare"/> of the documents (<see cref="RepeatedPassages"/>).
+    /// </summary>
+    private string MixedText(string corpus, double russianShare, string path, double repeatShare = 0)
     {
         var en = DocumentReader.Read(Path.Combine(corpus, "en_train.txt")).ToList();
         var ru = DocumentReader.Read(Path.Combine(corpus, "ru_train.txt")).ToList();
@@ -95,10 +98,12 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             picked.Add(ru[i]);
             taken += ru[i].Length;
         }
-        var all = en.Concat(picked).ToArray();
-        new Random(_r.Seed + 1).Shuffle(all);
-        File.WriteAllText(path, string.Join("\n\n", all) + "\n", new UTF8Encoding(false));
-        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters)");
+        var (all, repeatedChars) = RepeatedPassages.Add(en.Concat(picked), repeatShare, _r.Seed + 2);
+        var shuffled = all.ToArray();
+        new Random(_r.Seed + 1).Shuffle(shuffled);
+        File.WriteAllText(path, string.Join("\n\n", shuffled) + "\n", new UTF8Encoding(false));
+        string repeats = repeatShare > 0 ? $", {repeatedChars / (double)(taken + enChars + repeatedChars):P1} of the text repeated passages" : "";
+        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}");
         return path;
     }
 
@@ -151,7 +156,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
 
     private string Pretrain(string corpus, string baseInit)
     {
-        string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"));
+        string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"), _r.PretrainRepeatShare);
         var spec = new TrainingJobSpec
         {
             ModelDirectory = baseInit, Corpus = [mix], OutputDirectory = Work("base"), Storage = DType.F32, Device = options.Device,
@@ -251,7 +256,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ["stage_seconds"] = new JsonObject(_stages.Seconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["scores"] = Scores(EvalResults.Load(eval)),
             ["baselines"] = Baselines(corpus),
-            ["built_by"] = "lep zoo build --profile " + _r.Name,
+            ["built_by"] = _r.Name is "full" or "quick" ? $"lep zoo build --profile {_r.Name}" : "lep zoo build --recipe recipe.json",
         };
         JsonFile.Write(staging.File("manifest.json"), manifest);
         staging.Commit();

@@ -25,7 +25,9 @@ public sealed record ZooRecipe
 
     // Pre-training on English + some Russian (share of documents' characters).
     public double PretrainRussianShare { get; init; } = 0.20;
-    public int PretrainSteps { get; init; } = 1000;
+    /// <summary>Share of documents followed by a short passage of theirs written twice: teaches in-context copying.</summary>
+    public double PretrainRepeatShare { get; init; } = 0.4;
+    public int PretrainSteps { get; init; } = 2500;
     public int PretrainBatch { get; init; } = 16;
     public int BlockSize { get; init; } = 256;
     public double PretrainLearningRate { get; init; } = 2e-3;
@@ -33,7 +35,7 @@ public sealed record ZooRecipe
 
     // Instruction tuning on task data: all English-prompt records and this share of the Russian-prompt ones.
     public double InstructRussianShare { get; init; } = 0.25;
-    public int InstructSteps { get; init; } = 700;
+    public int InstructSteps { get; init; } = 1500;
     /// <summary>Copy-task conversations added from the training text ("Repeat exactly: …"), on top of the task data.</summary>
     public int InstructExtraCopyEnglish { get; init; } = 12000;
     public int InstructExtraCopyRussian { get; init; } = 3000;

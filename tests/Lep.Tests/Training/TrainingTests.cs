@@ -37,6 +37,18 @@ public class TrainingTests
     }
 
     [Fact]
+    public void PackerNeverSplitsADocumentThatFitsInARow()
+    {
+        var rows = DocumentPacker.Pack([new[] { 1, 2, 3 }, new[] { 4, 5, 6 }, new[] { 7, 8, 9, 10 }], 4);
+        Assert.Equal([1L, 2, 3, 0], rows[0].Tokens);
+        Assert.Equal([4L, 5, 6, 0], rows[1].Tokens);
+        Assert.Equal([0L, 1, 2, 0], rows[1].Positions);
+        Assert.Equal([5L, 6, -100, -100], rows[1].Targets);
+        Assert.Equal([7L, 8, 9, 10], rows[2].Tokens);
+        Assert.Equal(3, rows.Count);
+    }
+
+    [Fact]
     public void CosineScheduleWarmsUpThenDecaysToTheFloor()
     {
         var o = new TrainingOptions { Steps = 100, WarmupSteps = 10, LearningRate = 1e-3, MinLearningRateRatio = 0.1 };

@@ -63,3 +63,39 @@ public class ZooRecipeTests
         Assert.Contains("PretrainStepz", e.Message);
     }
 }
+
+public class RepeatedPassagesTests
+{
+    [Fact]
+    public void APassageIsWholeLinesOfItsDocumentWrittenTwice()
+    {
+        string doc = string.Join('\n', Enumerable.Range(0, 40).Select(i => $"Line number {i} of the manual."));
+        for (int seed = 0; seed < 20; seed++)
+        {
+            string repeated = RepeatedPassages.From(doc, new Random(seed))!;
+            string[] lines = repeated.Split('\n');
+            Assert.True(lines.Length % 2 == 0, repeated);
+            string first = string.Join('\n', lines[..(lines.Length / 2)]);
+            Assert.Equal(first + "\n" + first, repeated);
+            Assert.InRange(first.Length, 1, RepeatedPassages.MaxPassageChars);
+            Assert.Contains(first, doc);
+        }
+        string longLine = string.Join(' ', Enumerable.Repeat("word", 200));
+        string cut = RepeatedPassages.From(longLine, new Random(1))!;
+        Assert.InRange(cut.Length, 2 * 250, 2 * RepeatedPassages.MaxPassageChars + 1);
+        Assert.Null(RepeatedPassages.From("\n\n", new Random(1)));
+    }
+
+    [Fact]
+    public void TheShareOfDocumentsGettingAPassageIsSeededAndRoughlyAsAsked()
+    {
+        var docs = Enumerable.Range(0, 2000).Select(i => $"Document {i}.\nIt has two lines.").ToList();
+        var (mixed, added) = RepeatedPassages.Add(docs, 0.3, seed: 7);
+        Assert.Equal(mixed, RepeatedPassages.Add(docs, 0.3, seed: 7).Documents);
+        Assert.InRange(mixed.Count - docs.Count, 500, 700);
+        var originals = docs.ToHashSet();
+        Assert.Equal(mixed.Where(d => !originals.Contains(d)).Sum(d => (long)d.Length), added);
+        Assert.Equal(docs, mixed.Where(originals.Contains));
+        Assert.Equal(docs, RepeatedPassages.Add(docs, 0, seed: 7).Documents);
+    }
+}
