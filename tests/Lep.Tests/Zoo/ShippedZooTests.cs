@@ -45,6 +45,14 @@ public sealed class ShippedZooTests
     }
 
     [Fact]
+    public void TheShippedPairIsWhatTheFullProfileBuilds()
+    {
+        // `lep zoo build --profile full` must rebuild these models: their recipe is the full profile, field for field.
+        Assert.Equal(ZooRecipe.Full, ZooRecipe.Load(Path.Combine(Zoo, "recipe.json")));
+        Assert.Equal("lep zoo build --profile full", JsonFile.ReadObject(Path.Combine(Zoo, "manifest.json"))["built_by"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void InstructModelGeneratesTheSameGreedyTokensInLlamaCpp()
     {
         string dir = Path.Combine(Zoo, ZooBuilder.InstructName);
