@@ -14,7 +14,7 @@ public sealed record ZooRecipe
     public double TokenizerRussianShare { get; init; } = 0.10;
 
     // Architecture (Llama: RMSNorm, RoPE, GQA, SwiGLU, untied head like Llama-3-8B). Sized so the whole build takes
-    // about 1.5 hours on 2 cores: 4 layers train at ~3k tokens/s here (`Lep.Bench.dll train-mfu 16 256 8192 256 688 4 8 2`).
+    // about 1.7 hours on 2 cores: 4 layers train at ~2.5–3.5k tokens/s here (`Lep.Bench.dll train-mfu 16 256 8192 256 688 4 8 2`).
     public int HiddenSize { get; init; } = 256;
     public int IntermediateSize { get; init; } = 688;
     public int Layers { get; init; } = 4;
