@@ -3,9 +3,10 @@ namespace Lep.Zoo;
 /// <summary>
 /// Short passages written twice in a row ("P\nP"), mixed into the pre-training text. A deduplicated documentation
 /// corpus has almost no repeated spans, so a tiny model trained on it never learns to look back and copy (its bits/char
-/// on a sentence written twice is ~95 % of the sentence once); the copy task then has nothing to build on. A few
-/// percent of repeated passages teach in-context copying (induction) during pre-training, as boilerplate, quotes and
-/// code do in a web-scale corpus.
+/// on a sentence written twice is ~95 % of the sentence once). Repeated passages give pre-training the signal that
+/// boilerplate, quotes and code give in a web-scale corpus. Measured on the shipped build (11 % of the text) they
+/// moved that ratio only to 0.94 — the zoo learns to copy during instruction tuning — so they are cheap insurance,
+/// not a proven need (README, "The zoo").
 /// </summary>
 public static class RepeatedPassages
 {
