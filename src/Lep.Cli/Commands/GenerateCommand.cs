@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Lep.Data.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Runtime;
@@ -19,9 +20,10 @@ public static class GenerateCommand
         var topP = new Option<double>("--top-p") { Description = "sample from the smallest set with this probability mass", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0 };
         var noSpecial = new Option<bool>("--no-special-tokens") { Description = "do not add the tokenizer's special tokens (e.g. BOS) to the prompt" };
+        var chat = new Option<bool>("--chat") { Description = "send the prompt as a user message through the model's chat template and print only the reply" };
         var device = DeviceOption.Create();
         var command = new Command("generate", "Continue a prompt with a model (KV-cached; greedy or seeded sampling).")
-            { dir, prompt, maxNew, temperature, topK, topP, seed, noSpecial, device };
+            { dir, prompt, maxNew, temperature, topK, topP, seed, noSpecial, chat, device };
         CommandAction.Set(command, parse =>
         {
             string modelDir = parse.GetValue(dir)!;
@@ -43,10 +45,14 @@ public static class GenerateCommand
             if (tokenizer.VocabSize > lm.Config.VocabSize)
                 throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} embedding rows");
             string text = parse.GetValue(prompt)!;
-            int[] ids = tokenizer.Encode(text, addSpecialTokens: !parse.GetValue(noSpecial));
+            bool asChat = parse.GetValue(chat);
+            int[] ids = asChat
+                ? tokenizer.Encode(ChatTemplate.FromTokenizerConfig(Path.Combine(modelDir, "tokenizer_config.json"))
+                    .Render([new ChatMessage("user", text)], addGenerationPrompt: true), addSpecialTokens: false)
+                : tokenizer.Encode(text, addSpecialTokens: !parse.GetValue(noSpecial));
             if (ids.Length == 0) throw new LepInputException("--prompt", "the prompt encodes to no tokens");
 
-            Console.Write(text);
+            if (!asChat) Console.Write(text);
             var generated = new List<int>();
             string printed = "";
             var clock = Stopwatch.StartNew();

@@ -34,6 +34,21 @@ public class ModelCommandTests
     }
 
     [Fact]
+    public void GenerateChatSendsThePromptThroughTheChatTemplate()
+    {
+        // The shipped instruct model copies ~80 % of test sentences exactly; this one it copies under greedy decoding.
+        string instruct = Path.Combine(TestZoo.CheckoutRoot, "assets", "zoo", "lep-tiny-instruct");
+        var r = LepProcess.Run("generate", instruct, "--chat", "--prompt", "Repeat exactly: The package contains the documentation.");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Equal("The package contains the documentation.", r.StdOut.Trim());
+
+        string baseModel = Path.Combine(TestZoo.CheckoutRoot, "assets", "zoo", "lep-tiny-base");
+        var noTemplate = LepProcess.Run("generate", baseModel, "--chat", "--prompt", "x");
+        Assert.Equal(2, noTemplate.ExitCode);
+        Assert.Contains("chat_template", noTemplate.StdErr);
+    }
+
+    [Fact]
     public void GenerateRejectsCudaClearlyOnThisBuild()
     {
         using var dir = new TempDir();
