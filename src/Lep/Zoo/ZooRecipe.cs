@@ -25,7 +25,8 @@ public sealed record ZooRecipe
 
     // Pre-training on English + some Russian (share of documents' characters).
     public double PretrainRussianShare { get; init; } = 0.20;
-    /// <summary>Share of documents followed by a short passage of theirs written twice: teaches in-context copying.</summary>
+    /// <summary>Share of documents followed by a short passage of theirs written twice (<see cref="RepeatedPassages"/>:
+    /// a copying signal the deduplicated corpus lacks; measured, it barely changed the base's copying).</summary>
     public double PretrainRepeatShare { get; init; } = 0.4;
     public int PretrainSteps { get; init; } = 2500;
     public int PretrainBatch { get; init; } = 16;

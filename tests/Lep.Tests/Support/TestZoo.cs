@@ -19,6 +19,9 @@ public static class TestZoo
     /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
     public static string CheckoutRoot { get; } = FindCheckout();
 
+    /// <summary>The zoo shipped in this checkout (assets/zoo).</summary>
+    public static string Shipped => Path.Combine(CheckoutRoot, "assets", "zoo");
+
     private static string FindCheckout()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -15,7 +15,7 @@ namespace Lep.Tests.Zoo;
 [Collection("llama.cpp")]
 public sealed class ShippedZooTests
 {
-    private static string Zoo => Path.Combine(TestZoo.CheckoutRoot, "assets", "zoo");
+    private static string Zoo => TestZoo.Shipped;
 
     [Fact]
     public void ManifestHashesSizesAndScoresHold()
