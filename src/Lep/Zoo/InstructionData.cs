@@ -31,6 +31,19 @@ public static class InstructionData
         return [new ChatMessage("user", prompt), new ChatMessage("assistant", answer)];
     }
 
+    /// <summary>
+    /// A conversation as plain pre-training text: the chat template's lines without its special tokens
+    /// ("user\nprompt\nassistant\nanswer"), one document (no empty line inside).
+    /// </summary>
+    public static string PlainText(List<ChatMessage> conversation) =>
+        string.Join('\n', conversation.Select(m => $"{m.Role}\n{OneParagraph(m.Content)}"));
+
+    private static string OneParagraph(string text)
+    {
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join('\n', lines);
+    }
+
     /// <summary>The quoted word of a word-translation prompt (`... word "X" into ...`).</summary>
     private static string WordOf(string prompt)
     {

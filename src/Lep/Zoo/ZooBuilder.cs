@@ -53,8 +53,8 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         string corpus = options.CorpusDirectory is string given ? CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
         string tokenizer = _stages.Run("tokenizer", () => BuildTokenizer(corpus));
         string baseInit = _stages.Run("base-init", () => InitBase(tokenizer));
-        string baseModel = _stages.Run("base", () => Pretrain(corpus, baseInit));
         string tasks = _stages.Run("tasks", () => BuildTasks(corpus));
+        string baseModel = _stages.Run("base", () => Pretrain(corpus, baseInit, tasks));
         string instruct = _stages.Run("instruct", () => InstructionTune(corpus, baseModel, tasks));
         string eval = _stages.Run("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
         return Publish(corpus, baseModel, instruct, eval);
@@ -81,7 +81,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     /// English documents, then Russian ones until they make up <paramref name="russianShare"/> of the characters, and
     /// a repeated passage after <paramref name="repeatShare"/> of the documents (<see cref="RepeatedPassages"/>).
     /// </summary>
-    private string MixedText(string corpus, double russianShare, string path, double repeatShare = 0)
+    private string MixedText(string corpus, double russianShare, string path, double repeatShare = 0, IReadOnlyList<string>? extra = null)
     {
         var en = DocumentReader.Read(Path.Combine(corpus, "en_train.txt")).ToList();
         var ru = DocumentReader.Read(Path.Combine(corpus, "ru_train.txt")).ToList();
@@ -99,11 +99,13 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             taken += ru[i].Length;
         }
         var (all, repeatedChars) = RepeatedPassages.Add(en.Concat(picked), repeatShare, _r.Seed + 2);
-        var shuffled = all.ToArray();
+        var shuffled = all.Concat(extra ?? []).ToArray();
         new Random(_r.Seed + 1).Shuffle(shuffled);
         File.WriteAllText(path, string.Join("\n\n", shuffled) + "\n", new UTF8Encoding(false));
         string repeats = repeatShare > 0 ? $", {repeatedChars / (double)(taken + enChars + repeatedChars):P1} of the text repeated passages" : "";
-        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}");
+        long extraChars = extra?.Sum(d => (long)d.Length) ?? 0;
+        string instructionShaped = extraChars > 0 ? $", {extra!.Count:N0} instruction-shaped documents ({extraChars / (double)(taken + enChars + repeatedChars + extraChars):P1} of the text)" : "";
+        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}{instructionShaped}");
         return path;
     }
 
@@ -154,9 +156,13 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         EvalEvery = Math.Max(1, steps / 20), CheckpointEvery = Math.Max(1, steps / 20), Seed = _r.Seed,
     };
 
-    private string Pretrain(string corpus, string baseInit)
+    private string Pretrain(string corpus, string baseInit, string tasks)
     {
-        string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"), _r.PretrainRepeatShare);
+        var records = InstructionData.Select(InstructionData.Read(Path.Combine(tasks, "train.jsonl")), _r.PretrainTaskRussianShare, _r.Seed + 3);
+        var conversations = records.Select((r, i) => InstructionData.Conversation(r, i))
+            .Concat(CopyConversations(corpus, _r.PretrainCopyEnglish, _r.PretrainCopyRussian, _r.Seed + 3));
+        var plain = conversations.Select(InstructionData.PlainText).ToList();
+        string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"), _r.PretrainRepeatShare, plain);
         var spec = new TrainingJobSpec
         {
             ModelDirectory = baseInit, Corpus = [mix], OutputDirectory = Work("base"), Storage = DType.F32, Device = options.Device,
@@ -192,13 +198,8 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             .Select((r, i) => ChatDocuments.Encode(tokenizer, template, InstructionData.Conversation(r, i))).ToList();
         var train = Documents("train");
         // Extra copy-task conversations from the training text: copying is the skill the instruct model must have
-        // (DESIGN §3, copy EM ≥ 60 %) and the one a tiny model learns last from a mix of seven task kinds.
-        foreach (var (lang, count) in new[] { ("en", _r.InstructExtraCopyEnglish), ("ru", _r.InstructExtraCopyRussian) })
-        {
-            if (count <= 0) continue;
-            var copies = Lep.Calibration.CopyTask.Conversations(new Lep.Calibration.CopyTaskSource(Path.Combine(corpus, $"{lang}_train.txt"), count) { Language = lang }, _r.Seed);
-            train.AddRange(copies.Select(c => ChatDocuments.Encode(tokenizer, template, c)));
-        }
+        // (DESIGN §3) and the one a tiny model learns last from a mix of seven task kinds.
+        train.AddRange(CopyConversations(corpus, _r.InstructExtraCopyEnglish, _r.InstructExtraCopyRussian, _r.Seed).Select(c => ChatDocuments.Encode(tokenizer, template, c)));
         var dev = Documents("dev");
         var spec = new TrainingJobSpec
         {
@@ -207,6 +208,17 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         };
         ui.Train("instruction tuning", p => TrainingJob.Train(spec, train, dev, p));
         return spec.OutputDirectory;
+    }
+
+    /// <summary>"Repeat exactly: …" conversations on sentences of the training text, English then Russian.</summary>
+    private static IEnumerable<List<ChatMessage>> CopyConversations(string corpus, int english, int russian, int seed)
+    {
+        foreach (var (lang, count) in new[] { ("en", english), ("ru", russian) })
+        {
+            if (count <= 0) continue;
+            var source = new Lep.Calibration.CopyTaskSource(Path.Combine(corpus, $"{lang}_train.txt"), count) { Language = lang };
+            foreach (var c in Lep.Calibration.CopyTask.Conversations(source, seed)) yield return c;
+        }
     }
 
     /// <summary>Base: bits/char on held-out en/ru text. Instruct: the test split per (kind, prompt language).</summary>
