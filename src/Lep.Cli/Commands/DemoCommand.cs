@@ -17,9 +17,14 @@ public static class DemoCommand
         var zoo = new Option<string?>("--zoo") { Description = "a dir with lep-tiny-base/ and lep-tiny-instruct/ (default: assets/zoo of this checkout)" };
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in OUT)" };
         var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
+        var full = new Option<bool>("--full") { Description = "the reference table: 300 items per task, donors trained 4× longer (~1 h on 2 cores)" };
         var device = DeviceOption.Create();
         var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
-            { output, zoo, corpus, smoke, device };
+            { output, zoo, corpus, smoke, full, device };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(smoke) && r.GetValue(full)) r.AddError("--smoke and --full are exclusive");
+        });
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
@@ -29,7 +34,7 @@ public static class DemoCommand
                 Zoo = parse.GetValue(zoo) ?? DefaultZoo(),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
                 CorpusDirectory = parse.GetValue(corpus),
-                Recipe = parse.GetValue(smoke) ? DemoRecipe.Smoke : DemoRecipe.Default,
+                Recipe = parse.GetValue(smoke) ? DemoRecipe.Smoke : parse.GetValue(full) ? DemoRecipe.Full : DemoRecipe.Default,
                 Device = parse.GetValue(device)!,
             };
             DemoResult result = new LepDemo(options, new ConsoleEvalUi()).Run();

@@ -31,13 +31,25 @@ public sealed record DemoRecipe
     public double CalibrationLearningRate { get; init; } = 1e-3;
 
     /// <summary>Items per evaluation task.</summary>
-    public int EvalItems { get; init; } = 30;
+    public int EvalItems { get; init; } = 60;
+
+    /// <summary>
+    /// Also propagate the base's own vocabulary (donor = base) with overlap and conversion: LEP's premise as a row of
+    /// the table — the result must score like the instruct model itself.
+    /// </summary>
+    public bool PremiseCheck { get; init; } = true;
+
+    public string Name { get; init; } = "default";
 
     public static DemoRecipe Default { get; } = new();
+
+    /// <summary>The reference table (README, docs): intervals narrow enough to read, donors trained longer.</summary>
+    public static DemoRecipe Full { get; } = new() { Name = "full", EvalItems = 300, DonorSteps = 600, DonorWarmup = 40, CalibrationSteps = 150, CalibrationPrompts = 192, CalibrationCopy = 192 };
 
     /// <summary>Seconds, not minutes: the same stages at toy sizes (tests).</summary>
     public static DemoRecipe Smoke { get; } = new()
     {
+        Name = "smoke",
         VocabSize = 600, ExtendBy = 64, DonorSteps = 4, DonorBatch = 2, BlockSize = 64, DonorWarmup = 1,
         CalibrationPrompts = 4, CalibrationCopy = 4, CalibrationSteps = 3, EvalItems = 3,
     };

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Lep.Adaptation.EmbeddingInit;
 using Lep.Adaptation.Propagation;
 using Lep.Calibration;
@@ -55,7 +56,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
         foreach (string dir in new[] { BaseDir, InstructDir })
             if (!File.Exists(Path.Combine(dir, "config.json"))) throw new LepInputException(dir, "zoo model missing (expected lep-tiny-base/ and lep-tiny-instruct/ from `lep zoo build`)");
         Directory.CreateDirectory(_stages.Path(""));
-        File.WriteAllText(_stages.Path("demo-recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
+        WriteRecipe();
 
         string corpus = options.CorpusDirectory is string given ? ZooBuilder.CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
         string tasks = _stages.Run("tasks", () => ui.Step("generating task data", p => TaskGenerator.Generate(corpus, _stages.Path("tasks"), new TaskOptions { Seed = _r.Seed }, p)).OutDir);
@@ -80,6 +81,14 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
             }
         }
 
+        if (_r.PremiseCheck)
+            foreach (PropagationMode mode in new[] { PropagationMode.Overlap, PropagationMode.Conversion })
+            {
+                string name = $"premise-{mode.ToString().ToLowerInvariant()}";
+                string dir = _stages.Run(name, () => Propagate(BaseDir, mode, name));
+                models.Add(new(name, dir, "LEP instruct, base vocabulary (premise check)", "zoo BPE", mode.ToString().ToLowerInvariant()));
+            }
+
         string suite = _stages.Run("eval-suite", () => EvalSuite.Write(corpus, tasks, _stages.Path("eval-suite"), _r.EvalItems, IsDemoTask));
         EvalResults results = Evaluate(models, suite);
         DemoModel? best = (chooseForCalibration ?? BestRussian)(models, results);
@@ -92,6 +101,22 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
             results = Evaluate(models, suite);
         }
         return new DemoResult(models, results, _stages.Seconds, _stages.Path("eval"), calibrated);
+    }
+
+    /// <summary>
+    /// The recipe the stages under OUT/work were made with. Stages are reused by name, so a run with another recipe
+    /// (e.g. `--smoke` then the default) would silently mix toy and real stages: refused instead.
+    /// </summary>
+    private void WriteRecipe()
+    {
+        string path = _stages.Path("demo-recipe.json");
+        string json = JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true });
+        if (File.Exists(path) && File.ReadAllText(path) != json)
+        {
+            string made = JsonNode.Parse(File.ReadAllText(path))?["Name"]?.GetValue<string>() ?? "another";
+            throw new LepInputException(options.OutputDirectory, $"holds a demo made with the {made} recipe, not the {_r.Name} one; use another --out (or delete this one)");
+        }
+        File.WriteAllText(path, json);
     }
 
     /// <summary>

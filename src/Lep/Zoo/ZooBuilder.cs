@@ -57,7 +57,8 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         string baseModel = _stages.Run("base", () => Pretrain(corpus, baseInit, tasks));
         string instruct = _stages.Run("instruct", () => InstructionTune(corpus, baseModel, tasks));
         string eval = _stages.Run("eval", () => Evaluate(corpus, tasks, baseModel, instruct));
-        return Publish(corpus, baseModel, instruct, eval);
+        string diagnostics = _stages.Run("diagnostics", () => Diagnose(corpus, baseModel, instruct));
+        return Publish(corpus, baseModel, instruct, eval, diagnostics);
     }
 
     public static string CheckCorpus(string given)
@@ -233,7 +234,19 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         return Work("eval");
     }
 
-    private JsonObject Publish(string corpus, string baseModel, string instruct, string eval)
+    /// <summary>
+    /// What makes the pair usable for LEP (DESIGN §3): the instruct model's drift from the base and the base→instruct
+    /// least-squares residual, and in-context copying of both models on held-out passages (no instructions).
+    /// </summary>
+    private string Diagnose(string corpus, string baseModel, string instruct)
+    {
+        using var staging = new StagingDirectory(Work("diagnostics"));
+        JsonFile.Write(staging.File("diagnostics.json"), ui.Step("measuring drift and in-context copying", p => PairDiagnostics.Measure(corpus, baseModel, instruct, _r.EvalItems, options.Device, p)));
+        staging.Commit();
+        return staging.FinalPath;
+    }
+
+    private JsonObject Publish(string corpus, string baseModel, string instruct, string eval, string diagnostics)
     {
         using var staging = new StagingDirectory(options.OutputDirectory);
         var models = new JsonObject();
@@ -268,6 +281,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ["stage_seconds"] = new JsonObject(_stages.Seconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["scores"] = Scores(EvalResults.Load(eval)),
             ["baselines"] = Baselines(corpus),
+            ["pair"] = JsonNode.Parse(File.ReadAllText(Path.Combine(diagnostics, "diagnostics.json"))),
             ["built_by"] = _r.Name is "full" or "quick" ? $"lep zoo build --profile {_r.Name}" : "lep zoo build --recipe recipe.json",
         };
         JsonFile.Write(staging.File("manifest.json"), manifest);

@@ -35,9 +35,9 @@ public sealed record ZooRecipe
     /// learns the skills, instruction tuning only the chat format. Russian-prompt task records taken, and copy examples.
     /// </summary>
     public double PretrainTaskRussianShare { get; init; } = 1.0;
-    public int PretrainCopyEnglish { get; init; } = 30000;
-    public int PretrainCopyRussian { get; init; } = 15000;
-    public int PretrainSteps { get; init; } = 3000;
+    public int PretrainCopyEnglish { get; init; } = 40000;
+    public int PretrainCopyRussian { get; init; } = 20000;
+    public int PretrainSteps { get; init; } = 2000;
     public int PretrainBatch { get; init; } = 16;
     public int BlockSize { get; init; } = 256;
     public double PretrainLearningRate { get; init; } = 2e-3;
@@ -46,7 +46,7 @@ public sealed record ZooRecipe
     // Instruction tuning like real ones (all weights trainable, peak learning rate 1/10 of pre-training, under 10 % of
     // the pre-training tokens): all English-prompt task records and this share of the Russian-prompt ones.
     public double InstructRussianShare { get; init; } = 0.5;
-    public int InstructSteps { get; init; } = 280;
+    public int InstructSteps { get; init; } = 190;
     /// <summary>Copy-task conversations added from the training text ("Repeat exactly: …"), on top of the task data.</summary>
     public int InstructExtraCopyEnglish { get; init; } = 3000;
     public int InstructExtraCopyRussian { get; init; } = 2000;
