@@ -38,8 +38,6 @@ public sealed class KvCache : IDisposable
 
     public void Advance(int tokens) => Length += tokens;
 
-    public void Reset() => Length = 0;
-
     public void Dispose()
     {
         foreach (Tensor t in _keys) t.Dispose();

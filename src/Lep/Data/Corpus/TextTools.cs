@@ -43,8 +43,6 @@ public static class TextTools
 
     public static bool IsCyrillic(char c) => c is >= '\u0400' and <= '\u04FF';
 
-    public static bool IsLatinLetter(char c) => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' || (c is >= '\u00C0' and <= '\u024F' && char.IsLetter(c));
-
     /// <summary>Trims, turns tabs/odd spaces into spaces, collapses runs of spaces, drops control characters.</summary>
     public static string NormalizeLine(string line)
     {

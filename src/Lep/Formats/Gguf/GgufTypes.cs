@@ -124,12 +124,6 @@ public sealed class GgufValue
         _ => throw new InvalidOperationException($"value is {Type}, not an integer"),
     };
 
-    public double AsFloat() => Value switch
-    {
-        float f => f, double d => d,
-        _ => throw new InvalidOperationException($"value is {Type}, not a float"),
-    };
-
     public override string ToString()
     {
         if (Type == GgufValueType.Array)
