@@ -25,6 +25,7 @@ class InputError(Exception):
 
     def __init__(self, path, problem):
         super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
 
 
 class SafetensorsFile:

@@ -6,7 +6,7 @@ job.json, the packed rows (data.safetensors) and the data order. Needs only torc
 
 Rank 0 writes RUN/metrics.jsonl, checkpoints (RUN/checkpoint, resumed exactly by running the same command again)
 and, at the end, the trained model as an HF dir in RUN/output. Every rank logs to RUN/logs/rank<R>.log.
-Exit codes: 0 done, 2 bad input (one line on stderr and in RUN/error.txt), 1 a crash (traceback in the rank's log).
+Exit codes: 0 done, 2 bad input (one line on stderr; path and problem in RUN/error.txt), 1 a crash (traceback in the rank's log).
 """
 import json
 import os
@@ -54,7 +54,7 @@ class Run:
 
 
 def pick_device(run):
-    wanted = run.job.get("device", "auto")
+    wanted = run.job.get("device", "auto").split(":")[0]  # cuda:N: every rank still takes the GPU of its local rank
     if wanted == "cuda" and not torch.cuda.is_available():
         raise InputError("--device", "cuda was asked for but torch sees no GPU")
     if wanted in ("auto", "cuda") and torch.cuda.is_available():
@@ -358,7 +358,7 @@ def main():
         if run is not None:
             run.log(message)
             with open(run.path("error.txt"), "w", encoding="utf-8") as f:
-                f.write(str(e) + "\n")
+                f.write(f"{e.path}\n{e.problem}\n")
         return 2
     except Exception:
         text = traceback.format_exc()
