@@ -56,7 +56,8 @@ public static partial class TorchrunEngine
             var arguments = launch.Arguments(Path.Combine(EngineDirectory(), EngineScript), job, Path.Combine(runDir, "logs", "torchrun"));
             if (launch.PrintOnly)
                 return new TrainingResult(0, 0, double.NaN, null, 0, false,
-                    Note: $"{CommandLine(torchrun, arguments)}\n# on every node (node_rank 0..{launch.Nnodes - 1}); then run this `lep train` again without --print-launch to collect {spec.OutputDirectory}");
+                    Note: CommandLine(torchrun, arguments) + (launch.Nnodes > 1 ? $"\n# on every node, with --node_rank 0..{launch.Nnodes - 1}" : "") +
+                          $"\n# then run this `lep train` again without --print-launch to collect {spec.OutputDirectory}");
             Launch(torchrun, arguments, runDir, launch, spec.Options.Steps, steps, cancellation);
             if (launch.NodeRank != 0)
                 return new TrainingResult(spec.Options.Steps, 0, double.NaN, null, clock.Elapsed.TotalSeconds, checkpointStep is not null,
