@@ -201,6 +201,19 @@ public sealed class TorchEngineTests : IClassFixture<TorchEngineTests.Runs>
         }
     }
 
+    [TorchFact]
+    public void ARendezvousThatNeverFormsIsOneLineAndNoOutput()
+    {
+        // Node 1 of 2, and no node 0 anywhere: torchrun waits for it; lep gives up after the timeout.
+        var launch = new TorchrunLaunch { Nnodes = 2, NodeRank = 1, RendezvousEndpoint = "127.0.0.1:29593", RendezvousTimeoutSeconds = 4 };
+        TrainingJobSpec spec = _runs.Spec("lonely", launch);
+        var e = Assert.Throws<LepInputException>(() => TrainingJob.Run(spec));
+        Assert.Equal("127.0.0.1:29593", e.Path);
+        Assert.Contains("never formed", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.False(Directory.Exists(spec.OutputDirectory));
+    }
+
     /// <summary>Runs a script with the Python that torchrun itself runs on (its #! line).</summary>
     private static void RunPython(IEnumerable<string> args)
     {

@@ -157,10 +157,12 @@ public static partial class TorchrunEngine
             string[] lines = File.ReadAllLines(errorFile);
             return new LepInputException(lines.ElementAtOrDefault(0) ?? errorFile, lines.ElementAtOrDefault(1) ?? "the engine rejected its input");
         }
-        Match failed = FailedRank().Match(launcherOutput);
-        if (!failed.Success)
+        var failures = FailedRank().Matches(launcherOutput).Select(m => (Rank: int.Parse(m.Groups[1].Value), Code: int.Parse(m.Groups[2].Value))).ToList();
+        if (failures.Count == 0)
             return new TorchEngineException($"torchrun exited with code {exitCode} before any rank reported (see {launcherLog})");
-        int rank = int.Parse(failed.Groups[1].Value), code = int.Parse(failed.Groups[2].Value);
+        // A rank killed by a signal is the cause; the others then fail on the lost connection. Otherwise torchrun's
+        // root cause, listed last.
+        var (rank, code) = failures.Any(f => f.Code < 0) ? failures.First(f => f.Code < 0) : failures[^1];
         string rankLog = Path.Combine(runDir, "logs", $"rank{rank}.log");
         int? resumeAt = CheckpointStepAnyJob(runDir);
         string resume = resumeAt is int s ? $"; the same command resumes from the checkpoint at step {s}" : "; the same command starts it again";
