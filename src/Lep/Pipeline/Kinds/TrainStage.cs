@@ -48,7 +48,8 @@ public sealed class TrainStage : StageKind
             RendezvousEndpoint = o.String("rdzv-endpoint"), RendezvousTimeoutSeconds = o.Int("rdzv-timeout", 600),
             ActivationCheckpointing = o.Flag("activation-checkpointing"),
         };
-        string device = o.Device("device", engine == "torchrun" ? "auto" : "cpu");
+        // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it).
+        string device = engine == "torchrun" ? o.Choice("device", "auto", "auto", "cpu", "cuda") : o.Device("device");
         bool newRowsOnly = o.Flag("new-rows-only");
         if (newRowsOnly && trainable != "embeddings")
         {
