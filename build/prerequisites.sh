@@ -8,6 +8,7 @@ command -v patchelf >/dev/null || need+=(patchelf)
 command -v readelf >/dev/null || need+=(binutils)
 command -v spm_train >/dev/null || need+=(sentencepiece)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v torchrun >/dev/null || need+=(python3-torch)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if ! command -v apt-get >/dev/null; then
   echo "lep: please install: ${need[*]} (no apt-get here)" >&2; exit 1

@@ -37,9 +37,12 @@ public static class TrainCommand
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
             { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device };
         lora.AddTo(command);
+        var engine = new EngineCliOptions();
+        engine.AddTo(command);
         CommandAction.Set(command, parse =>
         {
             Runtime.ComputeDevice.UseAllCores();
+            var launch = engine.Read(parse);
             var spec = new TrainingJobSpec
             {
                 ModelDirectory = parse.GetValue(model)!,
@@ -48,7 +51,9 @@ public static class TrainCommand
                 OutputDirectory = parse.GetValue(output)!,
                 Storage = DTypes.ParseFloat(parse.GetValue(storage)!),
                 MaxDocuments = parse.GetValue(maxDocs),
-                Device = parse.GetValue(device)!,
+                // The engine puts every rank on its own GPU when there is one, unless --device says otherwise.
+                Device = launch is not null && parse.GetResult(device) is not { Implicit: false } ? "auto" : parse.GetValue(device)!,
+                Torchrun = launch,
                 Options = new TrainingOptions
                 {
                     Steps = parse.GetValue(steps), BlockSize = parse.GetValue(block), BatchSize = parse.GetValue(batch),
@@ -62,7 +67,13 @@ public static class TrainCommand
                 },
             };
             spec.Options.Validate();
+            spec.Torchrun?.Validate(spec.Options);
             TrainingResult result = TrainingConsole.Run(spec);
+            if (result.Note is not null)
+            {
+                Console.WriteLine(result.Note);
+                return ExitCodes.Ok;
+            }
             Console.WriteLine($"wrote {spec.OutputDirectory}: {result.Steps} steps, {result.Tokens:N0} tokens, loss {result.FinalLoss:0.000}" +
                               (result.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + $", {result.Seconds:0} s" + (result.Resumed ? " (resumed)" : ""));
             return ExitCodes.Ok;
@@ -101,7 +112,7 @@ public sealed class LoraCliOptions
 /// <summary>Runs training under a progress bar showing step, loss, tokens/s and ETA (plain lines when stderr is redirected).</summary>
 public static class TrainingConsole
 {
-    public static TrainingResult Run(TrainingJobSpec spec) => Show("training", p => TrainingJob.Run(spec, null, p));
+    public static TrainingResult Run(TrainingJobSpec spec) => Show("training", p => TrainingJob.Run(spec, null, p, note: Console.Error.WriteLine));
 
     public static T Show<T>(string label, Func<IProgress<TrainingProgress>, T> work)
     {

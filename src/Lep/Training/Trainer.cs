@@ -10,7 +10,8 @@ namespace Lep.Training;
 
 public sealed record TrainingProgress(int Step, int Steps, double Loss, double LearningRate, double TokensPerSecond, double? ValidationLoss);
 
-public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, double? FinalValidationLoss, double Seconds, bool Resumed);
+/// <param name="Note">set when nothing was trained here: what to do instead (the printed launch command), or who writes the output</param>
+public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, double? FinalValidationLoss, double Seconds, bool Resumed, string? Note = null);
 
 /// <summary>
 /// The training loop: packed rows (block-diagonal causal attention, per-document positions), AdamW, warm-up + cosine,
@@ -24,6 +25,7 @@ public sealed class Trainer
     private readonly IReadOnlyList<PackedRow> _validation;
     private readonly string _runDir;
     private readonly List<(string Name, Parameter Parameter)> _trainable;
+    private readonly DataOrder _order;
 
     public AdamW Optimizer { get; }
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _trainable;
@@ -42,6 +44,7 @@ public sealed class Trainer
         _train = train;
         _validation = validation ?? [];
         _runDir = runDir;
+        _order = new DataOrder(train.Count, options);
         Directory.CreateDirectory(runDir);
         _trainable = SelectTrainable(model, options);
         Optimizer = new AdamW(_trainable, options);
@@ -89,44 +92,20 @@ public sealed class Trainer
     }
 
     /// <summary>Identifies options + data, so a checkpoint is only resumed by the run that wrote it.</summary>
-    private string Fingerprint()
+    private string Fingerprint() => FingerprintOf(_o, _train);
+
+    public static string FingerprintOf(TrainingOptions o, IReadOnlyList<PackedRow> train)
     {
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // LoRA settings only count for LoRA runs (null is left out of the JSON: other runs hash as they always did).
-        var identity = _o with { EvalEvery = 0, CheckpointEvery = 0, Lora = _o.Trainable == TrainableSet.Lora ? _o.Lora : null };
+        var identity = o with { EvalEvery = 0, CheckpointEvery = 0, Lora = o.Trainable == TrainableSet.Lora ? o.Lora : null };
         hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(identity));
-        foreach (PackedRow row in _train.Take(64))
+        foreach (PackedRow row in train.Take(64))
         {
             foreach (long t in row.Tokens) hash.AppendData(BitConverter.GetBytes(t));
         }
-        hash.AppendData(BitConverter.GetBytes(_train.Count));
+        hash.AppendData(BitConverter.GetBytes(train.Count));
         return Convert.ToHexString(hash.GetHashAndReset())[..16];
-    }
-
-    /// <summary>Row indices of an optimizer step's micro-batches: an epoch-wise shuffle seeded by (seed, epoch).</summary>
-    private int[] RowsForStep(int step)
-    {
-        int perStep = _o.BatchSize * _o.GradientAccumulation;
-        var rows = new int[perStep];
-        for (int k = 0; k < perStep; k++)
-        {
-            long global = (long)step * perStep + k;
-            int epoch = (int)(global / _train.Count);
-            rows[k] = EpochOrder(epoch)[(int)(global % _train.Count)];
-        }
-        return rows;
-    }
-
-    private readonly Dictionary<int, int[]> _orders = [];
-
-    private int[] EpochOrder(int epoch)
-    {
-        if (_orders.TryGetValue(epoch, out int[]? order)) return order;
-        order = Enumerable.Range(0, _train.Count).ToArray();
-        // A stable mix of (seed, epoch): HashCode.Combine is randomised per process and would break reproducibility.
-        new Random((int)((ulong)(_o.Seed * 1_000_003 + epoch * 7919) % int.MaxValue)).Shuffle(order);
-        if (_orders.Count > 4) _orders.Clear();
-        return _orders[epoch] = order;
     }
 
     /// <summary>A killed run logged steps past its last checkpoint; they are run again, so their old lines go.</summary>
@@ -172,7 +151,7 @@ public sealed class Trainer
             var stepClock = Stopwatch.StartNew();
             double lr = CosineSchedule.At(step, _o);
             Optimizer.ZeroGrad();
-            int[] rows = RowsForStep(step);
+            int[] rows = _order.RowsForStep(step);
             double lossSum = 0;
             long stepTokens = 0;
             for (int micro = 0; micro < _o.GradientAccumulation; micro++)

@@ -3,6 +3,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Tokenization;
+using Lep.Training.Torchrun;
 using static TorchSharp.torch;
 
 namespace Lep.Training;
@@ -20,6 +21,8 @@ public sealed record TrainingJobSpec
     /// <summary>Share of documents held out for validation when no validation corpus is given (every k-th document).</summary>
     public int ValidationEvery { get; init; } = 50;
     public string Device { get; init; } = "cpu";
+    /// <summary>Run on PyTorch's distributed engine (engines/torch) under torchrun instead of the local trainer.</summary>
+    public TorchrunLaunch? Torchrun { get; init; }
 }
 
 /// <summary>
@@ -30,12 +33,31 @@ public static class TrainingJob
 {
     public static string RunDirectoryFor(string outputDirectory) => outputDirectory.TrimEnd('/') + ".run";
 
+    /// <param name="note">lines for the user (the torchrun engine's memory plan)</param>
     public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
-        IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
+        IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default, Action<string>? note = null)
     {
+        spec.Torchrun?.Validate(spec.Options);
         Tokenizer tokenizer = Tokenizer.Load(spec.ModelDirectory);
         var (train, validation) = Tokenize(spec, tokenizer, progress);
+        if (spec.Torchrun is { } launch)
+        {
+            var (trainRows, validationRows) = Pack(spec, train, validation, ModelConfig.Load(Path.Combine(spec.ModelDirectory, "config.json")).VocabSize);
+            return TorchrunEngine.Train(spec, launch, trainRows, validationRows, note, steps, cancellation);
+        }
         return Train(spec, train, validation, steps, cancellation);
+    }
+
+    /// <summary>Packs both splits into rows of the block size, after checking every id has an embedding row.</summary>
+    private static (List<PackedRow> Train, List<PackedRow> Validation) Pack(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train,
+        IReadOnlyList<TrainingDocument> validation, int vocabSize)
+    {
+        int maxId = train.Concat(validation).SelectMany(d => d.Tokens).DefaultIfEmpty(0).Max();
+        if (maxId >= vocabSize)
+            throw new LepInputException(spec.ModelDirectory, $"token id {maxId} is beyond the model's {vocabSize} embedding rows (tokenizer and model disagree)");
+        var trainRows = DocumentPacker.Pack(train, spec.Options.BlockSize);
+        if (trainRows.Count == 0) throw new LepInputException(spec.Corpus.FirstOrDefault() ?? spec.ModelDirectory, "no training text (empty corpus or only one-token documents)");
+        return (trainRows, DocumentPacker.Pack(validation, spec.Options.BlockSize));
     }
 
     /// <summary>Trains on already tokenised documents (plain text or chat SFT with loss masks) and writes the model.</summary>
@@ -44,12 +66,7 @@ public static class TrainingJob
     {
         var device = Runtime.ComputeDevice.Resolve(spec.Device);
         using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
-        int maxId = train.Concat(validation).SelectMany(d => d.Tokens).DefaultIfEmpty(0).Max();
-        if (maxId >= model.Config.VocabSize)
-            throw new LepInputException(spec.ModelDirectory, $"token id {maxId} is beyond the model's {model.Config.VocabSize} embedding rows (tokenizer and model disagree)");
-        var trainRows = DocumentPacker.Pack(train, spec.Options.BlockSize);
-        var validationRows = DocumentPacker.Pack(validation, spec.Options.BlockSize);
-        if (trainRows.Count == 0) throw new LepInputException(spec.Corpus.FirstOrDefault() ?? spec.ModelDirectory, "no training text (empty corpus or only one-token documents)");
+        var (trainRows, validationRows) = Pack(spec, train, validation, model.Config.VocabSize);
 
         var trainer = new Trainer(model, spec.Options, trainRows, validationRows, RunDirectoryFor(spec.OutputDirectory));
         TrainingResult result = trainer.Run(steps, cancellation);

@@ -9,6 +9,9 @@ public static class ModelDirectory
         "tokenizer.model", "chat_template.jinja", "chat_template.json",
     ];
 
+    /// <summary>The tokenizer files and generation_config.json: what a trained model dir carries over from its input.</summary>
+    public static IEnumerable<string> CompanionFileNames => TokenizerFiles.Append("generation_config.json");
+
     /// <summary>Copies generation_config.json and the tokenizer files that exist in <paramref name="from"/>.</summary>
     public static void CopyCompanionFiles(string from, string to, bool includeGenerationConfig = true)
     {

@@ -2,6 +2,7 @@ using Lep.Formats;
 using Lep.Modeling;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
+using Lep.Training.Torchrun;
 
 namespace Lep.Pipeline.Kinds;
 
@@ -10,7 +11,9 @@ namespace Lep.Pipeline.Kinds;
 /// "lora-*" options, merged on save). Writes in place and resumes from its checkpoint in ARTIFACT.run/.
 /// "new-rows-from" takes an id or "@TOKENIZER_STAGE" (the old vocabulary size from that stage's alignment.json: the
 /// first id an extension added); "new-rows-only": true trains the rows `lep init` did not copy (read from the model
-/// dir's init_log.jsonl when the stage runs: "model" is an init stage's artifact, any vocabulary).
+/// dir's init_log.jsonl when the stage runs: "model" is an init stage's artifact, any vocabulary). "engine": "torchrun"
+/// trains on PyTorch's distributed engine ("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout",
+/// "activation-checkpointing" as in `lep train`; "device" then defaults to auto).
 /// </summary>
 public sealed class TrainStage : StageKind
 {
@@ -38,7 +41,15 @@ public sealed class TrainStage : StageKind
         int? maxDocuments = o.OptionalInt("max-documents");
         var (rowsFrom, rowsFromReference) = o.LongOrReference("new-rows-from");
         string storage = o.Choice("storage", "bf16", "bf16", "f16", "f32");
-        string device = o.Device("device");
+        string engine = o.Choice("engine", "local", "local", "torchrun");
+        var launch = new TorchrunLaunch
+        {
+            NprocPerNode = o.Int("nproc-per-node", 1), Nnodes = o.Int("nnodes", 1), NodeRank = o.Int("node-rank", 0),
+            RendezvousEndpoint = o.String("rdzv-endpoint"), RendezvousTimeoutSeconds = o.Int("rdzv-timeout", 600),
+            ActivationCheckpointing = o.Flag("activation-checkpointing"),
+        };
+        // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it).
+        string device = engine == "torchrun" ? o.Choice("device", "auto", "auto", "cpu", "cuda") : o.Device("device");
         bool newRowsOnly = o.Flag("new-rows-only");
         if (newRowsOnly && trainable != "embeddings")
         {
@@ -62,6 +73,14 @@ public sealed class TrainStage : StageKind
         {
             o.Error(e.Message.Replace("--trainable embeddings", "\"trainable\": \"embeddings\""));
         }
+        try
+        {
+            if (engine == "torchrun") launch.Validate(options);
+        }
+        catch (ArgumentException e)
+        {
+            o.Error("engine", e.Message.Replace("--trainable embeddings", "\"trainable\": \"embeddings\""));
+        }
 
         return ctx =>
         {
@@ -71,9 +90,10 @@ public sealed class TrainStage : StageKind
             {
                 ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output,
                 Storage = DTypes.ParseFloat(storage), MaxDocuments = maxDocuments, Device = device,
+                Torchrun = engine == "torchrun" ? launch : null,
                 Options = options with { TrainRowsFrom = from, TrainRowIds = rows },
             };
-            TrainingResult r = ctx.Ui.Train($"{ctx.Name}: training", (p, steps) => TrainingJob.Run(spec, p, steps, ctx.Cancellation));
+            TrainingResult r = ctx.Ui.Train($"{ctx.Name}: training", (p, steps) => TrainingJob.Run(spec, p, steps, ctx.Cancellation, ctx.Ui.Note));
             return $"{r.Steps} steps, {r.Tokens:N0} tokens, loss {r.FinalLoss:0.000}" +
                    (r.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + (from is int f ? $", rows from {f}" : "") + (rows is not null ? $", {rows.Length:N0} new rows" : "") + (r.Resumed ? " (resumed)" : "");
         };
