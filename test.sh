@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds lep and runs the whole test suite. Usage: ./test.sh [extra dotnet test args, e.g. --filter Modeling]
+# Builds lep, fetches the test data that is missing (build/test-data.sh; nothing on our machines and in CI, where
+# ../shared/data has it) and runs the whole test suite. Usage: ./test.sh [extra dotnet test args, e.g. --filter Modeling]
 set -euo pipefail
 cd "$(dirname "$0")"
 bash build/prerequisites.sh
 dotnet restore Lep.slnx --nologo -v q
+bash build/test-data.sh
 dotnet build Lep.slnx -c Release --no-restore --nologo -v q -clp:ErrorsOnly
 log=$(mktemp)
 set +e

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what lep needs beyond the .NET 10 SDK on Debian/Ubuntu: the toolchain for the TorchSharp compat shim
-# (only where libstdc++ lacks GLIBCXX_3.4.32), sentencepiece (tokenizer oracle tests), fonts for PNG plots.
+# (only where libstdc++ lacks GLIBCXX_3.4.32), sentencepiece (tokenizer oracle tests), jq (build/test-data.sh), fonts for
+# PNG plots.
 set -euo pipefail
 need=()
 command -v g++ >/dev/null || need+=(g++)
 command -v patchelf >/dev/null || need+=(patchelf)
 command -v readelf >/dev/null || need+=(binutils)
 command -v spm_train >/dev/null || need+=(sentencepiece)
+command -v jq >/dev/null || need+=(jq)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v torchrun >/dev/null || need+=(python3-torch)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

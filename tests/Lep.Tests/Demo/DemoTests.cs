@@ -7,7 +7,7 @@ namespace Lep.Tests.Demo;
 
 public class DemoTests
 {
-    [Fact]
+    [SkippableFact]
     public void SmokeDemoRunsEveryVocabularyAndModeEvaluatesAllAndResumes()
     {
         using var dir = new TempDir();

@@ -4,6 +4,7 @@ using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
 using Lep.Tests.Oracles;
+using Lep.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Lep.Tests.Gguf;
@@ -320,7 +321,7 @@ public sealed class GgufExportTests : IDisposable
     }
 }
 
-/// <summary>Real tokenizer files from ../shared/data/tokenizers attached to tiny random models (skipped when absent).</summary>
+/// <summary>Real tokenizer files from the test data attached to tiny random models (skipped when a file is missing).</summary>
 [Collection("llama.cpp")]
 public sealed class GgufRealTokenizerTests : IDisposable
 {
@@ -328,12 +329,6 @@ public sealed class GgufRealTokenizerTests : IDisposable
     private readonly ITestOutputHelper _out;
     public GgufRealTokenizerTests(ITestOutputHelper output) => _out = output;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static string? SharedTokenizers()
-    {
-        string p = Path.Combine(Lep.Tests.Support.TestData.Root, "tokenizers");
-        return Directory.Exists(p) ? p : null;
-    }
 
     public static readonly string[] Sentences =
     [
@@ -348,9 +343,8 @@ public sealed class GgufRealTokenizerTests : IDisposable
 
     private string WriteModel(string tokenizerFile, string? tokenizerConfigFile, int hidden = 64)
     {
-        string src = SharedTokenizers()!;
-        JsonObject tok = JsonNode.Parse(File.ReadAllText(Path.Combine(src, tokenizerFile)))!.AsObject();
-        JsonObject tcfg = tokenizerConfigFile is null ? new JsonObject() : JsonNode.Parse(File.ReadAllText(Path.Combine(src, tokenizerConfigFile)))!.AsObject();
+        JsonObject tok = JsonNode.Parse(File.ReadAllText(TestData.Tokenizer(tokenizerFile)))!.AsObject();
+        JsonObject tcfg = tokenizerConfigFile is null ? new JsonObject() : JsonNode.Parse(File.ReadAllText(TestData.Tokenizer(tokenizerConfigFile)))!.AsObject();
         var c = new ExportCase("real", "LlamaForCausalLM", hidden, 64, 1, 2, 2, true, DType.BF16, "bytelevel");
         string hf = Path.Combine(_dir, "hf");
         int rows = TinyTokenizers.Size(tok);
@@ -364,10 +358,9 @@ public sealed class GgufRealTokenizerTests : IDisposable
         return hf;
     }
 
-    [Fact]
+    [SkippableFact]
     public void Llama3TokenizerTokenizesLikeTokenizerJson()
     {
-        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
         string hf = WriteModel("llama3.tokenizer.json", "llama3.tokenizer_config.json");
         string gguf = Path.Combine(_dir, "l3.gguf");
         var result = GgufExporter.Export(hf, gguf);
@@ -388,10 +381,9 @@ public sealed class GgufRealTokenizerTests : IDisposable
         _out.WriteLine($"llama3: {Sentences.Length} sentences, {total} tokens identical");
     }
 
-    [Fact]
+    [SkippableFact]
     public void DarulmSentencePieceBpeTokenizesLikeTokenizerJson()
     {
-        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
         string hf = WriteModel("darulm32k-bpe.tokenizer.json", null);
         string gguf = Path.Combine(_dir, "d.gguf");
         var result = GgufExporter.Export(hf, gguf);
@@ -409,10 +401,9 @@ public sealed class GgufRealTokenizerTests : IDisposable
         Assert.Empty(mismatches);
     }
 
-    [Fact]
+    [SkippableFact]
     public void DarulmUnigramLoadsAndRuns()
     {
-        if (SharedTokenizers() is null) { _out.WriteLine("skipped: shared/data/tokenizers not found"); return; }
         string hf = WriteModel("darulm32k-unigram.tokenizer.json", null);
         string gguf = Path.Combine(_dir, "u.gguf");
         Assert.Equal("t5", GgufExporter.Export(hf, gguf).TokenizerModel);

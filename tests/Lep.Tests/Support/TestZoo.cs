@@ -13,7 +13,7 @@ public sealed class QuietUi : IZooUi
     public TrainingResult Train(string label, Func<IProgress<TrainingProgress>, TrainingResult> work) => work(new Progress<TrainingProgress>());
 }
 
-/// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the development data.</summary>
+/// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the test data.</summary>
 public static class TestZoo
 {
     /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
@@ -29,18 +29,17 @@ public static class TestZoo
         throw new DirectoryNotFoundException("cannot locate the checkout (Lep.slnx) above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A small corpus dir in `lep data build`'s layout, cut from the development data.</summary>
+    /// <summary>A small corpus dir in `lep data build`'s layout, cut from the test data.</summary>
     public static string SmallCorpus(TempDir dir)
     {
         string corpus = dir.File("corpus");
         Directory.CreateDirectory(corpus);
-        string shared = Path.Combine(TestData.Root, "corpus");
         foreach (string lang in new[] { "en", "ru" })
         {
-            File.WriteAllText(Path.Combine(corpus, $"{lang}_train.txt"), string.Join("\n\n", DocumentReader.Read(Path.Combine(shared, $"{lang}_train.txt")).Take(400)) + "\n");
-            File.WriteAllText(Path.Combine(corpus, $"{lang}_heldout.txt"), string.Join("\n\n", DocumentReader.Read(Path.Combine(shared, $"{lang}_heldout.txt")).Take(60)) + "\n");
+            File.WriteAllText(Path.Combine(corpus, $"{lang}_train.txt"), string.Join("\n\n", DocumentReader.Read(TestData.Corpus($"{lang}_train.txt")).Take(400)) + "\n");
+            File.WriteAllText(Path.Combine(corpus, $"{lang}_heldout.txt"), string.Join("\n\n", DocumentReader.Read(TestData.Corpus($"{lang}_heldout.txt")).Take(60)) + "\n");
         }
-        File.WriteAllLines(Path.Combine(corpus, "parallel_dict.en-ru.tsv"), File.ReadLines(Path.Combine(shared, "parallel_dict.en-ru.tsv")).Take(3000));
+        File.WriteAllLines(Path.Combine(corpus, "parallel_dict.en-ru.tsv"), File.ReadLines(TestData.Corpus("parallel_dict.en-ru.tsv")).Take(3000));
         return corpus;
     }
 

@@ -69,7 +69,7 @@ public sealed class BpeMetaspaceSplitTests(OracleFixture fx) : IDisposable
             }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Shipped_sentencepiece_bpe_splits_at_meta()
     {
         var model = Assert.IsType<Bpe>(fx.Ours["darulm32k-bpe"].Model);

@@ -48,7 +48,7 @@ public sealed class ComponentOracleTests(OracleFixture fx) : IDisposable
         return d;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(SplitCases))]
     public void Split_behaviors_and_invert_match_oracle(string behavior, bool invert, bool regex)
     {
@@ -61,7 +61,7 @@ public sealed class ComponentOracleTests(OracleFixture fx) : IDisposable
         Check(tok, $"split-{behavior}-{invert}-{regex}", Texts(60, 200));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Gpt2_style_byte_level_with_prefix_space_and_regex_matches_oracle()
     {
         var l3 = (Bpe)fx.Ours["llama3"].Model;
@@ -74,7 +74,7 @@ public sealed class ComponentOracleTests(OracleFixture fx) : IDisposable
         Check(tok, "gpt2", Texts().Concat(["x hello world y", "ПРИВЕТ мир", "aПРИВЕТ", "ПРИВЕТ", "<|endoftext|>a", " hello world   z"]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Bpe_with_subword_prefix_suffix_and_unk_matches_oracle()
     {
         var vocab = new Dictionary<string, int> { ["[UNK]"] = 0 };
@@ -98,7 +98,7 @@ public sealed class ComponentOracleTests(OracleFixture fx) : IDisposable
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Bpe_byte_fallback_with_missing_bytes_and_unk_matches_oracle()
     {
         var vocab = new Dictionary<string, int> { ["<unk>"] = 0 };
@@ -123,7 +123,7 @@ public sealed class ComponentOracleTests(OracleFixture fx) : IDisposable
         return true;
     }
 
-    [Fact]
+    [SkippableFact]
     public void Unigram_without_byte_fallback_uses_unk_like_oracle()
     {
         var src = (Unigram)fx.Ours["darulm32k-unigram"].Model;

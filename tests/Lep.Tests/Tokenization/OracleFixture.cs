@@ -4,33 +4,50 @@ using Lep.Tokenization;
 namespace Lep.Tests.Tokenization;
 
 /// <summary>Shared data for the oracle tests: the three real tokenizers (ours and HF's via Tokenizers.DotNet),
-/// ≥ 10,000 ru/en documents and a seeded fuzz set. Loaded once per test run.</summary>
+/// ≥ 10,000 ru/en documents and a seeded fuzz set. Loaded once per test run. A tokenizer or corpus file that is not
+/// there (the darulm tokenizers have no reachable public source) skips the tests that ask for it.</summary>
 public sealed class OracleFixture : IDisposable
 {
-    public static string DataDir => Lep.Tests.Support.TestData.Root;
     public static readonly string[] Names = ["llama3", "darulm32k-bpe", "darulm32k-unigram"];
 
-    public Dictionary<string, Tokenizer> Ours { get; } = new();
-    public Dictionary<string, Tokenizers.DotNet.Tokenizer> Oracle { get; } = new();
-    public List<string> Documents { get; }
+    public ByName<Tokenizer> Ours { get; } = new();
+    public ByName<Tokenizers.DotNet.Tokenizer> Oracle { get; } = new();
+    public List<string> Documents => _documents.Value;
     public List<string> Fuzz { get; }
+    private readonly Lazy<List<string>> _documents = new(ReadDocuments);
 
-    public static string TokenizerPath(string name) => Path.Combine(DataDir, "tokenizers", name + ".tokenizer.json");
+    public static string TokenizerPath(string name) => Lep.Tests.Support.TestData.Tokenizer(name + ".tokenizer.json");
 
     public OracleFixture()
     {
         foreach (var n in Names)
         {
-            Ours[n] = Tokenizer.Load(TokenizerPath(n));
-            Oracle[n] = new Tokenizers.DotNet.Tokenizer(vocabPath: TokenizerPath(n));
+            if (Lep.Tests.Support.TestData.Find($"tokenizers/{n}.tokenizer.json") is not { } path)
+            {
+                Ours.Missing(n, $"tokenizers/{n}.tokenizer.json");
+                Oracle.Missing(n, $"tokenizers/{n}.tokenizer.json");
+                continue;
+            }
+            Ours.Add(n, Tokenizer.Load(path));
+            Oracle.Add(n, new Tokenizers.DotNet.Tokenizer(vocabPath: path));
         }
-        Documents = [];
-        foreach (var f in new[] { "ru_heldout", "en_heldout" }) Documents.AddRange(ReadDocs(Path.Combine(DataDir, "corpus", f + ".txt"), int.MaxValue));
-        int need = Math.Max(0, 10_000 - Documents.Count);
-        Documents.AddRange(ReadDocs(Path.Combine(DataDir, "corpus", "ru_train.txt"), need / 2));
-        Documents.AddRange(ReadDocs(Path.Combine(DataDir, "corpus", "en_train.txt"), need - need / 2));
         Fuzz = FuzzStrings.Generate(seed: 20241226, count: 2500);
     }
+
+    /// <summary>Every held-out document, then training documents (Russian and English alternately, Russian alone
+    /// once English runs out) up to 10,000.</summary>
+    private static List<string> ReadDocuments()
+    {
+        var docs = new List<string>();
+        foreach (var f in new[] { "ru_heldout", "en_heldout" }) docs.AddRange(ReadDocs(Corpus(f), int.MaxValue));
+        int need = Math.Max(0, 10_000 - docs.Count);
+        var en = ReadDocs(Corpus("en_train"), need - need / 2);
+        docs.AddRange(ReadDocs(Corpus("ru_train"), need - en.Count));
+        docs.AddRange(en);
+        return docs;
+    }
+
+    private static string Corpus(string name) => Lep.Tests.Support.TestData.Corpus(name + ".txt");
 
     /// <summary>Reads up to <paramref name="max"/> documents (separated by an empty line) from the start of a file.</summary>
     public static List<string> ReadDocs(string path, int max)
@@ -71,8 +88,20 @@ public sealed class OracleFixture : IDisposable
 
     public void Dispose()
     {
-        foreach (var o in Oracle.Values) o.Dispose();
+        foreach (var o in Oracle.Loaded) o.Dispose();
     }
+}
+
+/// <summary>Loaded items by name; asking for one whose file was missing skips the test.</summary>
+public sealed class ByName<T>
+{
+    private readonly Dictionary<string, T> _loaded = new();
+    private readonly Dictionary<string, string> _missing = new();
+
+    public T this[string name] => _loaded.TryGetValue(name, out var v) ? v : throw new SkipException(Lep.Tests.Support.TestData.Missing(_missing[name]));
+    public IEnumerable<T> Loaded => _loaded.Values;
+    public void Add(string name, T value) => _loaded[name] = value;
+    public void Missing(string name, string relative) => _missing[name] = relative;
 }
 
 [CollectionDefinition("TokenizerOracle")]

@@ -27,7 +27,7 @@ public sealed class SaveAndBuildTests(OracleFixture fx) : IDisposable
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("llama3")]
     [InlineData("darulm32k-bpe")]
     [InlineData("darulm32k-unigram")]
@@ -116,7 +116,7 @@ public sealed class SaveAndBuildTests(OracleFixture fx) : IDisposable
         AssertOracleAgrees(tok, path, SmallTexts.Concat(["abcde", "привет", "при вет", "xyz", "abzde", "121", "<0x41>", "a<s>b"]).Concat(fx.Fuzz.Take(500)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Metaspace_whitespace_punctuation_pipeline_matches_oracle()
     {
         var src = fx.Ours["darulm32k-unigram"];
@@ -131,7 +131,7 @@ public sealed class SaveAndBuildTests(OracleFixture fx) : IDisposable
         AssertOracleAgrees(tok, path, SmallTexts.Concat(fx.Documents.Take(300)).Concat(fx.Fuzz.Take(300)));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(UnicodeForm.NFKC)]
     [InlineData(UnicodeForm.NFC)]
     [InlineData(UnicodeForm.NFD)]

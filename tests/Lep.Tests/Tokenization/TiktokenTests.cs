@@ -8,7 +8,7 @@ namespace Lep.Tests.Tokenization;
 [Collection("TokenizerOracle")]
 public sealed class TiktokenTests(OracleFixture fx)
 {
-    [Fact]
+    [SkippableFact]
     public void Rank_file_from_llama3_encodes_like_hf_llama3()
     {
         var l3 = fx.Ours["llama3"];

@@ -11,7 +11,7 @@ namespace Lep.Tests.Zoo;
 
 public class ZooBuildTests
 {
-    [Fact]
+    [SkippableFact]
     public void QuickBuildWritesLoadableModelsWithAManifestAndResumes()
     {
         using var dir = new TempDir();

@@ -1,32 +1,38 @@
 using System.Text;
+using Lep.Tests.Support;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tests.Tokenization.Training;
 
-/// <summary>Small corpora cut from the shared data (once per run) and the held-out documents to compare on.</summary>
+/// <summary>Small corpora cut from the test data (once per run, on first use: a missing corpus skips the tests that
+/// use one) and the held-out documents to compare on.</summary>
 public sealed class TrainingFixture : IDisposable
 {
     public string Dir { get; } = Directory.CreateTempSubdirectory("lep-toktrain-").FullName;
     /// <summary>~2 MB of Russian training text.</summary>
-    public string Ru2M { get; }
+    public string Ru2M => _ru2M.Value;
     /// <summary>~1 MB: Russian and English documents.</summary>
-    public string Mixed1M { get; }
-    public List<string> HeldOut { get; }
-    public List<string> RuHeldOut { get; }
-    public List<string> EnHeldOut { get; }
+    public string Mixed1M => _mixed1M.Value;
+    public List<string> HeldOut => [.. RuHeldOut, .. EnHeldOut];
+    public List<string> RuHeldOut => _ruHeldOut.Value;
+    public List<string> EnHeldOut => _enHeldOut.Value;
+
+    private readonly Lazy<string> _ru2M, _mixed1M;
+    private readonly Lazy<List<string>> _ruHeldOut = new(() => OracleFixture.ReadDocs(TestData.Corpus("ru_heldout.txt"), 1500));
+    private readonly Lazy<List<string>> _enHeldOut = new(() => OracleFixture.ReadDocs(TestData.Corpus("en_heldout.txt"), 1500));
 
     public TrainingFixture()
     {
-        string corpus = Path.Combine(OracleFixture.DataDir, "corpus");
-        Ru2M = Cut(Path.Combine(corpus, "ru_train.txt"), 2_000_000, "ru2m.txt");
-        var mixed = OracleFixture.ReadDocs(Path.Combine(corpus, "ru_train.txt"), 2500).Concat(OracleFixture.ReadDocs(Path.Combine(corpus, "en_train.txt"), 2500));
-        Mixed1M = Path.Combine(Dir, "mixed.txt");
-        File.WriteAllText(Mixed1M, string.Join("\n\n", mixed) + "\n");
-        RuHeldOut = OracleFixture.ReadDocs(Path.Combine(corpus, "ru_heldout.txt"), 1500);
-        EnHeldOut = OracleFixture.ReadDocs(Path.Combine(corpus, "en_heldout.txt"), 1500);
-        HeldOut = RuHeldOut.Concat(EnHeldOut).ToList();
+        _ru2M = new(() => Cut(TestData.Corpus("ru_train.txt"), 2_000_000, "ru2m.txt"));
+        _mixed1M = new(() =>
+        {
+            var mixed = OracleFixture.ReadDocs(TestData.Corpus("ru_train.txt"), 2500).Concat(OracleFixture.ReadDocs(TestData.Corpus("en_train.txt"), 2500));
+            string path = Path.Combine(Dir, "mixed.txt");
+            File.WriteAllText(path, string.Join("\n\n", mixed) + "\n");
+            return path;
+        });
     }
 
     private string Cut(string path, int bytes, string name)
