@@ -3,7 +3,7 @@
 # ../shared/data has it) and runs the whole test suite. Usage: ./test.sh [extra dotnet test args, e.g. --filter Modeling]
 set -euo pipefail
 cd "$(dirname "$0")"
-bash build/prerequisites.sh
+bash build/prerequisites.sh --tests
 dotnet restore Lep.slnx --nologo -v q
 bash build/test-data.sh
 dotnet build Lep.slnx -c Release --no-restore --nologo -v q -clp:ErrorsOnly
