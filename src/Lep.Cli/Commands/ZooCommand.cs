@@ -15,8 +15,8 @@ public static class ZooCommand
 
     private static Command Build()
     {
-        var profile = new Option<string>("--profile") { Description = "full (the shipped models; hours on 2 cores) or quick (minutes; toy scale)", DefaultValueFactory = _ => "full" };
-        profile.AcceptOnlyFromAmong("full", "quick");
+        var profile = new Option<string>("--profile") { Description = "full (the shipped models; hours on 2 cores), light (a light instruct stage like real ones; see README) or quick (minutes; toy scale)", DefaultValueFactory = _ => "full" };
+        profile.AcceptOnlyFromAmong("full", "light", "quick");
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build one)" };
         var work = new Option<string?>("--work") { Description = "where stages are kept for resuming (default: OUT.work)" };
         var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };

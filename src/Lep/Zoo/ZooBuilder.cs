@@ -159,10 +159,14 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
 
     private string Pretrain(string corpus, string baseInit, string tasks)
     {
-        var records = InstructionData.Select(InstructionData.Read(Path.Combine(tasks, "train.jsonl")), _r.PretrainTaskRussianShare, _r.Seed + 3);
-        var conversations = records.Select((r, i) => InstructionData.Conversation(r, i))
-            .Concat(CopyConversations(corpus, _r.PretrainCopyEnglish, _r.PretrainCopyRussian, _r.Seed + 3));
-        var plain = conversations.Select(InstructionData.PlainText).ToList();
+        List<string> plain = [];
+        if (_r.PretrainInstructionText)
+        {
+            var records = InstructionData.Select(InstructionData.Read(Path.Combine(tasks, "train.jsonl")), _r.PretrainTaskRussianShare, _r.Seed + 3);
+            plain = records.Select((r, i) => InstructionData.Conversation(r, i))
+                .Concat(CopyConversations(corpus, _r.PretrainCopyEnglish, _r.PretrainCopyRussian, _r.Seed + 3))
+                .Select(InstructionData.PlainText).ToList();
+        }
         string mix = MixedText(corpus, _r.PretrainRussianShare, Work("pretrain-mix.txt"), _r.PretrainRepeatShare, plain);
         var spec = new TrainingJobSpec
         {
@@ -282,7 +286,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ["scores"] = Scores(EvalResults.Load(eval)),
             ["baselines"] = Baselines(corpus),
             ["pair"] = JsonNode.Parse(File.ReadAllText(Path.Combine(diagnostics, "diagnostics.json"))),
-            ["built_by"] = _r.Name is "full" or "quick" ? $"lep zoo build --profile {_r.Name}" : "lep zoo build --recipe recipe.json",
+            ["built_by"] = _r.Name is "full" or "light" or "quick" ? $"lep zoo build --profile {_r.Name}" : "lep zoo build --recipe recipe.json",
         };
         JsonFile.Write(staging.File("manifest.json"), manifest);
         staging.Commit();

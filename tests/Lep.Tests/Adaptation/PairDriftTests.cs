@@ -61,12 +61,14 @@ public sealed class PairDriftTests : IDisposable
     }
 
     [Fact]
-    public void TheShippedPairDriftsAsLittleAsRealInstructSiblings()
+    public void TheShippedPairsDriftIsWhatItsManifestSays()
     {
+        // The shipped pair drifts far more than real siblings (README, "The zoo"); the manifest must say so exactly.
         string zoo = TestZoo.Shipped;
         PairDriftReport r = PairDrift.Measure(Path.Combine(zoo, ZooBuilder.BaseName), Path.Combine(zoo, ZooBuilder.InstructName));
-        Assert.True(r.EmbeddingDrift <= 0.2, $"embed_tokens drift {r.EmbeddingDrift:0.000} > 0.2");
-        Assert.True(r.HeadDrift <= 0.2, $"lm_head drift {r.HeadDrift:0.000} > 0.2");
+        var drift = Lep.Formats.Checkpoint.JsonFile.ReadObject(Path.Combine(zoo, "manifest.json"))["pair"]!["drift"]!;
+        Assert.Equal(drift["embed_tokens"]!.GetValue<double>(), r.EmbeddingDrift, 6);
+        Assert.Equal(drift["lm_head"]!.GetValue<double>(), r.HeadDrift!.Value, 6);
     }
 
     [Fact]
