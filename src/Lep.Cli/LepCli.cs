@@ -36,6 +36,7 @@ public static class LepCli
             Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see 'lep{command} --help')");
             return ExitCodes.BadInput;
         }
+        Interruption.Install();
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

@@ -18,10 +18,14 @@ public static class DemoCommand
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in OUT)" };
         var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
-            { output, zoo, corpus, smoke, device };
+            { output, zoo, corpus, smoke, device, force };
         CommandAction.Set(command, parse =>
         {
+            // An earlier demo's dir (its work/ stages) is resumed; any other non-empty dir needs --force.
+            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, parse.GetValue(force),
+                [parse.GetValue(zoo), parse.GetValue(corpus)], dir => Directory.Exists(Path.Combine(dir, "work")));
             Runtime.ComputeDevice.UseAllCores();
             var clock = Stopwatch.StartNew();
             var options = new DemoOptions

@@ -87,6 +87,7 @@ public static class Calibrator
             ModelDirectory = o.Model,
             Corpus = new[] { o.Sources.Sft, o.Sources.Copy?.Text, o.Sources.SelfCalibration?.Prompts }.OfType<string>().ToList(),
             OutputDirectory = o.Output,
+            ReplaceOutput = o.ReplaceOutput,
             Options = o.Training,
             Storage = storage,
             Device = o.Device,

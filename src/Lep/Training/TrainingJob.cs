@@ -14,6 +14,8 @@ public sealed record TrainingJobSpec
     public required IReadOnlyList<string> Corpus { get; init; }
     public string? ValidationCorpus { get; init; }
     public required string OutputDirectory { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public TrainingOptions Options { get; init; } = new();
     public DType Storage { get; init; } = DType.BF16;
     public int? MaxDocuments { get; init; }
@@ -55,7 +57,7 @@ public static class TrainingJob
         TrainingResult result = trainer.Run(steps, cancellation);
         model.MergeLora(); // LoRA runs: the written dir holds merged weights under the input's tensor names only
 
-        using var staging = new StagingDirectory(spec.OutputDirectory);
+        using var staging = new StagingDirectory(spec.OutputDirectory, spec.ReplaceOutput);
         model.Save(staging.Path, spec.Storage);
         ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
         File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);

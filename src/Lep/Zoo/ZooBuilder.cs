@@ -20,6 +20,8 @@ public sealed record ZooBuildOptions
 {
     public required string WorkDirectory { get; init; }
     public required string OutputDirectory { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     /// <summary>A corpus dir from `lep data build`; when null the builder makes one (profile full, or test for the quick recipe).</summary>
     public string? CorpusDirectory { get; init; }
     public ZooRecipe Recipe { get; init; } = ZooRecipe.Full;
@@ -113,7 +115,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     {
         string mix = MixedText(corpus, _r.TokenizerRussianShare, Work("tokenizer-mix.txt"));
         Tokenizer tokenizer = ui.Step("training the tokenizer", p => ZooTokenizer.Train(mix, _r.VocabSize, SyncProgress.Fractions(p)));
-        using var staging = new StagingDirectory(Work("tokenizer"));
+        using var staging = new StagingDirectory(Work("tokenizer"), replace: true);
         tokenizer.Save(staging.File("tokenizer.json"));
         JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: false));
         staging.Commit();
@@ -133,7 +135,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private string InitBase(string tokenizerDir)
     {
         Tokenizer tokenizer = Tokenizer.Load(tokenizerDir);
-        using var staging = new StagingDirectory(Work("base-init"));
+        using var staging = new StagingDirectory(Work("base-init"), replace: true);
         using (var lm = new LlamaForCausalLM(Config(tokenizer)))
         {
             lm.InitializeRandom(_r.Seed);
@@ -181,7 +183,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         string start = Work("instruct-init");
         if (!Directory.Exists(start))
         {
-            using var staging = new StagingDirectory(start);
+            using var staging = new StagingDirectory(start, replace: true);
             foreach (string f in Directory.GetFiles(baseModel)) File.Copy(f, staging.File(Path.GetFileName(f)));
             File.Delete(staging.File("metrics.jsonl"));
             File.Delete(staging.File("loss.png"));
@@ -235,7 +237,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
 
     private JsonObject Publish(string corpus, string baseModel, string instruct, string eval)
     {
-        using var staging = new StagingDirectory(options.OutputDirectory);
+        using var staging = new StagingDirectory(options.OutputDirectory, options.ReplaceOutput);
         var models = new JsonObject();
         foreach (var (name, source) in new[] { (BaseName, baseModel), (InstructName, instruct) })
         {

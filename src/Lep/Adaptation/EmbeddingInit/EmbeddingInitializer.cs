@@ -33,6 +33,8 @@ public sealed record InitOptions
     public required string Base { get; init; }
     public required string Tokenizer { get; init; }
     public required string Output { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public InitMethod Method { get; init; } = InitMethod.Mean;
     public HeadInit Head { get; init; } = HeadInit.Own;
     public int Seed { get; init; } = 0;
@@ -76,7 +78,7 @@ public static class EmbeddingInitializer
         int dim = b.Config.HiddenSize;
         double range = b.Config.Json.GetDouble("initializer_range") ?? 0.02;
 
-        using var staging = new StagingDirectory(o.Output);
+        using var staging = new StagingDirectory(o.Output, o.ReplaceOutput);
         var tensors = new List<PendingTensor>();
         int copied = 0;
         foreach (string name in b.Weights.Files.SelectMany(f => f.Tensors.OrderBy(t => t.Offset).Select(t => t.Name)))
