@@ -35,6 +35,7 @@ public static class TrainingJob
     public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
+        RequireBlockFits(spec, ModelConfig.Load(Path.Combine(spec.ModelDirectory, "config.json")));
         Tokenizer tokenizer = Tokenizer.Load(spec.ModelDirectory);
         var (train, validation) = Tokenize(spec, tokenizer, progress);
         return Train(spec, train, validation, steps, cancellation);
@@ -46,6 +47,7 @@ public static class TrainingJob
     {
         var device = Runtime.ComputeDevice.Resolve(spec.Device);
         using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
+        RequireBlockFits(spec, model.Config);
         int maxId = train.Concat(validation).SelectMany(d => d.Tokens).DefaultIfEmpty(0).Max();
         if (maxId >= model.Config.VocabSize)
             throw new LepInputException(spec.ModelDirectory, $"token id {maxId} is beyond the model's {model.Config.VocabSize} embedding rows (tokenizer and model disagree)");
@@ -64,6 +66,14 @@ public static class TrainingJob
         LossCurve.Render(trainer.MetricsPath, staging.File("loss.png"), $"Training loss — {Path.GetFileName(spec.OutputDirectory.TrimEnd('/'))}");
         staging.Commit();
         return result;
+    }
+
+    /// <summary>A packed row longer than the model's context would train positions the model never had.</summary>
+    private static void RequireBlockFits(TrainingJobSpec spec, ModelConfig config)
+    {
+        if (spec.Options.BlockSize > config.MaxPositionEmbeddings)
+            throw new LepInputException(Path.Combine(spec.ModelDirectory, "config.json"),
+                $"--block-size {spec.Options.BlockSize} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
     }
 
     /// <summary>Encodes documents (with the tokenizer's special tokens, e.g. BOS) and appends EOS when the model has one.</summary>

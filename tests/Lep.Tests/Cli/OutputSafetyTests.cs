@@ -205,7 +205,7 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllText(Path.Combine(output, "old.txt"), "old output");
         var before = Listing();
         using var child = LepProcess.Start(HoldAt("before-commit"), Init(output, "--force"));
-        child.WaitForStdErr("holding at before-commit", TimeSpan.FromMinutes(2));
+        child.WaitForStdErr("holding at before-commit", TimeSpan.FromMinutes(5));
         Assert.Single(Directory.GetDirectories(_root.Path, ".D.staging-*"));
         child.Signal(signal);
         var r = child.Wait(TimeSpan.FromMinutes(1));
@@ -220,7 +220,7 @@ public sealed class OutputSafetyTests : IDisposable
         string gguf = Path.Combine(_root.Path, "m.gguf");
         var before = Listing();
         using var child = LepProcess.Start(HoldAt("temp-file-written"), "export", "gguf", _model, gguf);
-        child.WaitForStdErr("holding at temp-file-written", TimeSpan.FromMinutes(2));
+        child.WaitForStdErr("holding at temp-file-written", TimeSpan.FromMinutes(5));
         Assert.Single(Directory.GetFiles(_root.Path, ".m.gguf.tmp-*"));
         child.Signal(LepProcess.SigTerm);
         Assert.Equal(143, child.Wait(TimeSpan.FromMinutes(1)).ExitCode);
@@ -236,7 +236,7 @@ public sealed class OutputSafetyTests : IDisposable
         var before = Listing();
         using (var child = LepProcess.Start(HoldAt("between-renames"), Init(output, "--force")))
         {
-            child.WaitForStdErr("holding at between-renames", TimeSpan.FromMinutes(2));
+            child.WaitForStdErr("holding at between-renames", TimeSpan.FromMinutes(5));
             child.Signal(LepProcess.SigKill);
             child.Wait(TimeSpan.FromMinutes(1));
         }

@@ -65,7 +65,7 @@ public static class EmbeddingInitializer
         Tokenizer newTok = Tokenizer.Load(tokPath);
         string norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (norm(o.Output) == norm(o.Base)) throw new LepInputException("--out " + o.Output, "is the base model dir; choose a new directory");
-        if (o.WMeanDecay < 0) throw new LepInputException("--wmean-decay", "must be ≥ 0");
+        NumericRange.NonNegative.Require("--wmean-decay", o.WMeanDecay);
         if (o.OmpAtoms < 1) throw new LepInputException("--omp-atoms", "must be ≥ 1");
 
         progress?.Report(("aligning vocabularies", 0));
