@@ -46,8 +46,9 @@ public static class CalibrateCommand
         });
         CommandAction.Set(command, parse =>
         {
-            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, Formats.OutputKind.Directory,
-                parse.GetValue(model), parse.GetValue(teacher), parse.GetValue(prompts), parse.GetValue(sft), parse.GetValue(copyFrom));
+            bool replace = parse.GetValue(force);
+            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, replace,
+                [parse.GetValue(model), parse.GetValue(teacher), parse.GetValue(prompts), parse.GetValue(sft), parse.GetValue(copyFrom)], TrainingJob.IsRerun);
             Runtime.ComputeDevice.UseAllCores();
             string? storageName = parse.GetValue(storage);
             var options = new CalibrationOptions

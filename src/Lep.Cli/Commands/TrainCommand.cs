@@ -40,8 +40,9 @@ public static class TrainCommand
         lora.AddTo(command);
         CommandAction.Set(command, parse =>
         {
-            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory,
-                [parse.GetValue(model), .. parse.GetValue(corpus)!, parse.GetValue(validation)]);
+            bool replace = parse.GetValue(force);
+            OutputTarget.Check(parse.GetValue(output)!, OutputKind.ResumableDirectory, replace,
+                [parse.GetValue(model), .. parse.GetValue(corpus)!, parse.GetValue(validation)], TrainingJob.IsRerun);
             Runtime.ComputeDevice.UseAllCores();
             var spec = new TrainingJobSpec
             {

@@ -20,8 +20,10 @@ public sealed class Pattern
     private readonly string? _file;
 
     /// <summary>A pattern read from a file is untrusted: one that backtracks catastrophically (<c>(a+)+b</c>) would
-    /// hang encoding, so each match gets this long before the file is reported as bad.</summary>
-    public static readonly TimeSpan FileMatchTimeout = TimeSpan.FromSeconds(2);
+    /// hang encoding, so each match gets this long before the file is reported as bad. The timeout is wall-clock and
+    /// includes compiling the regex on first use, so it is generous: a 2 s limit fired on the Llama-3 pattern's first
+    /// 1-character match on a machine running 40 processes per core pair.</summary>
+    public static readonly TimeSpan FileMatchTimeout = TimeSpan.FromSeconds(30);
 
     public Pattern(string source, bool isRegex)
     {

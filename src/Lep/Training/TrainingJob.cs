@@ -32,6 +32,9 @@ public static class TrainingJob
 {
     public static string RunDirectoryFor(string outputDirectory) => outputDirectory.TrimEnd('/') + ".run";
 
+    /// <summary>An output dir with this job's run state beside it: a re-run continues (and rewrites) it.</summary>
+    public static bool IsRerun(string outputDirectory) => Directory.Exists(RunDirectoryFor(outputDirectory));
+
     public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
@@ -45,6 +48,8 @@ public static class TrainingJob
     public static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
+        // Re-running the same job (its run state beside the output) rewrites that job's own output.
+        bool replace = spec.ReplaceOutput || IsRerun(spec.OutputDirectory);
         var device = Runtime.ComputeDevice.Resolve(spec.Device);
         using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
         RequireBlockFits(spec, model.Config);
@@ -59,7 +64,7 @@ public static class TrainingJob
         TrainingResult result = trainer.Run(steps, cancellation);
         model.MergeLora(); // LoRA runs: the written dir holds merged weights under the input's tensor names only
 
-        using var staging = new StagingDirectory(spec.OutputDirectory, spec.ReplaceOutput);
+        using var staging = new StagingDirectory(spec.OutputDirectory, replace);
         model.Save(staging.Path, spec.Storage);
         ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
         File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);

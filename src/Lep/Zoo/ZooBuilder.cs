@@ -46,10 +46,14 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private readonly ZooRecipe _r = options.Recipe;
     private readonly StageRunner _stages = new(options.WorkDirectory, ui.Note);
 
+    private bool _republish;
+
     private string Work(string name) => _stages.Path(name);
 
     public JsonObject Build()
     {
+        // A build resumed from its work dir republishes its own output; a fresh one replaces only when told to.
+        _republish = Directory.Exists(options.WorkDirectory);
         Directory.CreateDirectory(options.WorkDirectory);
         File.WriteAllText(Work("recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
         string corpus = options.CorpusDirectory is string given ? CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
@@ -237,7 +241,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
 
     private JsonObject Publish(string corpus, string baseModel, string instruct, string eval)
     {
-        using var staging = new StagingDirectory(options.OutputDirectory, options.ReplaceOutput);
+        using var staging = new StagingDirectory(options.OutputDirectory, options.ReplaceOutput || _republish);
         var models = new JsonObject();
         foreach (var (name, source) in new[] { (BaseName, baseModel), (InstructName, instruct) })
         {

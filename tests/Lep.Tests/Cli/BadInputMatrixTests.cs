@@ -98,8 +98,8 @@ public sealed class BadInputMatrixTests : IDisposable
         File.WriteAllText(input, new string('a', 34) + "c\n");
         var clock = Stopwatch.StartNew();
         string line = OneLine(LepProcess.Run("tokenizer", "encode", "--tokenizer", tokenizer, "--input", input));
-        Assert.StartsWith($"error: {tokenizer}: the pattern '(a+)+b' took over 2 s", line);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), clock.Elapsed.ToString());
+        Assert.StartsWith($"error: {tokenizer}: the pattern '(a+)+b' took over 30 s", line);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), clock.Elapsed.ToString());
     }
 
     [Fact]
