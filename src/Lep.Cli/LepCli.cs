@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Lep.Cli.Commands;
 
 namespace Lep.Cli;
@@ -24,7 +27,25 @@ public static class LepCli
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(PipelineCommand.Create());
+        RequireFiniteNumbers(root);
         return root;
+    }
+
+    /// <summary>Every floating-point option refuses NaN and ±∞ when parsed, whatever range its command checks later.</summary>
+    private static void RequireFiniteNumbers(Command command)
+    {
+        foreach (Option option in command.Options)
+        {
+            if (option is Option<double> d) d.Validators.Add(r => RequireFinite(r, r.GetValueOrDefault<double>()));
+            else if (option is Option<double?> n) n.Validators.Add(r => RequireFinite(r, r.GetValueOrDefault<double?>()));
+        }
+        foreach (Command sub in command.Subcommands) RequireFiniteNumbers(sub);
+    }
+
+    private static void RequireFinite(OptionResult result, double? value)
+    {
+        if (value is double v && !double.IsFinite(v))
+            result.AddError($"{result.Option.Name} must be a finite number, not {v.ToString(CultureInfo.InvariantCulture)}");
     }
 
     /// <summary>Exit codes: 0 success, 1 internal error, 2 bad input (usage errors included).</summary>
@@ -33,10 +54,14 @@ public static class LepCli
         ParseResult parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            string command = string.Join(' ', parse.CommandResult.Command.Name == "lep" ? [] : ["", parse.CommandResult.Command.Name]);
-            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see 'lep{command} --help')");
+            var path = new List<string>();
+            for (SymbolResult? r = parse.CommandResult; r is CommandResult c; r = c.Parent) path.Insert(0, c.Command.Name);
+            path[0] = "lep";
+            string messages = string.Join("; ", parse.Errors.Select(e => Regex.Replace(e.Message, @"\s*\r?\n\s*", " ").Trim()));
+            Console.Error.WriteLine($"error: {messages} (see '{string.Join(' ', path)} --help')");
             return ExitCodes.BadInput;
         }
+        Interruption.Install();
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

@@ -32,9 +32,10 @@ public static class CalibrateCommand
         var seed = new Option<long>("--seed") { Description = "seed of the adapters, the copy-task sentences and the data order", DefaultValueFactory = _ => d.Seed };
         var storage = new Option<string?>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32 (default: the input's)" };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("calibrate",
             "Calibrate a LEP model on conversations: the original instruct model's answers (self-calibration), SFT data and/or a copy task; LoRA by default. Resumable.")
-            { model, output, teacher, prompts, maxNew, sft, copyFrom, copyCount, copyLang, trainable, steps, lr, batch, block, warmup, checkpointEvery, seed, storage, device };
+            { model, output, teacher, prompts, maxNew, sft, copyFrom, copyCount, copyLang, trainable, steps, lr, batch, block, warmup, checkpointEvery, seed, storage, device, force };
         lora.AddTo(command);
         command.Validators.Add(result =>
         {
@@ -45,12 +46,16 @@ public static class CalibrateCommand
         });
         CommandAction.Set(command, parse =>
         {
+            bool replace = parse.GetValue(force);
+            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, replace,
+                [parse.GetValue(model), parse.GetValue(teacher), parse.GetValue(prompts), parse.GetValue(sft), parse.GetValue(copyFrom)], TrainingJob.IsRerun);
             Runtime.ComputeDevice.UseAllCores();
             string? storageName = parse.GetValue(storage);
             var options = new CalibrationOptions
             {
                 Model = parse.GetValue(model)!,
                 Output = parse.GetValue(output)!,
+                ReplaceOutput = replace,
                 Sources = new CalibrationSources
                 {
                     SelfCalibration = parse.GetValue(teacher) is string t ? new SelfCalibrationSource(t, parse.GetValue(prompts)!) { MaxNewTokens = parse.GetValue(maxNew) } : null,

@@ -21,13 +21,16 @@ public static class DataCommand
         var profile = new Option<string>("--profile") { Description = "full (~20 MB per language) or test (a few small packages)", DefaultValueFactory = _ => "full" };
         profile.AcceptOnlyFromAmong("full", "test");
         var cache = new Option<string?>("--packages-cache") { Description = "where apt's private lists and the downloaded .debs are kept (default ~/.cache/lep/debian); reused on the next run" };
+        var force = ForceOption.Create();
         var command = new Command("build", "Download Debian packages without root (private apt lists), convert them to UTF-8 text, clean, split train/held-out and write {ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv and manifest.json.")
-            { output, profile, cache };
+            { output, profile, cache, force };
         CommandAction.Set(command, parse =>
         {
             var clock = Stopwatch.StartNew();
+            string cacheDir = parse.GetValue(cache) ?? CorpusBuildOptions.DefaultCacheDir();
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, Formats.OutputKind.Directory, cacheDir);
             SystemTools tools = SystemTools.Find();
-            var options = new CorpusBuildOptions(parse.GetValue(output)!, CorpusProfile.Get(parse.GetValue(profile)!), parse.GetValue(cache) ?? CorpusBuildOptions.DefaultCacheDir());
+            var options = new CorpusBuildOptions(parse.GetValue(output)!, CorpusProfile.Get(parse.GetValue(profile)!), cacheDir) { ReplaceOutput = replace };
             var builder = new CorpusBuilder(options, tools);
             FetchResult fetched = ConsoleUi.WithProgress("downloading packages", p => builder.Fetch(p));
             foreach (string m in fetched.Missing) Console.Error.WriteLine($"warning: package {m} is not available from the configured apt sources; skipped");
@@ -51,11 +54,13 @@ public static class DataCommand
         var corpus = new Option<string>("--corpus") { Description = "a corpus directory ({ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv)", Required = true };
         var output = new Option<string>("--out") { Description = "the task directory to write", Required = true };
         var seed = new Option<int>("--seed") { Description = "random seed for sampling and distractors", DefaultValueFactory = _ => 1 };
+        var force = ForceOption.Create();
         var command = new Command("tasks", "Generate instruction data (copy, word translation, multiple choice, continuation, lead-sentence summary) in English and Russian prompts as train/dev/test JSONL.")
-            { corpus, output, seed };
+            { corpus, output, seed, force };
         CommandAction.Set(command, parse =>
         {
-            var options = new TaskOptions { Seed = parse.GetValue(seed) };
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, Formats.OutputKind.Directory, parse.GetValue(corpus));
+            var options = new TaskOptions { Seed = parse.GetValue(seed), ReplaceOutput = replace };
             TaskSummary s = ConsoleUi.WithProgress("generating tasks", p => TaskGenerator.Generate(parse.GetValue(corpus)!, parse.GetValue(output)!, options, p));
             foreach (var (split, count) in s.RecordsPerSplit) Console.WriteLine($"{split}: {count:N0} records");
             Console.WriteLine($"wrote {s.OutDir}");

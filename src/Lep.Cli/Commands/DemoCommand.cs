@@ -19,14 +19,18 @@ public static class DemoCommand
         var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
         var full = new Option<bool>("--full") { Description = "the reference table: 300 items per task, donors trained 4× longer (~1 h on 2 cores)" };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
-            { output, zoo, corpus, smoke, full, device };
+            { output, zoo, corpus, smoke, full, device, force };
         command.Validators.Add(r =>
         {
             if (r.GetValue(smoke) && r.GetValue(full)) r.AddError("--smoke and --full are exclusive");
         });
         CommandAction.Set(command, parse =>
         {
+            // An earlier demo's dir (its work/ stages) is resumed; any other non-empty dir needs --force.
+            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, parse.GetValue(force),
+                [parse.GetValue(zoo), parse.GetValue(corpus)], dir => Directory.Exists(Path.Combine(dir, "work")));
             Runtime.ComputeDevice.UseAllCores();
             var clock = Stopwatch.StartNew();
             var options = new DemoOptions

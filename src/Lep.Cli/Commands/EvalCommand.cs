@@ -29,8 +29,9 @@ public static class EvalCommand
         var speedPrompts = new Option<int>("--speed-prompts") { Description = "prompts in the speed benchmark", DefaultValueFactory = _ => 4 };
         var speedTokens = new Option<int>("--speed-tokens") { Description = "new tokens per speed prompt", DefaultValueFactory = _ => 64 };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("eval", "Evaluate models side by side on a task suite: accuracy, chrF, ROUGE-L, bits/char, speed; writes a report with plots.")
-            { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, device };
+            { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, device, force };
         CommandAction.Set(command, parse =>
         {
             var options = new EvalOptions
@@ -46,10 +47,12 @@ public static class EvalCommand
             };
             options.Validate();
             var pairs = ParseModels(parse.GetValue(models)!);
+            string outDir = parse.GetValue(output)!;
+            Formats.OutputTarget.Check(outDir, Formats.OutputKind.ResumableDirectory, parse.GetValue(force),
+                [.. pairs.Select(p => p.Dir), parse.GetValue(suite)], Evaluator.IsOutputDirectory);
             IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(parse.GetValue(suite)!);
             var dev = ComputeDevice.Resolve(parse.GetValue(device)!);
             ComputeDevice.UseAllCores();
-            string outDir = parse.GetValue(output)!;
             EvalResults results = new Evaluator(options, new ConsoleEvalUi()).Run(pairs, tasks, outDir, dev);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}: {results.Models.Count} model(s) × {results.Tasks.Count} task(s)");
             foreach (var m in results.Models)

@@ -22,16 +22,19 @@ public static class ExportCommand
         {
             Description = "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram",
         };
+        var force = ForceOption.Create();
         var command = new Command("gguf", "Write a GGUF file (llama/qwen2 architecture + tokenizer metadata) that llama.cpp loads.")
-            { dir, output, outType, unigramAsLlama };
+            { dir, output, outType, unigramAsLlama, force };
         CommandAction.Set(command, parse =>
         {
+            string outPath = parse.GetValue(output)!;
+            bool replace = parse.CheckOutput(force, outPath, Formats.OutputKind.File, parse.GetValue(dir));
             var options = new GgufExportOptions
             {
+                ReplaceOutput = replace,
                 MatrixType = parse.GetValue(outType) switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
                 UnigramAsUgm = !parse.GetValue(unigramAsLlama),
             };
-            string outPath = parse.GetValue(output)!;
             GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));
             if (result.PreTokenizerIsFallback)
                 Console.Error.WriteLine($"warning: the tokenizer's split pattern is not one llama.cpp knows; wrote tokenizer.ggml.pre = '{result.PreTokenizer}', so llama.cpp may split text differently");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lep.Adaptation.EmbeddingInit;
+using Lep.Formats;
 
 namespace Lep.Cli.Commands;
 
@@ -17,14 +18,16 @@ public static class InitCommand
         var seed = new Option<int>("--seed") { Description = "seed of random/meancov draws", DefaultValueFactory = _ => 0 };
         var decay = new Option<double>("--wmean-decay") { Description = "m in w_i ∝ exp(−m·i) for wmean", DefaultValueFactory = _ => 0.5 };
         var atoms = new Option<int>("--omp-atoms") { Description = "shared tokens per new token for omp", DefaultValueFactory = _ => 8 };
+        var force = ForceOption.Create();
         var command = new Command("init", "Initialise a donor: the base model with a new vocabulary's embedding and head rows (copied, composed from old sub-tokens, or sampled).")
-            { baseDir, tokenizer, output, method, head, seed, decay, atoms };
+            { baseDir, tokenizer, output, method, head, seed, decay, atoms, force };
         CommandAction.Set(command, parse =>
         {
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory, parse.GetValue(baseDir), parse.GetValue(tokenizer));
             Runtime.ComputeDevice.UseAllCores();
             var options = new InitOptions
             {
-                Base = parse.GetValue(baseDir)!, Tokenizer = parse.GetValue(tokenizer)!, Output = parse.GetValue(output)!,
+                Base = parse.GetValue(baseDir)!, Tokenizer = parse.GetValue(tokenizer)!, Output = parse.GetValue(output)!, ReplaceOutput = replace,
                 Method = Enum.Parse<InitMethod>(parse.GetValue(method)!, ignoreCase: true),
                 Head = parse.GetValue(head) == "tie" ? HeadInit.Tie : HeadInit.Own,
                 Seed = parse.GetValue(seed), WMeanDecay = parse.GetValue(decay), OmpAtoms = parse.GetValue(atoms),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lep.Adaptation.Propagation;
+using Lep.Formats;
 
 namespace Lep.Cli.Commands;
 
@@ -16,15 +17,18 @@ public static class PropagateCommand
         var corpus = new Option<string?>("--corpus") { Description = "text tokenised both ways for --mode cooccurrence (.txt or .jsonl)" };
         var precision = new Option<string>("--precision") { Description = "fp64 (default) or mixed (float32 block products summed in float64)", DefaultValueFactory = _ => "fp64" };
         precision.AcceptOnlyFromAmong("fp64", "mixed");
+        var force = ForceOption.Create();
         var save = new Option<bool>("--save-projection") { Description = "also write each P (d × d float64, row-major) as projection-*.f64" };
         var command = new Command("propagate", "Learned Embedding Propagation: give the instruct model the donor's vocabulary through a least-squares map from base to instruct embeddings.")
-            { baseDir, instruct, donor, output, mode, corpus, precision, save };
+            { baseDir, instruct, donor, output, mode, corpus, precision, save, force };
         CommandAction.Set(command, parse =>
         {
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory,
+                parse.GetValue(baseDir), parse.GetValue(instruct), parse.GetValue(donor), parse.GetValue(corpus));
             Runtime.ComputeDevice.UseAllCores();
             var options = new PropagationOptions
             {
-                Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!, Output = parse.GetValue(output)!,
+                Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!, Output = parse.GetValue(output)!, ReplaceOutput = replace,
                 Mode = Enum.Parse<PropagationMode>(parse.GetValue(mode)!, ignoreCase: true), Corpus = parse.GetValue(corpus),
                 Precision = parse.GetValue(precision) == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64,
                 SaveProjections = parse.GetValue(save),

@@ -28,6 +28,9 @@ public static class TokenizerCommand
 
     private static Option<string> Req(string name, string description) => new(name) { Description = description, Required = true };
 
+    private static bool CheckOutput(ParseResult parse, Option<bool> force, Option<string> output, params IEnumerable<string?> inputs) =>
+        parse.CheckOutput(force, parse.GetValue(output)!, Formats.OutputKind.Directory, inputs);
+
     private static Command Train()
     {
         var type = new Option<string>("--type") { Description = "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)", Required = true };
@@ -39,10 +42,12 @@ public static class TokenizerCommand
         var minFreq = new Option<long>("--min-frequency") { Description = "BPE: least pair count to merge", DefaultValueFactory = _ => 2 };
         var coverage = new Option<double>("--character-coverage") { Description = "SentencePiece styles: share of characters in the alphabet (the rest: byte fallback)", DefaultValueFactory = _ => 0.9995 };
         var source = new Option<string?>("--source") { Description = "replace this tokenizer's vocabulary with the trained one (its special tokens and tokenizer_config.json carried over, as `lep tokenizer replace`)" };
+        var force = ForceOption.Create();
         var cmd = new Command("train", "Train a byte-level BPE, SentencePiece BPE or Unigram tokenizer on a corpus; writes tokenizer.json + tokenizer_config.json.")
-            { type, corpus, size, output, special, minFreq, coverage, source };
+            { type, corpus, size, output, special, minFreq, coverage, source, force };
         CommandAction.Set(cmd, parse =>
         {
+            bool replace = CheckOutput(parse, force, output, parse.GetValue(corpus), parse.GetValue(source));
             string t = parse.GetValue(type)!;
             var spec = new TokenizerTrainSpec
             {
@@ -50,7 +55,7 @@ public static class TokenizerCommand
                 SpecialTokens = parse.GetValue(special) is { Length: > 0 } s ? s : null,
                 MinFrequency = parse.GetValue(minFreq), CharacterCoverage = parse.GetValue(coverage), Source = parse.GetValue(source),
             };
-            var r = Run($"training {t}", p => TokenizerJobs.Train(parse.GetValue(corpus)!, spec, parse.GetValue(output)!, p));
+            var r = Run($"training {t}", p => TokenizerJobs.Train(parse.GetValue(corpus)!, spec, parse.GetValue(output)!, p, replace));
             Console.WriteLine($"wrote {parse.GetValue(output)}: {t}, {r.VocabSize:N0} tokens" +
                               (spec.Source is null ? "" : $" ({r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens carried)") + $"; {r.Report}");
             return ExitCodes.Ok;
@@ -65,12 +70,14 @@ public static class TokenizerCommand
         var add = new Option<int>("--add") { Description = "number of new tokens", Required = true };
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
         var minFreq = new Option<long>("--min-frequency") { Description = "least pair count to merge", DefaultValueFactory = _ => 2 };
+        var force = ForceOption.Create();
         var cmd = new Command("extend", "Extend a BPE tokenizer with new tokens learned on a corpus, starting from its merges; old ids keep their tokens.")
-            { tokenizer, corpus, add, output, minFreq };
+            { tokenizer, corpus, add, output, minFreq, force };
         CommandAction.Set(cmd, parse =>
         {
+            bool replace = CheckOutput(parse, force, output, parse.GetValue(tokenizer), parse.GetValue(corpus));
             var r = Run("extending", p => TokenizerJobs.Extend(parse.GetValue(tokenizer)!, parse.GetValue(corpus)!,
-                new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, parse.GetValue(output)!, p));
+                new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, parse.GetValue(output)!, p, replace));
             Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens ({r.NewTokens:N0} new, ids {r.OldVocabSize}…{r.VocabSize - 1}); {r.Report}");
             return ExitCodes.Ok;
         });
@@ -82,11 +89,13 @@ public static class TokenizerCommand
         var source = Req("--source", "the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)");
         var tokenizer = Req("--tokenizer", "the new tokenizer (e.g. from `lep tokenizer train`)");
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
+        var force = ForceOption.Create();
         var cmd = new Command("replace", "Replace a vocabulary with a new tokenizer, carrying the source's special tokens (by content) and its tokenizer_config.json.")
-            { source, tokenizer, output };
+            { source, tokenizer, output, force };
         CommandAction.Set(cmd, parse =>
         {
-            var r = TokenizerJobs.Replace(parse.GetValue(source)!, parse.GetValue(tokenizer)!, parse.GetValue(output)!);
+            bool replace = CheckOutput(parse, force, output, parse.GetValue(source), parse.GetValue(tokenizer));
+            var r = TokenizerJobs.Replace(parse.GetValue(source)!, parse.GetValue(tokenizer)!, parse.GetValue(output)!, replace);
             Console.WriteLine($"wrote {parse.GetValue(output)}: {r.VocabSize:N0} tokens, {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, " +
                               $"{r.CarriedAddedTokens} added tokens carried");
             return ExitCodes.Ok;
@@ -101,11 +110,13 @@ public static class TokenizerCommand
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
         var corpus = new Option<string?>("--corpus") { Description = "keep the most frequent tokens on this text instead of the first ids" };
         var maxDocs = new Option<int>("--max-documents") { Description = "with --corpus: count on at most this many documents", DefaultValueFactory = _ => int.MaxValue };
+        var force = ForceOption.Create();
         var cmd = new Command("trim", "Keep the first (or most frequent) N tokens, dropping merges whose parts vanish; ids renumbered compactly.")
-            { tokenizer, keep, output, corpus, maxDocs };
+            { tokenizer, keep, output, corpus, maxDocs, force };
         CommandAction.Set(cmd, parse =>
         {
-            var r = TokenizerJobs.Trim(parse.GetValue(tokenizer)!, parse.GetValue(keep), parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(maxDocs));
+            bool replace = CheckOutput(parse, force, output, parse.GetValue(tokenizer), parse.GetValue(corpus));
+            var r = TokenizerJobs.Trim(parse.GetValue(tokenizer)!, parse.GetValue(keep), parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(maxDocs), replace);
             Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens");
             return ExitCodes.Ok;
         });

@@ -34,13 +34,17 @@ public static class TrainCommand
         var seed = new Option<long>("--seed") { Description = "data order seed", DefaultValueFactory = _ => 1 };
         var storage = new Option<string>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32", DefaultValueFactory = _ => "bf16" };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
-            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device };
+            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device, force };
         lora.AddTo(command);
         var engine = new EngineCliOptions();
         engine.AddTo(command);
         CommandAction.Set(command, parse =>
         {
+            bool replace = parse.GetValue(force);
+            OutputTarget.Check(parse.GetValue(output)!, OutputKind.ResumableDirectory, replace,
+                [parse.GetValue(model), .. parse.GetValue(corpus)!, parse.GetValue(validation)], TrainingJob.IsRerun);
             Runtime.ComputeDevice.UseAllCores();
             var launch = engine.Read(parse);
             var spec = new TrainingJobSpec
@@ -49,6 +53,7 @@ public static class TrainCommand
                 Corpus = parse.GetValue(corpus)!,
                 ValidationCorpus = parse.GetValue(validation),
                 OutputDirectory = parse.GetValue(output)!,
+                ReplaceOutput = replace,
                 Storage = DTypes.ParseFloat(parse.GetValue(storage)!),
                 MaxDocuments = parse.GetValue(maxDocs),
                 // The engine puts every rank on its own GPU when there is one, unless --device says otherwise.

@@ -22,17 +22,20 @@ public static class ZooCommand
         var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };
         var recipe = new Option<string?>("--recipe") { Description = "a recipe JSON (e.g. an edited assets/zoo/recipe.json) instead of --profile; fields left out keep the full profile's values" };
         var device = DeviceOption.Create();
+        var force = ForceOption.Create();
         var command = new Command("build", "Rebuild the zoo from scratch: corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → manifest. Resumable: re-run the same command.")
-            { profile, recipe, corpus, work, output, device };
+            { profile, recipe, corpus, work, output, device, force };
         CommandAction.Set(command, parse =>
         {
-            Runtime.ComputeDevice.UseAllCores();
             string outDir = parse.GetValue(output)!;
+            bool replace = parse.CheckOutput(force, outDir, Formats.OutputKind.Directory, parse.GetValue(corpus), parse.GetValue(recipe));
+            Runtime.ComputeDevice.UseAllCores();
             var options = new ZooBuildOptions
             {
                 Recipe = parse.GetValue(recipe) is string file ? ZooRecipe.Load(file) : ZooRecipe.Get(parse.GetValue(profile)!),
                 CorpusDirectory = parse.GetValue(corpus),
                 OutputDirectory = outDir,
+                ReplaceOutput = replace,
                 WorkDirectory = parse.GetValue(work) ?? outDir.TrimEnd('/') + ".work",
                 Device = parse.GetValue(device)!,
             };

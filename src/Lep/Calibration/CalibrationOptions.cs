@@ -11,6 +11,8 @@ public sealed record CalibrationOptions
 {
     public required string Model { get; init; }
     public required string Output { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public required CalibrationSources Sources { get; init; }
     /// <summary>Steps, learning rate, batch, block size, seed, trainable set (LoRA by default).</summary>
     public TrainingOptions Training { get; init; } = Calibrator.DefaultTraining;

@@ -31,6 +31,7 @@ public static class Calibrator
     {
         Validate(o);
         string runDirectory = TrainingJob.RunDirectoryFor(o.Output);
+        bool replace = o.ReplaceOutput || TrainingJob.IsRerun(o.Output); // before this run makes the run dir
         var bySource = new Dictionary<string, List<List<ChatMessage>>>();
         var report = new JsonObject();
 
@@ -87,6 +88,7 @@ public static class Calibrator
             ModelDirectory = o.Model,
             Corpus = new[] { o.Sources.Sft, o.Sources.Copy?.Text, o.Sources.SelfCalibration?.Prompts }.OfType<string>().ToList(),
             OutputDirectory = o.Output,
+            ReplaceOutput = replace,
             Options = o.Training,
             Storage = storage,
             Device = o.Device,

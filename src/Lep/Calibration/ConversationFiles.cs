@@ -106,6 +106,7 @@ public static class ConversationFiles
     private static JsonDocument Parse(string line, string where)
     {
         JsonDocument doc;
+        Data.JsonLine.RequireUnicodeStrings(line, where);
         try
         {
             doc = JsonDocument.Parse(line);

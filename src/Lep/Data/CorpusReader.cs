@@ -40,6 +40,7 @@ public sealed class CorpusReader
             {
                 if (string.IsNullOrWhiteSpace(line)) continue;
                 string? text;
+                JsonLine.RequireUnicodeStrings(line, $"{Path}:{lineNo}");
                 try
                 {
                     using var d = JsonDocument.Parse(line);

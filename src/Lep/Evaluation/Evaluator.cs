@@ -20,6 +20,10 @@ public sealed class Evaluator(EvalOptions options, IEvalUi? ui = null)
 {
     private readonly IEvalUi _ui = ui ?? SilentUi.Instance;
 
+    /// <summary>An earlier run's output dir (its results or run cache), which a run may continue.</summary>
+    public static bool IsOutputDirectory(string dir) =>
+        Directory.Exists(Path.Combine(dir, "runs")) || File.Exists(Path.Combine(dir, "results.json"));
+
     /// <param name="models">(display name, directory) pairs</param>
     public EvalResults Run(IReadOnlyList<(string Name, string Dir)> models, IReadOnlyList<EvalTask> tasks, string outDir, Device device)
     {

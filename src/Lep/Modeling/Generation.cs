@@ -14,7 +14,9 @@ public static class Generation
             if (id < 0 || id >= lm.Config.VocabSize) throw new ArgumentException($"token id {id} is outside the model's vocabulary (0..{lm.Config.VocabSize - 1})");
         }
         options.Validate();
-        int capacity = Math.Min(prompt.Count + options.MaxNewTokens, Math.Max(lm.Config.MaxPositionEmbeddings, prompt.Count + 1));
+        if (prompt.Count >= lm.Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context (max_position_embeddings) is {lm.Config.MaxPositionEmbeddings}, leaving no room to generate");
+        int capacity = Math.Min(prompt.Count + options.MaxNewTokens, lm.Config.MaxPositionEmbeddings);
         var sampler = new Sampler(options);
         using var cache = lm.NewCache(1, capacity);
         using var _ = no_grad();

@@ -35,7 +35,7 @@ public sealed record LoraOptions
     public IEnumerable<(string Option, string Problem)> Problems()
     {
         if (Rank <= 0) yield return ("lora-rank", "LoRA rank must be > 0");
-        if (Alpha <= 0 || double.IsNaN(Alpha) || double.IsInfinity(Alpha)) yield return ("lora-alpha", "LoRA alpha must be a positive number");
+        if (NumericRange.Positive.Problem(Alpha) is string alpha) yield return ("lora-alpha", $"LoRA alpha {alpha}");
         if (Targets.Count == 0) yield return ("lora-targets", "LoRA needs at least one target module");
         foreach (string t in Targets)
         {

@@ -13,9 +13,9 @@ public sealed record SamplingOptions
     public void Validate()
     {
         if (MaxNewTokens < 0) throw new ArgumentException("max new tokens must be ≥ 0");
-        if (Temperature < 0) throw new ArgumentException("temperature must be ≥ 0");
+        NumericRange.NonNegative.Require("--temperature", Temperature);
         if (TopK < 0) throw new ArgumentException("top-k must be ≥ 0");
-        if (TopP <= 0 || TopP > 1) throw new ArgumentException("top-p must be in (0, 1]");
+        NumericRange.Share.Require("--top-p", TopP);
     }
 }
 

@@ -93,7 +93,7 @@ public sealed class PipelineRunner(IPipelineUi? ui = null)
         };
         if (stage.Kind.Writing == StageWriting.Staged)
         {
-            using var staging = new StagingDirectory(dir);
+            using var staging = new StagingDirectory(dir, replace: true);
             string summary = stage.Action(Context(stage, staging.Path, resume, cancellation));
             Finished(summary).Write(staging.Path);
             staging.Commit();

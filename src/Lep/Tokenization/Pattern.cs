@@ -16,16 +16,25 @@ public sealed class Pattern
     public bool IsRegex { get; }
     public string Source { get; }
     private readonly Regex? _regex;
+    /// <summary>The tokenizer.json the pattern came from; null for the built-in patterns.</summary>
+    private readonly string? _file;
+
+    /// <summary>A pattern read from a file is untrusted: one that backtracks catastrophically (<c>(a+)+b</c>) would
+    /// hang encoding, so each match gets this long before the file is reported as bad. The timeout is wall-clock and
+    /// includes compiling the regex on first use, so it is generous: a 2 s limit fired on the Llama-3 pattern's first
+    /// 1-character match on a machine running 40 processes per core pair.</summary>
+    public static readonly TimeSpan FileMatchTimeout = TimeSpan.FromSeconds(30);
 
     public Pattern(string source, bool isRegex)
     {
         Source = source;
         IsRegex = isRegex;
+        _file = Json.CurrentPath;
         if (isRegex)
         {
             try
             {
-                _regex = new Regex(source, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+                _regex = new Regex(source, RegexOptions.CultureInvariant | RegexOptions.Compiled, _file is null ? Regex.InfiniteMatchTimeout : FileMatchTimeout);
             }
             catch (ArgumentException e)
             {
@@ -53,8 +62,21 @@ public sealed class Pattern
     }
 
     /// <summary>Appends the non-overlapping matches (start, end) in UTF-16 indices, left to right.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FindMatches(string text, List<(int Start, int End)> matches)
+    {
+        try
+        {
+            CollectMatches(text, matches);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new LepInputException(_file ?? "<tokenizer.json>",
+                $"the pattern '{Source}' took over {FileMatchTimeout.TotalSeconds:0} s on a {text.Length}-character piece (catastrophic backtracking); fix the pattern");
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void CollectMatches(string text, List<(int Start, int End)> matches)
     {
         if (text.Length == 0) return;
         if (!IsRegex)

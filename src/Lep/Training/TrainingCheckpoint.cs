@@ -24,7 +24,7 @@ public static class TrainingCheckpoint
 
     public static void Save(string runDir, IReadOnlyList<(string Name, Parameter Parameter)> trainable, AdamW optimizer, State state)
     {
-        using var staging = new StagingDirectory(PathIn(runDir));
+        using var staging = new StagingDirectory(PathIn(runDir), replace: true);
         SafetensorsWriter.Write(staging.File(ParamsFile), trainable.Select(p => PendingTensor.FromTorch(p.Name, p.Parameter)).ToList());
         SafetensorsWriter.Write(staging.File(OptimizerFile), optimizer.StateTensors().ToList());
         File.WriteAllText(staging.File(StateFile), JsonSerializer.Serialize(state));

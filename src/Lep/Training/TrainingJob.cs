@@ -15,6 +15,8 @@ public sealed record TrainingJobSpec
     public required IReadOnlyList<string> Corpus { get; init; }
     public string? ValidationCorpus { get; init; }
     public required string OutputDirectory { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public TrainingOptions Options { get; init; } = new();
     public DType Storage { get; init; } = DType.BF16;
     public int? MaxDocuments { get; init; }
@@ -33,11 +35,15 @@ public static class TrainingJob
 {
     public static string RunDirectoryFor(string outputDirectory) => outputDirectory.TrimEnd('/') + ".run";
 
+    /// <summary>An output dir with this job's run state beside it: a re-run continues (and rewrites) it.</summary>
+    public static bool IsRerun(string outputDirectory) => Directory.Exists(RunDirectoryFor(outputDirectory));
+
     /// <param name="note">lines for the user (the torchrun engine's memory plan)</param>
     public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default, Action<string>? note = null)
     {
         spec.Torchrun?.Validate(spec.Options);
+        RequireBlockFits(spec, ModelConfig.Load(Path.Combine(spec.ModelDirectory, "config.json")));
         Tokenizer tokenizer = Tokenizer.Load(spec.ModelDirectory);
         var (train, validation) = Tokenize(spec, tokenizer, progress);
         if (spec.Torchrun is { } launch)
@@ -64,21 +70,32 @@ public static class TrainingJob
     public static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
+        // Re-running the same job (its run state beside the output) rewrites that job's own output.
+        bool replace = spec.ReplaceOutput || IsRerun(spec.OutputDirectory);
         var device = Runtime.ComputeDevice.Resolve(spec.Device);
         using LlamaForCausalLM model = LlamaForCausalLM.Load(spec.ModelDirectory, device);
+        RequireBlockFits(spec, model.Config);
         var (trainRows, validationRows) = Pack(spec, train, validation, model.Config.VocabSize);
 
         var trainer = new Trainer(model, spec.Options, trainRows, validationRows, RunDirectoryFor(spec.OutputDirectory));
         TrainingResult result = trainer.Run(steps, cancellation);
         model.MergeLora(); // LoRA runs: the written dir holds merged weights under the input's tensor names only
 
-        using var staging = new StagingDirectory(spec.OutputDirectory);
+        using var staging = new StagingDirectory(spec.OutputDirectory, replace);
         model.Save(staging.Path, spec.Storage);
         ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
         File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);
         LossCurve.Render(trainer.MetricsPath, staging.File("loss.png"), $"Training loss — {Path.GetFileName(spec.OutputDirectory.TrimEnd('/'))}");
         staging.Commit();
         return result;
+    }
+
+    /// <summary>A packed row longer than the model's context would train positions the model never had.</summary>
+    private static void RequireBlockFits(TrainingJobSpec spec, ModelConfig config)
+    {
+        if (spec.Options.BlockSize > config.MaxPositionEmbeddings)
+            throw new LepInputException(Path.Combine(spec.ModelDirectory, "config.json"),
+                $"--block-size {spec.Options.BlockSize} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
     }
 
     /// <summary>Encodes documents (with the tokenizer's special tokens, e.g. BOS) and appends EOS when the model has one.</summary>

@@ -72,9 +72,11 @@ public sealed record TrainingOptions
         if (Steps <= 0) throw new ArgumentException("steps must be > 0");
         if (BlockSize < 2) throw new ArgumentException("block size must be ≥ 2");
         if (BatchSize <= 0 || GradientAccumulation <= 0) throw new ArgumentException("batch size and gradient accumulation must be > 0");
-        if (LearningRate <= 0) throw new ArgumentException("learning rate must be > 0");
+        NumericRange.Positive.Require("--lr", LearningRate);
+        NumericRange.NonNegative.Require("--weight-decay", WeightDecay);
+        NumericRange.NonNegative.Require("--clip", GradientClip);
         if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("warm-up steps must be within [0, steps]");
-        if (MinLearningRateRatio < 0 || MinLearningRateRatio > 1) throw new ArgumentException("min learning-rate ratio must be within [0, 1]");
+        NumericRange.Fraction.Require("--min-lr-ratio", MinLearningRateRatio);
         if (TrainRowsFrom is int from && (from < 0 || Trainable != TrainableSet.EmbeddingsAndHead))
             throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
         if (TrainRowIds is not null && (Trainable != TrainableSet.EmbeddingsAndHead || TrainRowsFrom is not null))

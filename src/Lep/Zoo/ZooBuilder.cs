@@ -20,6 +20,8 @@ public sealed record ZooBuildOptions
 {
     public required string WorkDirectory { get; init; }
     public required string OutputDirectory { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     /// <summary>A corpus dir from `lep data build`; when null the builder makes one (profile full, or test for the quick recipe).</summary>
     public string? CorpusDirectory { get; init; }
     public ZooRecipe Recipe { get; init; } = ZooRecipe.Full;
@@ -44,10 +46,14 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private readonly ZooRecipe _r = options.Recipe;
     private readonly StageRunner _stages = new(options.WorkDirectory, ui.Note);
 
+    private bool _republish;
+
     private string Work(string name) => _stages.Path(name);
 
     public JsonObject Build()
     {
+        // A build resumed from its work dir republishes its own output; a fresh one replaces only when told to.
+        _republish = Directory.Exists(options.WorkDirectory);
         Directory.CreateDirectory(options.WorkDirectory);
         File.WriteAllText(Work("recipe.json"), JsonSerializer.Serialize(_r, new JsonSerializerOptions { WriteIndented = true }));
         string corpus = options.CorpusDirectory is string given ? CheckCorpus(given) : _stages.Run("corpus", BuildCorpus);
@@ -114,7 +120,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     {
         string mix = MixedText(corpus, _r.TokenizerRussianShare, Work("tokenizer-mix.txt"));
         Tokenizer tokenizer = ui.Step("training the tokenizer", p => ZooTokenizer.Train(mix, _r.VocabSize, SyncProgress.Fractions(p)));
-        using var staging = new StagingDirectory(Work("tokenizer"));
+        using var staging = new StagingDirectory(Work("tokenizer"), replace: true);
         tokenizer.Save(staging.File("tokenizer.json"));
         JsonFile.Write(staging.File("tokenizer_config.json"), ZooTokenizer.TokenizerConfig(withChatTemplate: false));
         staging.Commit();
@@ -134,7 +140,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     private string InitBase(string tokenizerDir)
     {
         Tokenizer tokenizer = Tokenizer.Load(tokenizerDir);
-        using var staging = new StagingDirectory(Work("base-init"));
+        using var staging = new StagingDirectory(Work("base-init"), replace: true);
         using (var lm = new LlamaForCausalLM(Config(tokenizer)))
         {
             lm.InitializeRandom(_r.Seed);
@@ -186,7 +192,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
         string start = Work("instruct-init");
         if (!Directory.Exists(start))
         {
-            using var staging = new StagingDirectory(start);
+            using var staging = new StagingDirectory(start, replace: true);
             foreach (string f in Directory.GetFiles(baseModel)) File.Copy(f, staging.File(Path.GetFileName(f)));
             File.Delete(staging.File("metrics.jsonl"));
             File.Delete(staging.File("loss.png"));
@@ -252,7 +258,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
 
     private JsonObject Publish(string corpus, string baseModel, string instruct, string eval, string diagnostics)
     {
-        using var staging = new StagingDirectory(options.OutputDirectory);
+        using var staging = new StagingDirectory(options.OutputDirectory, options.ReplaceOutput || _republish);
         var models = new JsonObject();
         foreach (var (name, source) in new[] { (BaseName, baseModel), (InstructName, instruct) })
         {

@@ -78,13 +78,13 @@ public class CheckpointTests
     {
         using var dir = new TempDir();
         string final = Path.Combine(dir.Path, "out");
-        using (var staging = new StagingDirectory(final))
+        using (var staging = new StagingDirectory(final, replace: false))
         {
             File.WriteAllText(staging.File("a.txt"), "x");
         }
         Assert.False(Directory.Exists(final));
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
-        using (var staging = new StagingDirectory(final))
+        using (var staging = new StagingDirectory(final, replace: false))
         {
             File.WriteAllText(staging.File("a.txt"), "y");
             staging.Commit();

@@ -137,7 +137,7 @@ public class PipelineFileTests
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "trainable": "embeddings"}""", "stage 'c': option 'trainable': 'embeddings' is not one of lora, all")]
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "steps": 5, "warmup": 10}""", "stage 'c': warm-up steps must be within [0, steps]")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-rank": 0}""", "stage 't': option 'lora-rank': LoRA rank must be > 0")]
-    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-alpha": -1}""", "stage 't': option 'lora-alpha': LoRA alpha must be a positive number")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-alpha": -1}""", "stage 't': option 'lora-alpha': LoRA alpha must be a finite number > 0, not -1")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "lora-rank": 4}""", "stage 't': option 'lora-rank': only applies with \"trainable\": \"lora\"")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]

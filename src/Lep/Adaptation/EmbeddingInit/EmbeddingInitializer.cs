@@ -33,6 +33,8 @@ public sealed record InitOptions
     public required string Base { get; init; }
     public required string Tokenizer { get; init; }
     public required string Output { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public InitMethod Method { get; init; } = InitMethod.Mean;
     public HeadInit Head { get; init; } = HeadInit.Own;
     public int Seed { get; init; } = 0;
@@ -63,7 +65,7 @@ public static class EmbeddingInitializer
         Tokenizer newTok = Tokenizer.Load(tokPath);
         string norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (norm(o.Output) == norm(o.Base)) throw new LepInputException("--out " + o.Output, "is the base model dir; choose a new directory");
-        if (o.WMeanDecay < 0) throw new LepInputException("--wmean-decay", "must be ≥ 0");
+        NumericRange.NonNegative.Require("--wmean-decay", o.WMeanDecay);
         if (o.OmpAtoms < 1) throw new LepInputException("--omp-atoms", "must be ≥ 1");
 
         progress?.Report(("aligning vocabularies", 0));
@@ -76,7 +78,7 @@ public static class EmbeddingInitializer
         int dim = b.Config.HiddenSize;
         double range = b.Config.Json.GetDouble("initializer_range") ?? 0.02;
 
-        using var staging = new StagingDirectory(o.Output);
+        using var staging = new StagingDirectory(o.Output, o.ReplaceOutput);
         var tensors = new List<PendingTensor>();
         int copied = 0;
         foreach (string name in b.Weights.Files.SelectMany(f => f.Tensors.OrderBy(t => t.Offset).Select(t => t.Name)))

@@ -31,6 +31,8 @@ public sealed record PropagationOptions
     public required string Instruct { get; init; }
     public required string Donor { get; init; }
     public required string Output { get; init; }
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     public PropagationMode Mode { get; init; } = PropagationMode.Conversion;
     public string? Corpus { get; init; }
     public FitPrecision Precision { get; init; } = FitPrecision.Float64;
@@ -110,7 +112,7 @@ public static class Propagator
                 if (fit.Ridge > 0) warnings.Add($"{Short(name)}: the normal equations were ill-conditioned; solved with ridge {fit.Ridge:E2}");
             }
 
-            using var staging = new StagingDirectory(options.Output);
+            using var staging = new StagingDirectory(options.Output, options.ReplaceOutput);
             var writeTimes = new Dictionary<string, double>();
             var tensors = new List<PendingTensor>();
             int copied = 0;

@@ -9,6 +9,9 @@ namespace Lep.Data.Corpus;
 
 public sealed record CorpusBuildOptions(string OutDir, CorpusProfile Profile, string CacheDir)
 {
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
+
     /// <summary>$XDG_CACHE_HOME/lep/debian, else ~/.cache/lep/debian.</summary>
     public static string DefaultCacheDir()
     {
@@ -100,7 +103,7 @@ public sealed class CorpusBuilder
             step++;
             Report(0);
 
-            using var staging = new StagingDirectory(_options.OutDir);
+            using var staging = new StagingDirectory(_options.OutDir, _options.ReplaceOutput);
             var stats = new List<SourceStats>();
             var outputs = new List<OutputFile>();
             foreach (string lang in Languages)

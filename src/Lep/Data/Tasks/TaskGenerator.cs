@@ -10,6 +10,8 @@ namespace Lep.Data.Tasks;
 public sealed record TaskOptions
 {
     public int Seed { get; init; } = 1;
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     /// <summary>At most this many train examples per (kind, prompt language).</summary>
     public int TrainPerKind { get; init; } = 2000;
     /// <summary>At most this many dev and as many test examples per (kind, prompt language).</summary>
@@ -40,7 +42,7 @@ public static class TaskGenerator
         progress?.Report(0.3);
         Dictionary<string, List<TaskRecord>> records = Build(corpus, options);
         progress?.Report(0.9);
-        using var staging = new StagingDirectory(outDir);
+        using var staging = new StagingDirectory(outDir, options.ReplaceOutput);
         var files = new JsonObject();
         var counts = new List<(string, int)>();
         foreach (string split in Splits)

@@ -87,6 +87,7 @@ public static class TaskReader
             string line = lines[i].Trim();
             if (line.Length == 0) continue;
             JsonNode? node;
+            Data.JsonLine.RequireUnicodeStrings(line, $"{path}:{i + 1}");
             try
             {
                 node = JsonNode.Parse(line);

@@ -28,9 +28,9 @@ public static class JsonFile
 
     public static void Write(string path, JsonNode node)
     {
-        string tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, node.ToJsonString(Indented) + "\n");
-        File.Move(tmp, path, overwrite: true);
+        using var temporary = TemporaryPaths.File(StaleOutputs.Sibling(Path.GetFullPath(path), "tmp"));
+        File.WriteAllText(temporary.Path, node.ToJsonString(Indented) + "\n");
+        File.Move(temporary.Path, path, overwrite: true);
     }
 
     /// <summary>A number whether the node was parsed from text or built in memory from any numeric type.</summary>

@@ -8,6 +8,8 @@ public sealed record GgufExportOptions
 {
     /// <summary>Type of the 2-D weight matrices: F32, F16 or BF16. Norms, biases and rope factors are always F32.</summary>
     public GgmlType MatrixType { get; init; } = GgmlType.F16;
+    /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
+    public bool ReplaceOutput { get; init; }
     /// <summary>Forces <c>tokenizer.ggml.pre</c> (byte-level BPE only) instead of choosing it from the split regex.</summary>
     public string? PreTokenizer { get; init; }
     /// <summary>Unigram vocabularies as llama.cpp's <c>t5</c> (UGM, Viterbi — the Unigram algorithm) rather than <c>llama</c>
@@ -35,6 +37,7 @@ public static class GgufExporter
         if (options.MatrixType is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
             throw new ArgumentException($"matrix type {options.MatrixType} is not supported (F32, F16, BF16)");
         if (!Directory.Exists(hfDir)) throw new LepInputException(hfDir, "directory not found");
+        OutputTarget.Check(outPath, OutputKind.File, options.ReplaceOutput, [hfDir]);
         string configPath = Path.Combine(hfDir, "config.json");
         ModelConfig cfg = ModelConfig.Load(configPath);
         if (cfg.MlpBias) throw new LepInputException(configPath, "mlp_bias is not supported by the GGUF export");

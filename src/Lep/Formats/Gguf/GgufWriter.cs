@@ -80,7 +80,9 @@ public sealed class GgufWriter
         ulong totalBytes = Math.Max(1, offset);
 
         string full = Path.GetFullPath(path);
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
+        StaleOutputs.Clean(full);
+        using var temporary = TemporaryPaths.File(StaleOutputs.Sibling(full, "tmp"));
+        string tmp = temporary.Path;
         try
         {
             using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
@@ -119,6 +121,7 @@ public sealed class GgufWriter
                     progress?.Report((double)(ulong)(stream.Position - dataStart) / totalBytes);
                 }
             }
+            FaultPoint.Hold(FaultPoint.TempFileWritten);
             File.Move(tmp, full, overwrite: true);
         }
         catch

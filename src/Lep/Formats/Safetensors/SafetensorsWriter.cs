@@ -42,7 +42,8 @@ public static class SafetensorsWriter
         }
 
         byte[] header = BuildHeader(tensors, metadata ?? new Dictionary<string, string> { ["format"] = "pt" });
-        string tmp = path + ".tmp-" + Environment.ProcessId;
+        using var temporary = TemporaryPaths.File(StaleOutputs.Sibling(Path.GetFullPath(path), "tmp"));
+        string tmp = temporary.Path;
         try
         {
             using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))

@@ -79,7 +79,7 @@ public sealed class CalibrateStage : StageKind
         {
             var options = new CalibrationOptions
             {
-                Model = model, Output = ctx.Output, Sources = sources, Training = training,
+                Model = model, Output = ctx.Output, ReplaceOutput = true, Sources = sources, Training = training,
                 Storage = storage is null ? null : DTypes.ParseFloat(storage), Device = device,
             };
             CalibrationResult r = ctx.Ui.Train($"{ctx.Name}: calibrating", (phases, steps) => Calibrator.Run(options, phases, steps, ctx.Cancellation));

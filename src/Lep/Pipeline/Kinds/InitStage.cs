@@ -17,7 +17,7 @@ public sealed class InitStage : StageKind
         int seed = o.Int("seed", 0);
         double decay = o.Double("wmean-decay", 0.5);
         int atoms = o.Int("omp-atoms", 8);
-        if (decay < 0) o.Error("wmean-decay", "must be ≥ 0");
+        if (NumericRange.NonNegative.Problem(decay) is string problem) o.Error("wmean-decay", problem);
         if (atoms < 1) o.Error("omp-atoms", "must be ≥ 1");
         return ctx =>
         {

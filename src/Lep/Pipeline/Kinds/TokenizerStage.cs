@@ -27,7 +27,7 @@ public sealed class TokenizerStage : StageKind
                 double coverage = o.Double("character-coverage", 0.9995);
                 string? source = o.OptionalPath("source");
                 if (size < 2) o.Error("vocab-size", "must be ≥ 2");
-                if (coverage is <= 0 or > 1) o.Error("character-coverage", "must be within (0, 1]");
+                if (NumericRange.Share.Problem(coverage) is string problem) o.Error("character-coverage", problem);
                 var spec = new TokenizerTrainSpec
                 {
                     Type = TokenizerTrainSpec.ParseType(type), VocabSize = size, SpecialTokens = special.Count > 0 ? special : null,

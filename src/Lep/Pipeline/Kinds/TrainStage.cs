@@ -88,7 +88,7 @@ public sealed class TrainStage : StageKind
             int[]? rows = newRowsOnly ? NewRows.FromInitLog(model) : null;
             var spec = new TrainingJobSpec
             {
-                ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output,
+                ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output, ReplaceOutput = true,
                 Storage = DTypes.ParseFloat(storage), MaxDocuments = maxDocuments, Device = device,
                 Torchrun = engine == "torchrun" ? launch : null,
                 Options = options with { TrainRowsFrom = from, TrainRowIds = rows },

@@ -27,7 +27,7 @@ public sealed record BpeTrainerOptions
     {
         if (VocabSize < 1) throw new ArgumentException("--vocab-size must be positive");
         if (MinFrequency < 1) throw new ArgumentException("--min-frequency must be at least 1");
-        if (CharacterCoverage is <= 0 or > 1) throw new ArgumentException("character coverage must be in (0, 1]");
+        NumericRange.Share.Require("--character-coverage", CharacterCoverage);
     }
 }
 

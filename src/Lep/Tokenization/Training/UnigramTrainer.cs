@@ -22,7 +22,8 @@ public sealed record UnigramTrainerOptions
     public void Validate()
     {
         if (VocabSize < 1) throw new ArgumentException("--vocab-size must be positive");
-        if (ShrinkingFactor is <= 0 or >= 1) throw new ArgumentException("shrinking factor must be in (0, 1)");
+        new NumericRange(0, 1, MinInclusive: false, MaxInclusive: false).Require("shrinking factor", ShrinkingFactor);
+        NumericRange.Share.Require("--character-coverage", CharacterCoverage);
         if (SpecialTokens.Count == 0) throw new ArgumentException("a Unigram model needs an unk token (the first special token)");
     }
 }

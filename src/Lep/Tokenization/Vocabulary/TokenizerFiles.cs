@@ -77,10 +77,11 @@ public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, st
 public static class TokenizerFiles
 {
     /// <summary>Writes tokenizer.json, tokenizer_config.json (<paramref name="config"/> updated to the new added
-    /// tokens, or a minimal one) and alignment.json into a staging directory, then commits it.</summary>
-    public static void WriteDirectory(string outDir, Tokenizer tokenizer, JsonObject? config, TokenAlignment? alignment)
+    /// tokens, or a minimal one) and alignment.json into a staging directory, then commits it (over an existing
+    /// non-empty dir only with <paramref name="replace"/>).</summary>
+    public static void WriteDirectory(string outDir, Tokenizer tokenizer, JsonObject? config, TokenAlignment? alignment, bool replace = false)
     {
-        using var staging = new StagingDirectory(outDir);
+        using var staging = new StagingDirectory(outDir, replace);
         tokenizer.Save(staging.File("tokenizer.json"));
         var cfg = UpdateConfig(tokenizer, config);
         File.WriteAllText(staging.File("tokenizer_config.json"), cfg.ToJsonString(new JsonSerializerOptions

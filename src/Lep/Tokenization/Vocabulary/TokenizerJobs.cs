@@ -46,8 +46,9 @@ public sealed record TokenizerJobResult(string Output, int OldVocabSize, int Voc
 /// </summary>
 public static class TokenizerJobs
 {
+    /// <param name="replaceOutput">replace an existing non-empty output dir (see <see cref="Formats.StagingDirectory"/>)</param>
     public static TokenizerJobResult Train(string corpus, TokenizerTrainSpec spec, string output,
-        IProgress<(string Stage, double Fraction)>? progress = null)
+        IProgress<(string Stage, double Fraction)>? progress = null, bool replaceOutput = false)
     {
         TokenizerSource? source = spec.Source is null ? null : TokenizerSource.Load(spec.Source);
         var reader = new CorpusReader(corpus);
@@ -64,48 +65,48 @@ public static class TokenizerJobs
             }, progress);
         if (source is null)
         {
-            TokenizerFiles.WriteDirectory(output, tok, null, null);
+            TokenizerFiles.WriteDirectory(output, tok, null, null, replaceOutput);
             return new TokenizerJobResult(Path.GetFullPath(output), 0, tok.VocabSize, tok.VocabSize, 0, 0, report, reader.SkippedBytes);
         }
-        TokenizerJobResult replaced = Replace(source, new TokenizerSource(tok, null, corpus), output);
+        TokenizerJobResult replaced = Replace(source, new TokenizerSource(tok, null, corpus), output, replaceOutput);
         return replaced with { Report = report, SkippedBytes = reader.SkippedBytes };
     }
 
     public static TokenizerJobResult Extend(string tokenizer, string corpus, ExtendOptions options, string output,
-        IProgress<(string Stage, double Fraction)>? progress = null)
+        IProgress<(string Stage, double Fraction)>? progress = null, bool replaceOutput = false)
     {
         var src = TokenizerSource.Load(tokenizer);
         var reader = new CorpusReader(corpus);
         var (tok, report) = VocabularyOperations.Extend(src.Tokenizer, reader, options, progress);
         int oldSize = src.Tokenizer.VocabSize;
         var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < oldSize && src.Tokenizer.IdToToken(id) != null ? id : null);
-        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment);
+        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
         return new TokenizerJobResult(Path.GetFullPath(output), oldSize, tok.VocabSize, report.NewTokens, alignment.SharedCount, 0, report, reader.SkippedBytes);
     }
 
     /// <param name="source">the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)</param>
     /// <param name="tokenizer">the new tokenizer</param>
-    public static TokenizerJobResult Replace(string source, string tokenizer, string output) =>
-        Replace(TokenizerSource.Load(source), TokenizerSource.Load(tokenizer), output);
+    public static TokenizerJobResult Replace(string source, string tokenizer, string output, bool replaceOutput = false) =>
+        Replace(TokenizerSource.Load(source), TokenizerSource.Load(tokenizer), output, replaceOutput);
 
-    private static TokenizerJobResult Replace(TokenizerSource src, TokenizerSource replacement, string output)
+    private static TokenizerJobResult Replace(TokenizerSource src, TokenizerSource replacement, string output, bool replaceOutput)
     {
         var tok = VocabularyOperations.Replace(src.Tokenizer, replacement.Tokenizer);
         var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
-        TokenizerFiles.WriteDirectory(output, tok, src.Config ?? replacement.Config, alignment);
+        TokenizerFiles.WriteDirectory(output, tok, src.Config ?? replacement.Config, alignment, replaceOutput);
         return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize,
             alignment.Tokens.Count(t => t.OldId == null), alignment.SharedCount, src.Tokenizer.AddedTokens.Count, null, 0);
     }
 
     /// <param name="keep">tokens to keep in all (base alphabet, bytes and special tokens always stay)</param>
     /// <param name="corpus">keep the most frequent tokens on this text instead of the first ids</param>
-    public static TokenizerJobResult Trim(string tokenizer, int keep, string output, string? corpus = null, int maxDocuments = int.MaxValue)
+    public static TokenizerJobResult Trim(string tokenizer, int keep, string output, string? corpus = null, int maxDocuments = int.MaxValue, bool replaceOutput = false)
     {
         var src = TokenizerSource.Load(tokenizer);
         long[]? freq = corpus is null ? null : VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(corpus), maxDocuments);
         var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq);
         var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
-        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment);
+        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
         return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize, 0, alignment.SharedCount, 0, null, 0);
     }
 }
