@@ -3,11 +3,11 @@ using static TorchSharp.torch;
 namespace Lep.Adaptation.Propagation;
 
 /// <summary>
-/// Minimum-norm least squares, as LAPACK's gelsy gives it (the reference's <c>torch.linalg.lstsq</c> on CPU), without
-/// holding A: the R factor of [A | B] is updated block by block (R ← R of [R; block], 2d × 2d, float64), so
-/// A = Q·R₁₁ and QᵀB = R₁₂ with ‖R₂₂‖ the part of B no P can reach. gelsy then solves R₁₁·P = R₁₂ with the rank cut
-/// the reference's call uses (rcond = ε·max(rows, d)); A's singular values are R₁₁'s, so the solution is A's
-/// minimum-norm one. Costs about twice the normal equations' flops, and never squares the condition number.
+/// Minimum-norm least squares, the solution LAPACK's gelsy gives (the reference's <c>torch.linalg.lstsq</c> on CPU),
+/// without holding A: the R factor of [A | B] is updated block by block (R ← R of [R; block], 2d × 2d, float64), so
+/// A = Q·R₁₁ and QᵀB = R₁₂ with ‖R₂₂‖ the part of B no P can reach. R₁₁ has A's singular values: its SVD, cut where
+/// the reference's call cuts (σ ≤ rcond·σ₁, rcond = ε·max(rows, d)), gives A's minimum-norm solution. Costs about
+/// twice the normal equations' flops, and never squares the condition number.
 /// </summary>
 public sealed class StreamingQr : ILeastSquares
 {
@@ -43,12 +43,17 @@ public sealed class StreamingQr : ILeastSquares
         Tensor r11 = _r.narrow(0, 0, _d).narrow(1, 0, _d);
         Tensor r12 = _r.narrow(0, 0, _d).narrow(1, _d, _d);
         Tensor r22 = _r.narrow(0, _d, _d).narrow(1, _d, _d);
+        // Minimum norm through R₁₁'s SVD: singular values below rcond·σ₁ count as zero, the cut gelsy makes.
         double rcond = Math.Pow(2, -52) * Math.Max(Rows, _d);
-        var (p, _, rank, _) = linalg.lstsq(r11, r12, rcond);
+        var (u, sigma, vh) = linalg.svd(r11, fullMatrices: false);
+        double cut = rcond * sigma[0].item<double>();
+        Tensor keep = sigma.gt(cut);
+        long r = keep.sum().item<long>();
+        Tensor inverse = where(keep, sigma.reciprocal(), zeros_like(sigma));
+        Tensor p = mm(vh.t() * inverse.unsqueeze(0), mm(u.t(), r12));
         double residual2 = (mm(r11, p) - r12).square().sum().item<double>() + r22.square().sum().item<double>();
         double rel = _targetSquares > 0 ? Math.Sqrt(residual2 / _targetSquares) : 0;
-        long r = rank.numel() > 0 ? rank.item<long>() : _d;
-        return new ProjectionFit(p.MoveToOuterDisposeScope(), Rows, rel, 0, r < _d ? $"qr+gelsy (rank {r} of {_d})" : "qr+gelsy");
+        return new ProjectionFit(p.MoveToOuterDisposeScope(), Rows, rel, 0, r < _d ? $"qr+svd (rank {r} of {_d})" : "qr+svd");
     }
 
     public void Dispose() => _r.Dispose();
