@@ -7,6 +7,7 @@ using Lep.Formats.Gguf;
 using Lep.Tests.Oracles;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Adaptation;
@@ -16,8 +17,13 @@ public sealed class PropagationTests : IDisposable
     private readonly TempDir _tmp = new();
     public void Dispose() => _tmp.Dispose();
 
-    private static PropagationResult Propagate(AdaptationFixtures.Trio t, string output, PropagationMode mode, string? corpus = null) =>
-        Propagator.Run(new PropagationOptions { Base = t.Base, Instruct = t.Instruct, Donor = t.Donor, Output = output, Mode = mode, Corpus = corpus, BlockRows = 100 });
+    private static PropagationResult Propagate(AdaptationFixtures.Trio t, string output, PropagationMode mode, string? corpus = null,
+        PropagationCompat compat = PropagationCompat.None, bool saveProjections = false) =>
+        Propagator.Run(new PropagationOptions
+        {
+            Base = t.Base, Instruct = t.Instruct, Donor = t.Donor, Output = output, Mode = mode, Corpus = corpus, BlockRows = 100,
+            Compat = compat, SaveProjections = saveProjections,
+        });
 
     private string Corpus()
     {
@@ -44,16 +50,23 @@ public sealed class PropagationTests : IDisposable
     }
 
     [Theory]
-    [InlineData(PropagationMode.Overlap)]
-    [InlineData(PropagationMode.Conversion)]
-    [InlineData(PropagationMode.Sum)]
-    [InlineData(PropagationMode.Cooccurrence)]
-    public void ExactMapIsRecoveredAndAppliedToDonorRows(PropagationMode mode)
+    [InlineData(PropagationMode.Overlap, PropagationCompat.None)]
+    [InlineData(PropagationMode.Conversion, PropagationCompat.None)]
+    [InlineData(PropagationMode.Sum, PropagationCompat.None)]
+    [InlineData(PropagationMode.Cooccurrence, PropagationCompat.None)]
+    [InlineData(PropagationMode.Bypass, PropagationCompat.None)]
+    [InlineData(PropagationMode.Overlap, PropagationCompat.Ruadapt)]
+    [InlineData(PropagationMode.Conversion, PropagationCompat.Ruadapt)]
+    [InlineData(PropagationMode.Sum, PropagationCompat.Ruadapt)]
+    [InlineData(PropagationMode.Cooccurrence, PropagationCompat.Ruadapt)]
+    [InlineData(PropagationMode.Bypass, PropagationCompat.Ruadapt)]
+    public void ExactMapIsRecoveredAndAppliedToDonorRows(PropagationMode mode, PropagationCompat compat)
     {
-        // E_I = E_B·Q with Q a signed permutation times powers of two: exact in bf16, so the output must be E_D·Q exactly.
+        // E_I = E_B·Q with Q a signed permutation times powers of two: exact in bf16 (and rounding commutes with it, so
+        // the reference's bf16 means keep it exact too), so the output must be E_D·Q exactly.
         var t = AdaptationFixtures.Create(_tmp.File("trio"), storage: DType.BF16, q: "perm");
         string output = _tmp.File("out");
-        PropagationResult r = Propagate(t, output, mode, mode == PropagationMode.Cooccurrence ? Corpus() : null);
+        PropagationResult r = Propagate(t, output, mode, mode == PropagationMode.Cooccurrence ? Corpus() : null, compat);
         Assert.Equal(2, r.Matrices.Count);
         foreach (MatrixReport m in r.Matrices)
         {
@@ -75,6 +88,84 @@ public sealed class PropagationTests : IDisposable
         Assert.All(r.Matrices, m => Assert.True(m.RelativeResidual <= 1e-6, $"{m.Tensor}: residual {m.RelativeResidual:E2}"));
         AssertRowsAreDonorTimesQ(output, t, "model.embed_tokens.weight", t.EmbedQ!, 1e-5);
         AssertRowsAreDonorTimesQ(output, t, "lm_head.weight", t.HeadQ!, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BypassFitsTheWholeOldVocabularyAndGivesPBack(bool tied)
+    {
+        // instruct = base·Q for a dense Q in float32: bypass fits every id of V₀ (the donor's tokenizer is not read) and
+        // must return Q itself; a donor row then maps to donor·Q.
+        var t = AdaptationFixtures.Create(_tmp.File("trio"), tied: tied, storage: DType.F32, q: "dense");
+        string output = _tmp.File("out");
+        PropagationResult r = Propagate(t, output, PropagationMode.Bypass, saveProjections: true);
+        int v0 = Tokenizer.Load(t.Base).VocabSize;
+        Assert.Equal(tied ? 1 : 2, r.Matrices.Count);
+        foreach (MatrixReport m in r.Matrices)
+        {
+            Assert.Equal(v0, m.FitRows);
+            Assert.True(m.RelativeResidual <= 1e-6, $"{m.Tensor}: residual {m.RelativeResidual:E2}");
+        }
+        using var scope = NewDisposeScope();
+        Tensor p = from_array(MemoryMarshal.Cast<byte, double>(File.ReadAllBytes(Path.Combine(output, "projection-embed_tokens.f64"))).ToArray()).reshape(32, 32);
+        Assert.True(Numerics.RelativeError(p, tensor(t.EmbedQ!)) <= 1e-6, $"P vs Q: {Numerics.RelativeError(p, tensor(t.EmbedQ!)):E2}");
+        AssertRowsAreDonorTimesQ(output, t, "model.embed_tokens.weight", t.EmbedQ!, 1e-5);
+        if (!tied) AssertRowsAreDonorTimesQ(output, t, "lm_head.weight", t.HeadQ!, 1e-5);
+    }
+
+    [Fact]
+    public void RuadaptRoundsPToTheModelDtypeBeforeTheProduct()
+    {
+        // bf16 models and a dense Q: the reference casts P to bf16 and multiplies in bf16, so the output is
+        // bf16(E_D · bf16(P)), not bf16(E_D · P).
+        var t = AdaptationFixtures.Create(_tmp.File("trio"), storage: DType.BF16, q: "dense");
+        string output = _tmp.File("out");
+        Propagate(t, output, PropagationMode.Conversion, compat: PropagationCompat.Ruadapt, saveProjections: true);
+        using var scope = NewDisposeScope();
+        Tensor p = from_array(MemoryMarshal.Cast<byte, double>(File.ReadAllBytes(Path.Combine(output, "projection-embed_tokens.f64"))).ToArray()).reshape(32, 32);
+        Tensor ed = AdaptationFixtures.ReadMatrix(t.Donor, "model.embed_tokens.weight").to_type(ScalarType.Float32);
+        long rows = ed.shape[0];
+        Tensor got = AdaptationFixtures.ReadMatrix(output, "model.embed_tokens.weight").narrow(0, 0, rows).to_type(ScalarType.Float32);
+        Tensor rounded = mm(ed, p.to_type(ScalarType.BFloat16).to_type(ScalarType.Float32)).to_type(ScalarType.BFloat16).to_type(ScalarType.Float32);
+        Tensor unrounded = mm(ed, p.to_type(ScalarType.Float32)).to_type(ScalarType.BFloat16).to_type(ScalarType.Float32);
+        Tensor specials = zeros(rows, dtype: ScalarType.Bool);
+        foreach (var (id, _) in Tokenizer.Load(t.Donor).AddedTokens.Tokens) specials[id] = true;
+        Tensor ordinary = specials.logical_not().unsqueeze(1).expand(rows, 32);
+        long differ(Tensor a, Tensor b) => (a.ne(b) & ordinary).sum().item<long>();
+        long total = ordinary.sum().item<long>();
+        Assert.True(differ(rounded, unrounded) > total / 20, "the fixture must tell the two apart");
+        Assert.True(differ(got, rounded) <= total / 1000, $"{differ(got, rounded)} of {total} entries differ from bf16(E_D·bf16(P))");
+    }
+
+    [Theory]
+    [InlineData(PropagationCompat.None)]
+    [InlineData(PropagationCompat.Ruadapt)]
+    public void ADonorOnlyAddedTokenTakesTheInstructRowOfItsSingleTokenOnlyUnderRuadapt(PropagationCompat compat)
+    {
+        // the donor's added token at the eos slot now reads " hello": the instruct tokenizer encodes that text to its
+        // one token Ġhello, so the reference gives the row I's row of Ġhello; ours keeps E_D·P (I lacks the token).
+        var t = AdaptationFixtures.Create(_tmp.File("trio"), storage: DType.F32, q: "dense");
+        string tokPath = Path.Combine(t.Donor, "tokenizer.json");
+        var json = JsonFile.ReadObject(tokPath);
+        var slot = ((JsonArray)json["added_tokens"]!).Select(n => (JsonObject)n!).Single(n => (string?)n["content"] == "<|end_of_text|>");
+        slot["content"] = " hello";
+        var vocab = (JsonObject)json["model"]!["vocab"]!;
+        vocab[" hello"] = vocab["<|end_of_text|>"]!.GetValue<int>();
+        vocab.Remove("<|end_of_text|>");
+        JsonFile.Write(tokPath, json);
+        int id = (int)slot["id"]!;
+        string output = _tmp.File("out");
+        Propagate(t, output, PropagationMode.Conversion, compat: compat);
+
+        using var scope = NewDisposeScope();
+        int hello = Tokenizer.Load(t.Instruct).TokenToId(Gguf.TinyTokenizers.ByteLevelEncode(" hello"))!.Value;
+        Tensor got = AdaptationFixtures.ReadMatrix(output, "model.embed_tokens.weight")[id];
+        Tensor instructRow = AdaptationFixtures.ReadMatrix(t.Instruct, "model.embed_tokens.weight")[hello];
+        Tensor projected = mm(AdaptationFixtures.ReadMatrix(t.Donor, "model.embed_tokens.weight")[id].unsqueeze(0), tensor(t.EmbedQ!)).squeeze(0);
+        Tensor want = compat == PropagationCompat.Ruadapt ? instructRow : projected;
+        Assert.True(Numerics.RelativeError(got, want) <= 1e-5, $"row {id}: {Numerics.RelativeError(got, want):E2} from the expected row");
+        Assert.True(Numerics.RelativeError(instructRow, projected) > 0.1, "the fixture must tell the two apart");
     }
 
     [Fact]

@@ -9,13 +9,23 @@ public enum FitPrecision { Float64, Mixed }
 /// <summary>The solved projection of one matrix and how well it fits.</summary>
 public sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);
 
+/// <summary>A least-squares problem min ‖A·P − B‖ fed as row blocks [A | B] and solved once at the end.</summary>
+public interface ILeastSquares : IDisposable
+{
+    long Rows { get; }
+    /// <summary>Adds a block: rows × 2d, each row [a | b].</summary>
+    void Add(Tensor ab);
+    /// <summary>Solves for P (d × d, float64). The caller owns the returned tensor.</summary>
+    ProjectionFit Solve();
+}
+
 /// <summary>
 /// Least squares min ‖A·P − B‖ for A, B ∈ ℝ^{n×d} fed as row blocks: accumulates G = AᵀA and H = AᵀB (float64,
 /// O(d²) memory, 4·n·d² flops counted as the floor — G's symmetry saves a quarter of its half), plus ‖B‖² for the
 /// residual, then solves G·P = H by Cholesky. A tiny ridge λ·tr(G)/d is added only when the factorisation fails or
 /// the Cholesky diagonal says G is numerically singular; the ridge used is reported.
 /// </summary>
-public sealed class NormalEquations : IDisposable
+public sealed class NormalEquations : ILeastSquares
 {
     private readonly Tensor _gh; // d × 2d: [G | H]
     private readonly int _d;

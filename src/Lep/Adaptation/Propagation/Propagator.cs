@@ -23,6 +23,19 @@ public enum PropagationMode
     Sum,
     /// <summary>like conversion with weights from how often each new token overlaps each old one on a corpus.</summary>
     Cooccurrence,
+    /// <summary>[bypass] fit E_B → E_I over the whole old vocabulary (every token id of V₀), the donor's tokenizer
+    /// never consulted; then applied to the donor's rows like every mode.</summary>
+    Bypass,
+}
+
+/// <summary>Whose reading of the method: ours (corrected), or the reference implementation's arithmetic.</summary>
+public enum PropagationCompat
+{
+    /// <summary>Ours: byte-exact token matching, whitespace-weighted means, Cholesky in float64, P kept in float64.</summary>
+    None,
+    /// <summary>RefalMachine/ruadapt's ushanka: spelling re-encoding, plain means in the model dtype, decoded-string
+    /// overlap, its row set and added-token rule, minimum-norm least squares (gelsy), P and the product in the model dtype.</summary>
+    Ruadapt,
 }
 
 public sealed record PropagationOptions
@@ -34,6 +47,7 @@ public sealed record PropagationOptions
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
     public PropagationMode Mode { get; init; } = PropagationMode.Conversion;
+    public PropagationCompat Compat { get; init; } = PropagationCompat.None;
     public string? Corpus { get; init; }
     public FitPrecision Precision { get; init; } = FitPrecision.Float64;
     /// <summary>Rows per block of the normal equations and of the output product.</summary>
@@ -67,22 +81,28 @@ public static class Propagator
         using ModelInput d = ModelInput.Open("--donor", options.Donor);
         Validate(options, b, i, d);
 
+        bool ruadapt = options.Compat == PropagationCompat.Ruadapt;
         // The fit rows: which combinations of old rows stand for each fitted row (same for B and I).
         List<(int[] Ids, double[] Weights)> combos = [];
         if (options.Mode != PropagationMode.Swap)
         {
             progress?.Report(("aligning vocabularies", 0));
-            var alignment = VocabularyAlignment.Build(b.Tokenizer, d.Tokenizer,
-                VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(d.Directory));
-            combos = FitRows(options, alignment, b.Tokenizer, d.Tokenizer, warnings);
+            combos = ruadapt
+                ? RuadaptReading.FitRows(options.Mode, i, d, b.Embed.DType, () => CountCooccurrence(options, i.Tokenizer, d.Tokenizer, warnings), warnings)
+                : options.Mode == PropagationMode.Bypass ? BypassRows(b, i)
+                : FitRows(options, VocabularyAlignment.Build(b.Tokenizer, d.Tokenizer, VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(d.Directory)),
+                    b.Tokenizer, d.Tokenizer, warnings);
             if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
             long rowsNeeded = b.Config.HiddenSize;
             if (combos.Count < rowsNeeded)
-                warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, a ridge keeps it solvable");
+                warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, "
+                    + (ruadapt ? "the minimum-norm solution is taken" : "a ridge keeps it solvable"));
         }
 
         // The output tokenizer: D's, plus I's added tokens it lacks (chat tokens), appended after D's rows.
         var plan = OutputVocabulary.Plan(d, i);
+        int ruadaptRows = ruadapt ? RuadaptReading.AddInstructRows(plan, d.Tokenizer, i.Tokenizer) : 0;
+        if (ruadaptRows > 0) warnings.Add($"ruadapt: {ruadaptRows} added tokens of the donor take the instruct row of the single token its tokenizer encodes them to");
 
         var reports = new List<MatrixReport>();
         var projections = new Dictionary<string, Tensor?>();
@@ -99,7 +119,7 @@ public static class Propagator
                 }
                 var sw = Stopwatch.StartNew();
                 int dim = b.Config.HiddenSize;
-                using var eq = new NormalEquations(dim, options.Precision);
+                using ILeastSquares eq = ruadapt ? new StreamingQr(dim) : new NormalEquations(dim, options.Precision);
                 using (var fromB = new MatrixRows(b.Weights, name))
                 using (var fromI = new MatrixRows(i.Weights, name))
                 {
@@ -122,10 +142,12 @@ public static class Propagator
                 {
                     Tensor? p = projections[name];
                     DType dtype = i.Weights.Info(name).DType;
+                    // the reference casts P to the base model's dtype before the product
+                    DType? pType = ruadapt ? b.Weights.Info(name).DType : null;
                     tensors.Add(new PendingTensor(name, dtype, [plan.Rows, i.Config.HiddenSize], s =>
                     {
                         var sw = Stopwatch.StartNew();
-                        WriteRows(s, name, dtype, p, d, i, plan, options.BlockRows, f => progress?.Report(($"writing {Short(name)}", f)));
+                        WriteRows(s, name, dtype, p, pType, d, i, plan, options.BlockRows, f => progress?.Report(($"writing {Short(name)}", f)));
                         writeTimes[name] = sw.Elapsed.TotalSeconds;
                     }));
                 }
@@ -204,6 +226,8 @@ public static class Propagator
             throw new LepInputException($"--donor {d.Directory}", $"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
         foreach (string name in i.VocabularyTensors)
             if (!i.Weights.Info(name).DType.IsFloat()) throw new LepInputException($"--instruct {i.Directory}", $"'{name}' is not a float tensor");
+        if (!Enum.IsDefined(o.Mode)) throw new LepInputException("--mode", $"unknown mode {o.Mode}");
+        if (!Enum.IsDefined(o.Compat)) throw new LepInputException("--compat", $"unknown reading {o.Compat}");
         if (o.Mode == PropagationMode.Cooccurrence)
         {
             if (o.Corpus is null) throw new LepInputException("--mode cooccurrence", "needs --corpus FILE (text tokenised both ways)");
@@ -231,9 +255,7 @@ public static class Propagator
                 break;
             case PropagationMode.Cooccurrence:
             {
-                Cooccurrence counts = Cooccurrence.Count(oldTok, newTok, DocumentReader.Read(o.Corpus!));
-                if (counts.SkippedDocuments > 0)
-                    warnings.Add($"cooccurrence: {counts.SkippedDocuments} of {counts.SkippedDocuments + counts.Documents} documents skipped (their tokens do not spell the text)");
+                Cooccurrence counts = CountCooccurrence(o, oldTok, newTok, warnings);
                 int fallback = 0;
                 foreach (TokenAlignment t in mapped)
                 {
@@ -256,8 +278,26 @@ public static class Propagator
         return rows;
     }
 
-    /// <summary>Feeds the normal equations with blocks [C(E_B) | C(E_I)], each row a weighted sum of old rows.</summary>
-    private static unsafe void Accumulate(NormalEquations eq, List<(int[] Ids, double[] Weights)> combos, MatrixRows fromB, MatrixRows fromI,
+    /// <summary>Bypass: every token id of V₀ that both matrices have, row to row.</summary>
+    private static List<(int[] Ids, double[] Weights)> BypassRows(ModelInput b, ModelInput i)
+    {
+        long rows = Math.Min(b.Tokenizer.VocabSize, Math.Min(b.Embed.Shape[0], i.Embed.Shape[0]));
+        var combos = new List<(int[], double[])>((int)rows);
+        for (int id = 0; id < rows; id++) combos.Add(([id], [1.0]));
+        return combos;
+    }
+
+    private static Cooccurrence CountCooccurrence(PropagationOptions o, Tokenizer oldTok, Tokenizer newTok, List<string> warnings)
+    {
+        Cooccurrence counts = Cooccurrence.Count(oldTok, newTok, DocumentReader.Read(o.Corpus!));
+        if (counts.SkippedDocuments > 0)
+            warnings.Add($"cooccurrence: {counts.SkippedDocuments} of {counts.SkippedDocuments + counts.Documents} documents skipped (their tokens do not spell the text)");
+        return counts;
+    }
+
+    /// <summary>Feeds the least squares with blocks [C(E_B) | C(E_I)], each row a weighted sum of old rows. Under
+    /// ruadapt each half is rounded to its matrix's dtype, as the reference computes the means in the model's dtype.</summary>
+    private static unsafe void Accumulate(ILeastSquares eq, List<(int[] Ids, double[] Weights)> combos, MatrixRows fromB, MatrixRows fromI,
         PropagationOptions o, Action<double> progress)
     {
         int d = fromB.Columns;
@@ -299,6 +339,11 @@ public static class Propagator
                 }
             }
             using Tensor rows = ab.narrow(0, 0, n);
+            if (o.Compat == PropagationCompat.Ruadapt && !single)
+            {
+                RoundInPlace(rows.narrow(1, 0, d), fromB.DType);
+                RoundInPlace(rows.narrow(1, d, d), fromI.DType);
+            }
             if (type == ScalarType.Float64) eq.Add(rows);
             else
             {
@@ -307,6 +352,12 @@ public static class Propagator
             }
             progress((double)(start + n) / combos.Count);
         }
+    }
+
+    private static void RoundInPlace(Tensor t, DType dtype)
+    {
+        using Tensor rounded = t.to_type(dtype.ToScalarType()).to_type(ScalarType.Float64);
+        t.copy_(rounded);
     }
 
     private static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
@@ -321,15 +372,17 @@ public static class Propagator
         for (; k < x.Length; k++) y[k] += a * x[k];
     }
 
-    /// <summary>Streams the output rows: D's rows times P (float32 product, P rounded from float64), I's rows for its
-    /// added tokens (by content), then the appended rows of I's tokens D lacks. Stored in I's dtype.</summary>
-    private static unsafe void WriteRows(Stream s, string name, DType dtype, Tensor? p, ModelInput d, ModelInput i, OutputVocabulary plan,
+    /// <summary>Streams the output rows: D's rows times P (float32 product, P rounded from float64 — first to
+    /// <paramref name="pType"/> when given), I's rows for its added tokens (by content), then the appended rows of I's
+    /// tokens D lacks. Stored in I's dtype.</summary>
+    private static unsafe void WriteRows(Stream s, string name, DType dtype, Tensor? p, DType? pType, ModelInput d, ModelInput i, OutputVocabulary plan,
         int block, Action<double> progress)
     {
         int dim = d.Config.HiddenSize;
         using var fromD = new MatrixRows(d.Weights, name);
         using var fromI = new MatrixRows(i.Weights, name);
-        using Tensor? p32 = p?.to_type(ScalarType.Float32);
+        using Tensor? pRounded = pType is DType t ? p?.to_type(t.ToScalarType()) : null;
+        using Tensor? p32 = (pRounded ?? p)?.to_type(ScalarType.Float32);
         using Tensor input = empty([block, dim], dtype: ScalarType.Float32);
         var rowBytes = new byte[block * dim * dtype.ItemSize()];
         var one = new float[dim];
@@ -407,7 +460,9 @@ public static class Propagator
         var json = new JsonObject
         {
             ["mode"] = r.Mode.ToString().ToLowerInvariant(),
-            ["precision"] = o.Precision == FitPrecision.Float64 ? "float64" : "float32 blocks, float64 sums",
+            ["compat"] = o.Compat.ToString().ToLowerInvariant(),
+            ["precision"] = o.Compat == PropagationCompat.Ruadapt ? "float64 QR, P and product in the model dtype"
+                : o.Precision == FitPrecision.Float64 ? "float64" : "float32 blocks, float64 sums",
             ["base"] = Path.GetFullPath(b.Directory),
             ["instruct"] = Path.GetFullPath(i.Directory),
             ["donor"] = Path.GetFullPath(d.Directory),

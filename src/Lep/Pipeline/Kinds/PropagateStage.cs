@@ -13,7 +13,8 @@ public sealed class PropagateStage : StageKind
         string baseDir = o.Path("base");
         string instruct = o.Path("instruct");
         string donor = o.Path("donor");
-        string mode = o.Choice("mode", "conversion", "swap", "overlap", "conversion", "sum", "cooccurrence");
+        string mode = o.Choice("mode", "conversion", "swap", "overlap", "conversion", "sum", "cooccurrence", "bypass");
+        string compat = o.Choice("compat", "none", "none", "ruadapt");
         string? corpus = o.OptionalPath("corpus");
         string precision = o.Choice("precision", "fp64", "fp64", "mixed");
         bool save = o.Flag("save-projection");
@@ -24,12 +25,13 @@ public sealed class PropagateStage : StageKind
             {
                 Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output,
                 Mode = Enum.Parse<PropagationMode>(mode, ignoreCase: true), Corpus = corpus,
+                Compat = Enum.Parse<PropagationCompat>(compat, ignoreCase: true),
                 Precision = precision == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64, SaveProjections = save,
             };
             PropagationResult r = ctx.Step("propagating", p => Propagator.Run(options, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
             string fits = string.Join(", ", r.Matrices.Select(m => m.RelativeResidual is double res ? $"{m.Tensor} residual {res:0.000e0}" : $"{m.Tensor} swapped"));
-            return $"mode {mode}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, {r.CopiedTensors} tensors copied";
+            return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, {r.CopiedTensors} tensors copied";
         };
     }
 }
