@@ -24,6 +24,7 @@ public static class LepCli
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(PropagateCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(CalibrateCommand.Create());
         root.Subcommands.Add(PipelineCommand.Create());
@@ -51,6 +52,7 @@ public static class LepCli
     /// <summary>Exit codes: 0 success, 1 internal error, 2 bad input (usage errors included).</summary>
     public static int Run(string[] args)
     {
+        Provenance.ModelCard.CommandLine = "lep " + string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+".Contains(c)) ? a : $"'{a.Replace("'", "'\\''")}'"));
         ParseResult parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -24,16 +24,17 @@ public sealed class MatrixRows : IDisposable
     public int Columns { get; }
     private int RowBytes => Columns * DType.ItemSize();
 
-    public MatrixRows(CheckpointReader checkpoint, string name)
+    /// <param name="flatten">view a tensor of any rank as rows of its last dimension (a vector is one row)</param>
+    public MatrixRows(CheckpointReader checkpoint, string name, bool flatten = false)
     {
         TensorInfo info = checkpoint.Info(name);
         SafetensorsFile file = checkpoint.FileOf(name);
-        if (info.Shape.Length != 2) throw new LepInputException(file.Path, $"tensor '{name}' has shape {info.ShapeText}, expected a matrix");
+        if (info.Shape.Length != 2 && !flatten) throw new LepInputException(file.Path, $"tensor '{name}' has shape {info.ShapeText}, expected a matrix");
         if (!info.DType.IsFloat()) throw new LepInputException(file.Path, $"tensor '{name}' is {info.DType}, expected f32, f16 or bf16");
         Name = name;
         DType = info.DType;
-        Rows = info.Shape[0];
-        Columns = checked((int)info.Shape[1]);
+        Columns = info.Shape.Length == 0 ? 1 : checked((int)info.Shape[^1]);
+        Rows = Columns == 0 ? 0 : info.Shape.Aggregate(1L, (a, b) => a * b) / Columns;
         _handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         _start = DataStart(_handle) + info.Offset;
     }
@@ -158,6 +159,14 @@ public sealed class MatrixRows : IDisposable
         }
     }
 
+    /// <summary>Stores doubles in <paramref name="dtype"/>, rounded to float first (as torch does for bf16/f16).</summary>
+    public static void Narrow(ReadOnlySpan<double> src, DType dtype, Span<byte> dst)
+    {
+        float[] floats = new float[src.Length];
+        for (int i = 0; i < src.Length; i++) floats[i] = (float)src[i];
+        Narrow(floats, dtype, dst);
+    }
+
     public static ushort ToBFloat16(float x)
     {
         uint bits = BitConverter.SingleToUInt32Bits(x);
@@ -187,6 +196,10 @@ public static class TensorCopy
             done += n;
         }
     }
+
+    /// <summary>A checkpoint's tensor names in file order (shard by shard, by offset), to keep its layout in an output.</summary>
+    public static IEnumerable<string> FileOrder(CheckpointReader r) =>
+        r.Files.SelectMany(f => f.Tensors.OrderBy(t => t.Offset).Select(t => t.Name)).Where(r.Contains).Distinct();
 
     public static PendingTensor Pending(CheckpointReader checkpoint, string name)
     {

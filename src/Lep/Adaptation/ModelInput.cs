@@ -63,6 +63,33 @@ public sealed class ModelInput : IDisposable
         }
     }
 
+    /// <summary>Throws unless <paramref name="other"/> has this model's architecture and shapes (same family, any vocabulary).</summary>
+    public void RequireSameArchitecture(ModelInput other)
+    {
+        void Same(string what, object x, object y)
+        {
+            if (!Equals(x, y)) throw new LepInputException($"{other.Role} {other.Directory}", $"{what} is {y} but {Role} has {x}: not the same model family");
+        }
+        Same("architecture", Config.Architecture, other.Config.Architecture);
+        Same("hidden_size", Config.HiddenSize, other.Config.HiddenSize);
+        Same("num_hidden_layers", Config.NumLayers, other.Config.NumLayers);
+        Same("num_attention_heads", Config.NumHeads, other.Config.NumHeads);
+        Same("num_key_value_heads", Config.NumKeyValueHeads, other.Config.NumKeyValueHeads);
+        Same("intermediate_size", Config.IntermediateSize, other.Config.IntermediateSize);
+        Same("tie_word_embeddings", Tied, other.Tied);
+    }
+
+    /// <summary>Throws unless <paramref name="other"/> has this model's vocabulary: same vocab_size, same token → id map.</summary>
+    public void RequireSameVocabulary(ModelInput other)
+    {
+        if (Config.VocabSize != other.Config.VocabSize)
+            throw new LepInputException($"{other.Role} {other.Directory}", $"vocab_size is {other.Config.VocabSize} but {Role} has {Config.VocabSize}: not the same vocabulary");
+        var mine = Tokenizer.Model.GetVocab();
+        var theirs = other.Tokenizer.Model.GetVocab();
+        if (mine.Count != theirs.Count || mine.Any(kv => !theirs.TryGetValue(kv.Key, out int id) || id != kv.Value))
+            throw new LepInputException($"{other.Role} {other.Directory}", $"tokenizer.json's vocabulary differs from {Role}'s: the two must share one vocabulary");
+    }
+
     /// <summary>The tensors whose rows are indexed by token id: embed_tokens, and lm_head when untied.</summary>
     public IEnumerable<string> VocabularyTensors => Tied ? [EmbedName] : [EmbedName, HeadName];
 

@@ -116,6 +116,22 @@ public static class Calibrator
             ["resumed"] = training.Resumed,
         };
         JsonFile.Write(Path.Combine(o.Output, ReportFile), json);
+        new Provenance.ModelCard
+        {
+            Title = "Calibrated model",
+            Job = "lep calibrate",
+            What = $"The input model fine-tuned ({o.Training.Trainable.ToString().ToLowerInvariant()}) on {string.Join(", ", bySource.Keys)} conversations, "
+                + "loss on assistant tokens only (calibration.json has the details).",
+            Options = o,
+            Inputs = [("model", o.Model), .. new[] { ("teacher", o.Sources.SelfCalibration?.Teacher), ("prompts", o.Sources.SelfCalibration?.Prompts), ("sft", o.Sources.Sft), ("copy-from", o.Sources.Copy?.Text) }
+                .Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!))],
+            Numbers =
+            [
+                ("steps", training.Steps.ToString()), ("tokens", tokens.ToString()), ("learned (assistant) tokens", learned.ToString()),
+                ("first loss", first.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+                ("final loss", final.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)),
+            ],
+        }.Write(o.Output);
         return new CalibrationResult(o.Output, counts, tokens, learned, first, final, training);
     }
 

@@ -44,7 +44,7 @@ public sealed class StageKindRegistry
     private readonly Dictionary<string, StageKind> _kinds;
 
     public static StageKindRegistry Default { get; } = new([
-        new TokenizerStage(), new InitStage(), new TrainStage(), new PropagateStage(), new CalibrateStage(), new EvalStage(), new GgufStage(),
+        new TokenizerStage(), new InitStage(), new TrainStage(), new PropagateStage(), new ChatVectorStage(), new MergeStage(), new CalibrateStage(), new EvalStage(), new GgufStage(),
     ]);
 
     public StageKindRegistry(IEnumerable<StageKind> kinds)

@@ -86,6 +86,7 @@ public static class TrainingJob
         ModelDirectory.CopyCompanionFiles(spec.ModelDirectory, staging.Path);
         File.Copy(trainer.MetricsPath, staging.File("metrics.jsonl"), overwrite: true);
         LossCurve.Render(trainer.MetricsPath, staging.File("loss.png"), $"Training loss — {Path.GetFileName(spec.OutputDirectory.TrimEnd('/'))}");
+        TrainingCard(spec, result).Write(staging.Path);
         staging.Commit();
         return result;
     }
@@ -96,6 +97,25 @@ public static class TrainingJob
         if (spec.Options.BlockSize > config.MaxPositionEmbeddings)
             throw new LepInputException(Path.Combine(spec.ModelDirectory, "config.json"),
                 $"--block-size {spec.Options.BlockSize} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
+    }
+
+    private static Provenance.ModelCard TrainingCard(TrainingJobSpec spec, TrainingResult r)
+    {
+        static string F(double x) => x.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+        return new Provenance.ModelCard
+        {
+            Title = $"Trained model ({spec.Options.Trainable.ToString().ToLowerInvariant()})",
+            Job = "lep train",
+            What = "The input model after training on the given text (metrics.jsonl and loss.png hold the curves).",
+            Options = spec,
+            Inputs = [("model", spec.ModelDirectory), .. spec.Corpus.Select(c => ("corpus", c)), .. spec.ValidationCorpus is null ? [] : new[] { ("validation", spec.ValidationCorpus) }],
+            Numbers =
+            [
+                ("steps", r.Steps.ToString()), ("tokens trained", r.Tokens.ToString()), ("final training loss", F(r.FinalLoss)),
+                .. r.FinalValidationLoss is double v ? [("final validation loss", F(v))] : Array.Empty<(string, string)>(),
+                ("training seconds", r.Seconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)),
+            ],
+        };
     }
 
     /// <summary>Encodes documents (with the tokenizer's special tokens, e.g. BOS) and appends EOS when the model has one.</summary>

@@ -111,8 +111,18 @@ public static class EmbeddingInitializer
         });
         // Recipes with other ids than the alignment (omp) are logged through their weights' ids: rewrite those lines.
         if (omp is not null) RewriteOmpLog(staging.File("init_log.jsonl"), recipes, b.Tokenizer);
-        staging.Commit();
         var byMethod = recipes.GroupBy(r => r.Method).ToDictionary(g => g.Key, g => g.Count());
+        new Provenance.ModelCard
+        {
+            Title = "Donor: base model with a new vocabulary",
+            Job = "lep init",
+            What = "The base model with a new tokenizer; embedding and head rows of tokens the old vocabulary has are copied, "
+                + "the others initialised from the old rows (init_log.jsonl says how, token by token). Train its embeddings next.",
+            Options = o,
+            Inputs = [("--base", b.Directory), ("--tokenizer", tokPath)],
+            Numbers = [("rows", rows.ToString()), .. byMethod.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => ($"rows by {kv.Key}", kv.Value.ToString()))],
+        }.Write(staging.Path);
+        staging.Commit();
         return new InitResult(Path.GetFullPath(o.Output), rows, byMethod, copied, clock.Elapsed.TotalSeconds);
     }
 

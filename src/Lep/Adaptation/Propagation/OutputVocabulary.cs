@@ -85,4 +85,37 @@ public sealed class OutputVocabulary
         string spm = Path.Combine(donor.Directory, "tokenizer.model");
         if (File.Exists(spm)) File.Copy(spm, Path.Combine(dir, "tokenizer.model"), overwrite: true);
     }
+
+    /// <summary>I's config.json with the new vocab_size and bos/eos/pad ids mapped by content, and I's
+    /// generation_config.json with its ids mapped the same way (ids without counterpart dropped, with a warning).</summary>
+    public void WriteConfigs(string dir, ModelInput i, List<string> warnings)
+    {
+        ModelConfig config = i.Config.Clone();
+        int? Map(int? iid, string field)
+        {
+            if (iid is not int x) return null;
+            int? mapped = MapInstructId(x);
+            if (mapped is null) warnings.Add($"{field} {x} of the instruct model has no counterpart in the new vocabulary; left unset");
+            return mapped;
+        }
+        int? bos = Map(i.Config.BosTokenId, "bos_token_id");
+        int[] eos = i.Config.EosTokenIds.Select(e => Map(e, "eos_token_id")).OfType<int>().ToArray();
+        int? pad = Map(i.Config.PadTokenId, "pad_token_id");
+        config.ReplaceVocabulary(Rows, bos, eos, pad);
+        config.Save(Path.Combine(dir, "config.json"));
+
+        string gen = Path.Combine(i.Directory, "generation_config.json");
+        if (File.Exists(gen))
+        {
+            JsonObject g = JsonFile.ReadObject(gen);
+            foreach (string key in new[] { "bos_token_id", "eos_token_id", "pad_token_id" })
+            {
+                if (g[key] is null) continue;
+                int[] ids = g.GetIntOrList(key).Select(x => MapInstructId(x)).OfType<int>().ToArray();
+                if (ids.Length == 0) g.Remove(key);
+                else g[key] = g[key] is JsonArray ? new JsonArray(ids.Select(x => (JsonNode?)x).ToArray()) : ids[0];
+            }
+            JsonFile.Write(Path.Combine(dir, "generation_config.json"), g);
+        }
+    }
 }

@@ -136,7 +136,7 @@ public static class Propagator
             var writeTimes = new Dictionary<string, double>();
             var tensors = new List<PendingTensor>();
             int copied = 0;
-            foreach (string name in OrderedNames(i.Weights))
+            foreach (string name in TensorCopy.FileOrder(i.Weights))
             {
                 if (name == ModelInput.EmbedName || (name == ModelInput.HeadName && !i.Tied))
                 {
@@ -175,7 +175,7 @@ public static class Propagator
                         GC.KeepAlive(c);
                     }
             plan.WriteTokenizerFiles(staging.Path, d, i);
-            WriteConfigs(staging.Path, plan, d, i, warnings);
+            plan.WriteConfigs(staging.Path, i, warnings);
 
             var result = new PropagationResult(Path.GetFullPath(options.Output), options.Mode, plan.Rows,
                 reports.Select(r => r with { WriteSeconds = writeTimes.GetValueOrDefault(r.Tensor) })
@@ -183,6 +183,21 @@ public static class Propagator
                     .ToList(),
                 plan.Overrides.Count, plan.Appended.Count, copied, clock.Elapsed.TotalSeconds, warnings);
             WriteReport(staging.File("propagation.json"), result, options, b, i, d, combos.Count);
+            new Provenance.ModelCard
+            {
+                Title = $"LEP: propagated instruct model ({result.Mode.ToString().ToLowerInvariant()})",
+                Job = "lep propagate",
+                What = "The instruct model with the donor's vocabulary: its embedding (and head) rows are the donor's mapped by "
+                    + "the least-squares projection from the base's rows to the instruct model's (Learned Embedding Propagation, arXiv 2412.21140).",
+                Options = options,
+                Inputs = [("--base", b.Directory), ("--instruct", i.Directory), ("--donor", d.Directory), .. options.Corpus is null ? [] : new[] { ("--corpus", options.Corpus) }],
+                Numbers =
+                [
+                    ("rows", result.Rows.ToString()),
+                    .. result.Matrices.Where(m => m.RelativeResidual is not null)
+                        .Select(m => ($"{Short(m.Tensor)}: relative residual of the fit ({m.FitRows} rows)", m.RelativeResidual!.Value.ToString("0.0000e0", System.Globalization.CultureInfo.InvariantCulture))),
+                ],
+            }.Write(staging.Path);
             staging.Commit();
             return result;
         }
@@ -194,34 +209,14 @@ public static class Propagator
 
     private static string Short(string name) => name == ModelInput.EmbedName ? "embed_tokens" : "lm_head";
 
-    /// <summary>I's tensor names in file order (shard by shard, by offset), so the output keeps I's layout.</summary>
-    private static IEnumerable<string> OrderedNames(CheckpointReader r) =>
-        r.Files.SelectMany(f => f.Tensors.OrderBy(t => t.Offset).Select(t => t.Name)).Where(r.Contains).Distinct();
-
     private static void Validate(PropagationOptions o, ModelInput b, ModelInput i, ModelInput d)
     {
         string Norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (new[] { o.Base, o.Instruct, o.Donor }.Any(p => Norm(p) == Norm(o.Output)))
             throw new LepInputException("--out " + o.Output, "is one of the input dirs; choose a new directory");
-        void Same(string what, object x, object y, ModelInput other)
-        {
-            if (!Equals(x, y)) throw new LepInputException($"{other.Role} {other.Directory}", $"{what} is {y} but --base has {x}: not the same model family");
-        }
-        foreach (ModelInput m in new[] { i, d })
-        {
-            Same("architecture", b.Config.Architecture, m.Config.Architecture, m);
-            Same("hidden_size", b.Config.HiddenSize, m.Config.HiddenSize, m);
-            Same("num_hidden_layers", b.Config.NumLayers, m.Config.NumLayers, m);
-            Same("num_attention_heads", b.Config.NumHeads, m.Config.NumHeads, m);
-            Same("num_key_value_heads", b.Config.NumKeyValueHeads, m.Config.NumKeyValueHeads, m);
-            Same("intermediate_size", b.Config.IntermediateSize, m.Config.IntermediateSize, m);
-            Same("tie_word_embeddings", b.Tied, m.Tied, m);
-        }
-        Same("vocab_size", b.Config.VocabSize, i.Config.VocabSize, i);
-        var bv = b.Tokenizer.Model.GetVocab();
-        var iv = i.Tokenizer.Model.GetVocab();
-        if (bv.Count != iv.Count || bv.Any(kv => !iv.TryGetValue(kv.Key, out int id) || id != kv.Value))
-            throw new LepInputException($"--instruct {i.Directory}", "tokenizer.json's vocabulary differs from the base model's: B and I must share V₀");
+        b.RequireSameArchitecture(i);
+        b.RequireSameArchitecture(d);
+        b.RequireSameVocabulary(i);
         if (d.Tokenizer.VocabSize != d.Embed.Shape[0])
             throw new LepInputException($"--donor {d.Directory}", $"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
         foreach (string name in i.VocabularyTensors)
@@ -421,37 +416,6 @@ public static class Propagator
             fromI.Read(fromInstruct, 1, one);
             MatrixRows.Narrow(one, dtype, rowBytes.AsSpan(0, dim * dtype.ItemSize()));
             s.Write(rowBytes, 0, dim * dtype.ItemSize());
-        }
-    }
-
-    private static void WriteConfigs(string dir, OutputVocabulary plan, ModelInput d, ModelInput i, List<string> warnings)
-    {
-        ModelConfig config = i.Config.Clone();
-        int? Map(int? iid, string field)
-        {
-            if (iid is not int x) return null;
-            int? mapped = plan.MapInstructId(x);
-            if (mapped is null) warnings.Add($"{field} {x} of the instruct model has no counterpart in the new vocabulary; left unset");
-            return mapped;
-        }
-        int? bos = Map(i.Config.BosTokenId, "bos_token_id");
-        int[] eos = i.Config.EosTokenIds.Select(e => Map(e, "eos_token_id")).OfType<int>().ToArray();
-        int? pad = Map(i.Config.PadTokenId, "pad_token_id");
-        config.ReplaceVocabulary(plan.Rows, bos, eos, pad);
-        config.Save(Path.Combine(dir, "config.json"));
-
-        string gen = Path.Combine(i.Directory, "generation_config.json");
-        if (File.Exists(gen))
-        {
-            JsonObject g = JsonFile.ReadObject(gen);
-            foreach (string key in new[] { "bos_token_id", "eos_token_id", "pad_token_id" })
-            {
-                if (g[key] is null) continue;
-                int[] ids = g.GetIntOrList(key).Select(x => plan.MapInstructId(x)).OfType<int>().ToArray();
-                if (ids.Length == 0) g.Remove(key);
-                else g[key] = g[key] is JsonArray ? new JsonArray(ids.Select(x => (JsonNode?)x).ToArray()) : ids[0];
-            }
-            JsonFile.Write(Path.Combine(dir, "generation_config.json"), g);
         }
     }
 

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Lep.Adaptation.Merging;
+
+namespace Lep.Cli.Commands;
+
+/// <summary>`lep merge chat-vector|linear|slerp`: the rivals' merges (Chat Vector, ElChat's final merge).</summary>
+public static class MergeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("merge", "Merge models: Chat Vector (donor + instruct − base) or a linear/slerp interpolation of two models (ElChat's last step).");
+        command.Subcommands.Add(ChatVectorCommand());
+        command.Subcommands.Add(InterpolationCommand(MergeMethod.Linear, "(1 − w)·A + w·B per tensor"));
+        command.Subcommands.Add(InterpolationCommand(MergeMethod.Slerp, "spherical interpolation from A (w = 0) to B (w = 1) per tensor, linear for nearly parallel tensors"));
+        return command;
+    }
+
+    private static Command ChatVectorCommand()
+    {
+        var baseDir = new Option<string>("--base") { Description = "the base model dir (B)", Required = true };
+        var instruct = new Option<string>("--instruct") { Description = "the instruct model dir (I, B's vocabulary)", Required = true };
+        var donor = new Option<string>("--donor") { Description = "B after continued pre-training (D, any vocabulary)", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "the dir of the merged chat model (D + (I − B))", Required = true };
+        var skip = new Option<bool>("--skip-embed") { Description = "keep the donor's embedding and head rows (special tokens still from I)" };
+        var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding rows of tokens shared by D and B get it too.")
+            { baseDir, instruct, donor, output, skip };
+        CommandAction.Set(command, parse =>
+        {
+            var options = new ChatVectorOptions
+            {
+                Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!,
+                Output = parse.GetValue(output)!, SkipEmbed = parse.GetValue(skip),
+            };
+            ChatVectorResult r = ConsoleUi.WithProgress("merging", p => ChatVector.Run(options, SyncProgress.Fractions(p)));
+            foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
+            Console.WriteLine($"wrote {r.Output}: {r.MergedTensors} tensors D + (I − B), {r.Rows} rows ({r.SharedRows} shared with the base get the chat vector, "
+                + $"{r.SpecialRows + r.AppendedRows} special rows from the instruct model), {r.Seconds:0.0} s; details in chat-vector.json");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command InterpolationCommand(MergeMethod method, string what)
+    {
+        var a = new Option<string>("--a") { Description = "model A (w = 0): its tokenizer and layout are kept; may have a larger vocabulary than B", Required = true };
+        var b = new Option<string>("--b") { Description = "model B (w = 1): same architecture, its vocabulary A's first rows; its special-token rows are kept", Required = true };
+        var weight = new Option<double>("--weight", "-w") { Description = "w in [0, 1]", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "the dir of the merged model", Required = true };
+        var mergeSpecial = new Option<bool>("--merge-special-rows") { Description = "merge B's special-token rows like the others instead of copying them from B" };
+        string name = method.ToString().ToLowerInvariant();
+        var command = new Command(name, $"Merge two models of one architecture: {what}. Rows past B's vocabulary stay A's; B's special-token rows are B's.")
+            { a, b, weight, output, mergeSpecial };
+        CommandAction.Set(command, parse =>
+        {
+            var options = new MergeOptions { A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method,
+                CopySpecialRows = !parse.GetValue(mergeSpecial) };
+            MergeResult r = ConsoleUi.WithProgress("merging", p => ModelMerge.Run(options, SyncProgress.Fractions(p)));
+            foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
+            int linear = r.Tensors.Count(t => t.LinearFallback);
+            Console.WriteLine($"wrote {r.Output}: {name} merge at w = {r.Weight}, {r.Tensors.Count} tensors"
+                + (method == MergeMethod.Slerp ? $" ({linear} nearly parallel, merged linearly)" : "")
+                + $", {r.Rows} rows ({r.RowsOnlyInA} only in A, {r.SpecialRowsFromB} special rows from B), {r.Seconds:0.0} s; details in merge.json");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using Lep.Adaptation.Merging;
+
+namespace Lep.Pipeline.Kinds;
+
+/// <summary>"chat-vector": D + (θ_I − θ_B) (`lep merge chat-vector`).</summary>
+public sealed class ChatVectorStage : StageKind
+{
+    public override string Name => "chat-vector";
+    public override string Description => "Chat Vector: the donor plus the instruct model's difference from the base (lep merge chat-vector)";
+
+    public override StageAction Bind(StageOptions o)
+    {
+        string baseDir = o.Path("base");
+        string instruct = o.Path("instruct");
+        string donor = o.Path("donor");
+        bool skip = o.Flag("skip-embed");
+        return ctx =>
+        {
+            var options = new ChatVectorOptions { Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output, SkipEmbed = skip };
+            ChatVectorResult r = ctx.Step("merging", p => ChatVector.Run(options, p));
+            foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
+            return $"{r.MergedTensors} tensors D + (I − B), {r.Rows:N0} rows ({r.SharedRows:N0} with the chat vector{(skip ? ", skip-embed" : "")}, {r.SpecialRows + r.AppendedRows} special rows from the instruct model)";
+        };
+    }
+}
+
+/// <summary>"merge": linear or slerp interpolation of two models (`lep merge linear|slerp`).</summary>
+public sealed class MergeStage : StageKind
+{
+    public override string Name => "merge";
+    public override string Description => "linear or slerp merge of two models of one architecture, A's vocabulary kept (lep merge linear|slerp)";
+
+    public override StageAction Bind(StageOptions o)
+    {
+        string method = o.Choice("method", "linear", "linear", "slerp");
+        string a = o.Path("a");
+        string b = o.Path("b");
+        bool mergeSpecial = o.Flag("merge-special-rows");
+        double? weight = o.OptionalDouble("weight");
+        if (weight is null) o.Missing("weight");
+        else if (weight < 0 || weight > 1) o.Error("weight", $"{weight} is not in [0, 1]");
+        return ctx =>
+        {
+            var options = new MergeOptions { A = a, B = b, Weight = weight!.Value, Output = ctx.Output, Method = Enum.Parse<MergeMethod>(method, ignoreCase: true),
+                CopySpecialRows = !mergeSpecial };
+            MergeResult r = ctx.Step("merging", p => ModelMerge.Run(options, p));
+            foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
+            return $"{method} merge at w = {r.Weight}, {r.Tensors.Count} tensors, {r.Rows:N0} rows ({r.RowsOnlyInA:N0} only in A, {r.SpecialRowsFromB} special rows from B)";
+        };
+    }
+}
