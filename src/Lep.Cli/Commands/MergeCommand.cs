@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lep.Formats;
 using Lep.Adaptation.Merging;
 
 namespace Lep.Cli.Commands;
@@ -21,15 +22,17 @@ public static class MergeCommand
         var instruct = new Option<string>("--instruct") { Description = "the instruct model dir (I, B's vocabulary)", Required = true };
         var donor = new Option<string>("--donor") { Description = "B after continued pre-training (D, any vocabulary)", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged chat model (D + (I − B))", Required = true };
+        var force = ForceOption.Create();
         var skip = new Option<bool>("--skip-embed") { Description = "keep the donor's embedding and head rows (special tokens still from I)" };
         var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding rows of tokens shared by D and B get it too.")
-            { baseDir, instruct, donor, output, skip };
+            { baseDir, instruct, donor, output, skip, force };
         CommandAction.Set(command, parse =>
         {
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory, parse.GetValue(baseDir), parse.GetValue(instruct), parse.GetValue(donor));
             var options = new ChatVectorOptions
             {
                 Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!,
-                Output = parse.GetValue(output)!, SkipEmbed = parse.GetValue(skip),
+                Output = parse.GetValue(output)!, SkipEmbed = parse.GetValue(skip), ReplaceOutput = replace,
             };
             ChatVectorResult r = ConsoleUi.WithProgress("merging", p => ChatVector.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
@@ -46,13 +49,15 @@ public static class MergeCommand
         var b = new Option<string>("--b") { Description = "model B (w = 1): same architecture, its vocabulary A's first rows; its special-token rows are kept", Required = true };
         var weight = new Option<double>("--weight", "-w") { Description = "w in [0, 1]", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged model", Required = true };
+        var force = ForceOption.Create();
         var mergeSpecial = new Option<bool>("--merge-special-rows") { Description = "merge B's special-token rows like the others instead of copying them from B" };
         string name = method.ToString().ToLowerInvariant();
         var command = new Command(name, $"Merge two models of one architecture: {what}. Rows past B's vocabulary stay A's; B's special-token rows are B's.")
-            { a, b, weight, output, mergeSpecial };
+            { a, b, weight, output, mergeSpecial, force };
         CommandAction.Set(command, parse =>
         {
-            var options = new MergeOptions { A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method,
+            bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory, parse.GetValue(a), parse.GetValue(b));
+            var options = new MergeOptions { A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method, ReplaceOutput = replace,
                 CopySpecialRows = !parse.GetValue(mergeSpecial) };
             MergeResult r = ConsoleUi.WithProgress("merging", p => ModelMerge.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");

@@ -250,7 +250,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
     /// </summary>
     private string Diagnose(string corpus, string baseModel, string instruct)
     {
-        using var staging = new StagingDirectory(Work("diagnostics"));
+        using var staging = new StagingDirectory(Work("diagnostics"), replace: true);
         JsonFile.Write(staging.File("diagnostics.json"), ui.Step("measuring drift and in-context copying", p => PairDiagnostics.Measure(corpus, baseModel, instruct, _r.EvalItems, options.Device, p)));
         staging.Commit();
         return staging.FinalPath;

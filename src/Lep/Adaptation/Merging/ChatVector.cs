@@ -17,6 +17,8 @@ public sealed record ChatVectorOptions
     /// <summary>D: B after continued pre-training (any vocabulary).</summary>
     public required string Donor { get; init; }
     public required string Output { get; init; }
+    /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
+    public bool ReplaceOutput { get; init; }
     /// <summary>Keep D's embedding and head rows (only the special tokens come from I).</summary>
     public bool SkipEmbed { get; init; }
     /// <summary>Rows per block when writing embed_tokens / lm_head.</summary>
@@ -65,7 +67,7 @@ public static class ChatVector
         var plan = OutputVocabulary.Plan(d, i);
         foreach (int row in plan.Overrides.Keys) shared.Remove(row);
 
-        using var staging = new StagingDirectory(options.Output);
+        using var staging = new StagingDirectory(options.Output, options.ReplaceOutput);
         var tensors = new List<PendingTensor>();
         var kept = new List<string>();
         int merged = 0;

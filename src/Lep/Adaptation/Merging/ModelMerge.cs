@@ -22,6 +22,8 @@ public sealed record MergeOptions
     /// <summary>B: a model of the same architecture whose vocabulary is A's first rows.</summary>
     public required string B { get; init; }
     public required string Output { get; init; }
+    /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
+    public bool ReplaceOutput { get; init; }
     public MergeMethod Method { get; init; } = MergeMethod.Linear;
     /// <summary>w: 0 gives A, 1 gives B (all of A at w = 0 only without <see cref="CopySpecialRows"/>).</summary>
     public required double Weight { get; init; }
@@ -94,7 +96,7 @@ public static class ModelMerge
         if (onlyA.Count > 0)
             warnings.Add($"{onlyA.Count} tensors of --a have no counterpart of the same shape in --b and were kept as they are: {string.Join(", ", onlyA.Take(5))}");
 
-        using var staging = new StagingDirectory(options.Output);
+        using var staging = new StagingDirectory(options.Output, options.ReplaceOutput);
         progress?.Report(("writing", 0));
         long maxShard = options.MaxShardBytes ?? (a.Weights.Files.Count > 1 ? a.Weights.Files.Max(f => f.FileLength) : long.MaxValue);
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);

@@ -37,6 +37,8 @@ public static partial class TorchrunEngine
         Action<string>? note, IProgress<TrainingProgress>? steps, CancellationToken cancellation)
     {
         launch.Validate(spec.Options);
+        // Decided before this run creates its run state: a re-run of the same job rewrites its own output.
+        bool replace = spec.ReplaceOutput || TrainingJob.IsRerun(spec.OutputDirectory);
         string runDir = Path.GetFullPath(TrainingJob.RunDirectoryFor(spec.OutputDirectory));
         string engineOutput = Path.Combine(runDir, "output");
         string fingerprint = Trainer.FingerprintOf(spec.Options, train);
@@ -64,7 +66,7 @@ public static partial class TorchrunEngine
                     Note: $"node {launch.NodeRank} finished its ranks; node 0 writes {spec.OutputDirectory}");
             if (!Directory.Exists(engineOutput)) throw new TorchEngineException($"{runDir}: the engine exited cleanly but wrote no output dir");
         }
-        Collect(engineOutput, runDir, spec.OutputDirectory);
+        Collect(engineOutput, runDir, spec.OutputDirectory, replace);
         return Summary(runDir, spec.OutputDirectory, checkpointStep is not null);
     }
 
@@ -183,9 +185,9 @@ public static partial class TorchrunEngine
     private static partial Regex FailedRank();
 
     /// <summary>Moves the engine's HF dir into a staged output dir, adds loss.png, commits.</summary>
-    private static void Collect(string engineOutput, string runDir, string outputDirectory)
+    private static void Collect(string engineOutput, string runDir, string outputDirectory, bool replace)
     {
-        using (var staging = new StagingDirectory(outputDirectory))
+        using (var staging = new StagingDirectory(outputDirectory, replace))
         {
             foreach (string file in Directory.EnumerateFiles(engineOutput))
                 File.Move(file, staging.File(Path.GetFileName(file)));
