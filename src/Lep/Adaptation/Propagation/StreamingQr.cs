@@ -7,7 +7,9 @@ namespace Lep.Adaptation.Propagation;
 /// without holding A: the R factor of [A | B] is updated block by block (R ← R of [R; block], 2d × 2d, float64), so
 /// A = Q·R₁₁ and QᵀB = R₁₂ with ‖R₂₂‖ the part of B no P can reach. R₁₁ has A's singular values: its SVD, cut where
 /// the reference's call cuts (σ ≤ rcond·σ₁, rcond = ε·max(rows, d)), gives A's minimum-norm solution. Costs about
-/// twice the normal equations' flops, and never squares the condition number.
+/// twice the normal equations' flops, and never squares the condition number. Where the deficiency is structural
+/// (fewer rows than d) the rank is exact; for columns collinear to rounding, the streamed R's own rounding (a few
+/// hundred ε after many blocks) can fall on either side of the cut, as a different LAPACK build's could.
 /// </summary>
 public sealed class StreamingQr : ILeastSquares
 {
