@@ -44,24 +44,33 @@ public static class PairDrift
     /// <summary>Raw drift of one matrix over its first <paramref name="rows"/> rows.</summary>
     private static double Drift(CheckpointReader b, CheckpointReader i, string name, long rows)
     {
-        double diff = 0, norm = 0;
-        ForBlocks(b, i, name, rows, (bs, @is) =>
+        var drift = new DriftSum();
+        ForBlocks(b, i, name, rows, drift.Add);
+        return drift.Value;
+    }
+
+    /// <summary>‖I − B‖_F / ‖B‖_F accumulated over row blocks.</summary>
+    private sealed class DriftSum
+    {
+        private double _diff, _norm;
+        public double Value => _norm > 0 ? Math.Sqrt(_diff / _norm) : 0;
+
+        public void Add(double[] bs, double[] @is)
         {
             for (int k = 0; k < bs.Length; k++)
             {
                 double d = @is[k] - bs[k];
-                diff += d * d;
-                norm += bs[k] * bs[k];
+                _diff += d * d;
+                _norm += bs[k] * bs[k];
             }
-        });
-        return norm > 0 ? Math.Sqrt(diff / norm) : 0;
+        }
     }
 
     /// <summary>Raw drift and least-squares residual of a token-indexed matrix over the shared rows.</summary>
     private static (double Drift, double Residual) Vocabulary(CheckpointReader b, CheckpointReader i, string name, long rows)
     {
         int d = checked((int)b.Info(name).Shape[1]);
-        double diff = 0, norm = 0;
+        var drift = new DriftSum();
         using var fit = new NormalEquations(d);
         ForBlocks(b, i, name, rows, (bs, @is) =>
         {
@@ -72,18 +81,13 @@ public static class PairDrift
                 bs.AsSpan(r * d, d).CopyTo(ab.AsSpan(r * 2 * d, d));
                 @is.AsSpan(r * d, d).CopyTo(ab.AsSpan(r * 2 * d + d, d));
             }
-            for (int k = 0; k < bs.Length; k++)
-            {
-                double x = @is[k] - bs[k];
-                diff += x * x;
-                norm += bs[k] * bs[k];
-            }
+            drift.Add(bs, @is);
             using var block = tensor(ab, [n, 2L * d], ScalarType.Float64);
             fit.Add(block);
         });
         ProjectionFit solved = fit.Solve();
         solved.P.Dispose();
-        return (norm > 0 ? Math.Sqrt(diff / norm) : 0, solved.RelativeResidual);
+        return (drift.Value, solved.RelativeResidual);
     }
 
     private static void ForBlocks(CheckpointReader b, CheckpointReader i, string name, long rows, Action<double[], double[]> each)

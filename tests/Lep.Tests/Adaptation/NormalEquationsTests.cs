@@ -7,9 +7,13 @@ namespace Lep.Tests.Adaptation;
 /// <summary>The least-squares core on synthetic matrices: exact recovery, the residual least squares predicts, mixed precision.</summary>
 public sealed class NormalEquationsTests
 {
-    private static ProjectionFit Fit(Tensor a, Tensor b, int block, FitPrecision precision = FitPrecision.Float64)
+    private static ProjectionFit Fit(Tensor a, Tensor b, int block, FitPrecision precision = FitPrecision.Float64) =>
+        Fit(new NormalEquations((int)a.shape[1], precision), a, b, block, precision);
+
+    /// <summary>Feeds [a | b] to <paramref name="solver"/> in blocks of <paramref name="block"/> rows and solves.</summary>
+    private static ProjectionFit Fit(ILeastSquares solver, Tensor a, Tensor b, int block, FitPrecision precision = FitPrecision.Float64)
     {
-        using var eq = new NormalEquations((int)a.shape[1], precision);
+        using var eq = solver;
         for (long s = 0; s < a.shape[0]; s += block)
         {
             long n = Math.Min(block, a.shape[0] - s);
@@ -98,13 +102,7 @@ public sealed class NormalEquationsTests
         int d = 16, n = 10;
         Tensor a = randn([n, d], dtype: ScalarType.Float64, generator: g);
         Tensor b = randn([n, d], dtype: ScalarType.Float64, generator: g);
-        using var qr = new StreamingQr(d);
-        for (long s = 0; s < n; s += 4)
-        {
-            long k = Math.Min(4, n - s);
-            qr.Add(cat([a.narrow(0, s, k), b.narrow(0, s, k)], 1));
-        }
-        ProjectionFit fit = qr.Solve();
+        ProjectionFit fit = Fit(new StreamingQr(d), a, b, 4);
         Tensor direct = linalg.lstsq(a, b).Solution;
         Assert.True(Numerics.RelativeError(fit.P, direct) <= 1e-9, $"P vs lstsq: {Numerics.RelativeError(fit.P, direct):E2}");
         Assert.True(fit.RelativeResidual <= 1e-9, $"residual {fit.RelativeResidual:E2}");
