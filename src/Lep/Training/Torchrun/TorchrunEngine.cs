@@ -55,7 +55,8 @@ public static partial class TorchrunEngine
             File.Delete(Path.Combine(runDir, "error.txt"));
             if (Directory.Exists(engineOutput)) Directory.Delete(engineOutput, recursive: true);
             string job = EngineJob.Write(runDir, spec, train, validation, launch, fingerprint);
-            var arguments = launch.Arguments(Path.Combine(EngineDirectory(), EngineScript), job, Path.Combine(runDir, "logs", "torchrun"));
+            var arguments = launch.Arguments(Path.Combine(EngineDirectory(), EngineScript), job, Path.Combine(runDir, "logs", "torchrun"),
+                launch.PrintOnly ? TorchrunLaunch.DefaultMasterPort : FreeLoopbackPort());
             if (launch.PrintOnly)
                 return new TrainingResult(0, 0, double.NaN, null, 0, false,
                     Note: CommandLine(torchrun, arguments) + (launch.Nnodes > 1 ? $"\n# on every node, with --node_rank 0..{launch.Nnodes - 1}" : "") +
@@ -93,6 +94,17 @@ public static partial class TorchrunEngine
 
     private static LepInputException NoTorchrun(string executable) => new(executable,
         "not found on PATH: the torchrun engine needs PyTorch (Debian/Ubuntu: apt-get install python3-torch; elsewhere: pip install torch)");
+
+    /// <summary>A port nobody listens on now (another launch on this host may still take it first: then torchrun fails
+    /// with "address already in use", never hangs).</summary>
+    private static int FreeLoopbackPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     private static string CommandLine(string executable, IEnumerable<string> arguments) =>
         string.Join(' ', new[] { executable }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'"));

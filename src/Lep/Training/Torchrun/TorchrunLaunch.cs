@@ -40,12 +40,18 @@ public sealed record TorchrunLaunch
         return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out int port) && port is > 0 and < 65536;
     }
 
+    /// <summary>torchrun's default port of node 0's store (what a printed single-node command uses).</summary>
+    public const int DefaultMasterPort = 29500;
+
     /// <summary>torchrun's arguments. Underscore spellings and explicit stream redirection because Debian 12's torch
-    /// 1.13 knows no dashed options and, on Python 3.11, cannot parse its own default "--redirects 0".</summary>
-    public IReadOnlyList<string> Arguments(string enginePath, string jobPath, string logDirectory)
+    /// 1.13 knows no dashed options and, on Python 3.11, cannot parse its own default "--redirects 0".
+    /// One node without an endpoint meets on the loopback address at <paramref name="masterPort"/>: torchrun's
+    /// `--standalone` would hand the ranks this host's name as MASTER_ADDR, and where that name does not resolve
+    /// (containers, CI sandboxes) every rank retries it for the 30-minute process-group timeout.</summary>
+    public IReadOnlyList<string> Arguments(string enginePath, string jobPath, string logDirectory, int masterPort = DefaultMasterPort)
     {
         var args = new List<string>();
-        if (Nnodes == 1 && RendezvousEndpoint is null) args.Add("--standalone");
+        if (Nnodes == 1 && RendezvousEndpoint is null) args.AddRange(["--master_addr", "127.0.0.1", "--master_port", masterPort.ToString()]);
         args.AddRange(["--nnodes", Nnodes.ToString(), "--nproc_per_node", NprocPerNode.ToString()]);
         if (RendezvousEndpoint is string endpoint)
             args.AddRange(["--node_rank", NodeRank.ToString(), "--rdzv_endpoint", endpoint, "--rdzv_conf", $"timeout={RendezvousTimeoutSeconds}"]);
