@@ -18,19 +18,22 @@ namespace Lep.Bench;
 /// real 8B shapes, D with ≥ 150,000 rows and a Llama-3 tokenizer extended by BPE merges learned on Russian text —
 /// all sharded safetensors. Then measures this machine's fp64/fp32 GEMM rates and runs every mode in a child process
 /// under /usr/bin/time -v: wall time against the arithmetic floor (4·rows·d² per fitted matrix / GEMM rate) and peak RSS.
-/// Usage: propagation [DIR] [modes, comma-separated] [--mixed-check]
+/// Usage: propagation [DIR] [modes, comma-separated] [--mixed-check] [--data DIR]
 /// </summary>
 public static class PropagationBench
 {
     private const int D = 4096, Ffn = 14336, OldVocab = 128256, NewTokens = 22_000;
-    private const string Llama3 = "/work/shared/data/tokenizers/llama3.tokenizer.json";
-    private const string RuText = "/work/shared/data/corpus/ru_train.txt";
+    private static string _data = "";
+    private static string Llama3 => Path.Combine(_data, "tokenizers", "llama3.tokenizer.json");
+    private static string RuText => Path.Combine(_data, "corpus", "ru_train.txt");
 
     public static void Run(string[] args)
     {
-        string dir = args.FirstOrDefault(a => !a.StartsWith("--") && a.Contains('/')) ?? "/tmp/lep-prop-bench";
-        string[] modes = (args.FirstOrDefault(a => !a.StartsWith("--") && !a.Contains('/')) ?? "swap,overlap,conversion,sum,cooccurrence").Split(',');
+        string[] positional = args.Where((a, i) => !a.StartsWith("--") && (i == 0 || args[i - 1] != "--data")).ToArray();
+        string dir = positional.FirstOrDefault(a => a.Contains('/')) ?? "/tmp/lep-prop-bench";
+        string[] modes = (positional.FirstOrDefault(a => !a.Contains('/')) ?? "swap,overlap,conversion,sum,cooccurrence").Split(',');
         bool mixedCheck = args.Contains("--mixed-check");
+        _data = BenchData.Root(args);
         Generate(dir);
         Lep.Runtime.ComputeDevice.UseAllCores();
         var (rate64, rate32, cpu64, cpu32) = GemmRates();
@@ -167,7 +170,7 @@ public static class PropagationBench
         JsonFile.Write(Path.Combine(i, "tokenizer_config.json"), icfg);
         int donorRows = ExtendTokenizer(Path.Combine(d, "tokenizer.json"));
         JsonFile.Write(Path.Combine(d, "tokenizer_config.json"), tcfg);
-        File.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n\n", Lep.Data.DocumentReader.Read("/work/shared/data/corpus/ru_heldout.txt").Take(400)));
+        File.WriteAllText(Path.Combine(dir, "corpus.txt"), string.Join("\n\n", Lep.Data.DocumentReader.Read(Path.Combine(_data, "corpus", "ru_heldout.txt")).Take(400)));
 
         ModelConfig Config(int vocab) => ModelConfig.Create("LlamaForCausalLM", vocab, D, Ffn, 2, 32, 8, ropeTheta: 500000, maxPositions: 8192, bosTokenId: 128000, eosTokenId: 128001);
         Config(OldVocab).Save(Path.Combine(b, "config.json"));

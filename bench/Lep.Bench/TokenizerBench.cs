@@ -16,7 +16,7 @@ public static class TokenizerBench
     public static void Run(string[] args)
     {
         string what = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
-        string data = Arg(args, "--data") ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/data"));
+        string data = BenchData.Root(args);
         int vocab = int.Parse(Arg(args, "--vocab-size") ?? "8000");
         string corpus = Arg(args, "--corpus") ?? Path.Combine(data, "corpus", "ru_train.txt");
         if (what is "encode" or "all") Encode(data);
