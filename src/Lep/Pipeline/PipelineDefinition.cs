@@ -167,7 +167,7 @@ public sealed class PipelineDefinition
             {
                 Name = name, Kind = kind, Index = i, ArtifactDirectory = scope.ArtifactDirectory(name),
                 Description = obj["description"] is JsonNode sd && sd.GetValueKind() == JsonValueKind.String ? sd.GetValue<string>() : null,
-                Options = stageOptions.Canonical, ResolvedOptions = stageOptions.Resolved, OptionsHash = HashOptions(kindName, stageOptions.Canonical),
+                Options = stageOptions.Canonical, ResolvedOptions = stageOptions.Resolved, OptionsHash = HashOptions(kindName, stageOptions.Fingerprinted),
                 Dependencies = stageOptions.Dependencies, ExternalInputs = stageOptions.ExternalInputs, Devices = stageOptions.Devices, Action = action,
             });
         }

@@ -21,6 +21,7 @@ public sealed class StageOptions
     private readonly PipelineScope _scope;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly JsonObject _canonical = [];
+    private readonly HashSet<string> _howItRuns = new(StringComparer.Ordinal);
     private readonly JsonObject _resolved = [];
     private readonly List<string> _errors = [];
     private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
@@ -48,6 +49,14 @@ public sealed class StageOptions
     /// <summary>The options that were given, canonical (environment expanded, numbers parsed, paths resolved;
     /// references kept as <c>@STAGE</c> so the hash does not depend on where the work dir is).</summary>
     public JsonObject Canonical => _canonical;
+
+    /// <summary>What decides whether a finished stage is still valid: <see cref="Canonical"/> minus the options that
+    /// only say how the stage runs (<see cref="HowItRuns"/>).</summary>
+    public JsonObject Fingerprinted => new(_canonical.Where(kv => !_howItRuns.Contains(kv.Key)).Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
+
+    /// <summary>Options that change how a stage runs but not what it writes (ranks per node, nodes, the rendezvous):
+    /// changing them neither re-runs a finished stage nor marks it changed.</summary>
+    public void HowItRuns(params string[] names) => _howItRuns.UnionWith(names);
 
     /// <summary>The given options as the stage uses them: like <see cref="Canonical"/> with every path absolute.</summary>
     public JsonObject Resolved => _resolved;

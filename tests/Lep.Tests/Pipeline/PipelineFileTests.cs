@@ -239,6 +239,23 @@ public class PipelineFileTests
     }
 
     [Fact]
+    public void The_launch_layout_of_a_train_stage_is_not_part_of_its_fingerprint()
+    {
+        using var dir = new TempDir();
+        string Hash(string extra) => Load(dir, $$"""
+            {"stages": [{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "batch-size": 8,
+                         "engine": "torchrun"{{extra}}}]}
+            """).Find("t")!.OptionsHash;
+        string plain = Hash("");
+        // Ranks, nodes and the rendezvous say how the same steps are computed: a finished stage stays finished.
+        Assert.Equal(plain, Hash(""", "nproc-per-node": 2"""));
+        Assert.Equal(plain, Hash(""", "nproc-per-node": 4, "nnodes": 2, "node-rank": 1, "rdzv-endpoint": "node0:29500", "rdzv-timeout": 60, "activation-checkpointing": true"""));
+        // What is trained is: the learning rate changes the stage.
+        Assert.NotEqual(plain, Hash(""", "lr": 0.002"""));
+        Assert.NotEqual(plain, Hash(""", "nproc-per-node": 2, "steps": 900"""));
+    }
+
+    [Fact]
     public void Finished_stages_are_skipped_and_a_forced_stage_reruns_with_the_stages_that_use_it()
     {
         using var dir = new TempDir();

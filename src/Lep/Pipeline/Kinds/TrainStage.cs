@@ -48,6 +48,8 @@ public sealed class TrainStage : StageKind
             RendezvousEndpoint = o.String("rdzv-endpoint"), RendezvousTimeoutSeconds = o.Int("rdzv-timeout", 600),
             ActivationCheckpointing = o.Flag("activation-checkpointing"),
         };
+        // N ranks × b rows take the same steps as 1 rank × N·b (the engine's tests): the layout may change between runs.
+        o.HowItRuns("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout", "activation-checkpointing");
         // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it).
         string device = engine == "torchrun" ? o.Choice("device", "auto", "auto", "cpu", "cuda") : o.Device("device");
         bool newRowsOnly = o.Flag("new-rows-only");
