@@ -10,7 +10,13 @@ public static class ConsoleUi
     /// <summary>Runs <paramref name="work"/> under a progress bar fed with fractions in [0, 1].</summary>
     public static T WithProgress<T>(string label, Func<IProgress<double>, T> work)
     {
-        if (Console.IsErrorRedirected) return work(new Progress<double>(_ => { }));
+        if (Console.IsErrorRedirected)
+        {
+            var lines = new PlainProgressLines(Console.Error, label);
+            T done = work(new SyncProgress<double>(lines.Report));
+            lines.Report(1.0);
+            return done;
+        }
         T result = default!;
         Err.Progress()
             .AutoClear(true)

@@ -41,7 +41,7 @@ public static class DemoCommand
                 Recipe = parse.GetValue(smoke) ? DemoRecipe.Smoke : parse.GetValue(full) ? DemoRecipe.Full : DemoRecipe.Default,
                 Device = parse.GetValue(device)!,
             };
-            DemoResult result = new LepDemo(options, new ConsoleEvalUi()).Run();
+            DemoResult result = new LepDemo(options, new ConsoleJobUi()).Run();
             Console.Write(Table(result));
             Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(kv => kv.Value >= 0.1).Select(kv => $"{kv.Key} {kv.Value:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
             Console.WriteLine($"report with plots: {Path.Combine(result.ReportDirectory, "report.md")}");

@@ -53,7 +53,7 @@ public static class EvalCommand
             IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(parse.GetValue(suite)!);
             var dev = ComputeDevice.Resolve(parse.GetValue(device)!);
             ComputeDevice.UseAllCores();
-            EvalResults results = new Evaluator(options, new ConsoleEvalUi()).Run(pairs, tasks, outDir, dev);
+            EvalResults results = new Evaluator(options, new ConsoleJobUi()).Run(pairs, tasks, outDir, dev);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}: {results.Models.Count} model(s) × {results.Tasks.Count} task(s)");
             foreach (var m in results.Models)
             {

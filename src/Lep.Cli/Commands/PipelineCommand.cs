@@ -151,31 +151,8 @@ public static class PipelineCommand
     private static string Seconds(double s) => s < 60 ? $"{s:0.0} s" : s < 3600 ? $"{s / 60:0.0} min" : $"{s / 3600:0.00} h";
 
     /// <summary>Stage headers and summaries on stdout, progress bars on stderr (plain phase lines when redirected).</summary>
-    private sealed class ConsolePipelineUi : IPipelineUi
+    private sealed class ConsolePipelineUi : ConsoleJobUi, IPipelineUi
     {
-        private readonly ConsoleEvalUi _eval = new();
-
-        public T Step<T>(string label, Func<IProgress<double>, T> work) => _eval.Step(label, work);
-
-        public void Note(string line) => Console.Error.WriteLine(line);
-
-        public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work)
-        {
-            string last = "";
-            int lastTenth = 0;
-            var phases = new SyncProgress<(string Stage, double Fraction)>(p =>
-            {
-                // Phase changes, and every tenth of a long phase (calibration's "teacher answering").
-                int tenth = (int)(Math.Clamp(p.Fraction, 0, 1) * 10);
-                if (Console.IsErrorRedirected && (p.Stage != last || tenth > lastTenth))
-                    Console.Error.WriteLine(p.Fraction > 0 ? $"{label}: {p.Stage} {p.Fraction:P0}" : $"{label}: {p.Stage}");
-                if (p.Stage != last) lastTenth = 0;
-                if (tenth > lastTenth) lastTenth = tenth;
-                last = p.Stage;
-            });
-            return TrainingConsole.Show(label, steps => work(phases, steps));
-        }
-
         public void StageStarting(StagePlan stage, int number, int count) =>
             Console.WriteLine($"[{number}/{count}] {stage.Stage.Name} ({stage.Stage.Kind.Name}): {stage.StateName} — {stage.Reason}");
 

@@ -39,7 +39,7 @@ public static class ZooCommand
                 WorkDirectory = parse.GetValue(work) ?? outDir.TrimEnd('/') + ".work",
                 Device = parse.GetValue(device)!,
             };
-            JsonObject manifest = new ZooBuilder(options, new ConsoleEvalUi()).Build();
+            JsonObject manifest = new ZooBuilder(options, new ConsoleJobUi()).Build();
             Console.WriteLine($"wrote {outDir} (stage seconds: {manifest["stage_seconds"]!.ToJsonString()})");
             return ExitCodes.Ok;
         });

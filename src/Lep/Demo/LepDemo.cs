@@ -40,7 +40,7 @@ public sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Res
 /// into the instruct model with every mode, calibration of the best, and one evaluation of everything. Stages are dirs
 /// under OUT/work and are skipped when done, so a killed demo resumes.
 /// </summary>
-public sealed class LepDemo(DemoOptions options, IZooUi ui)
+public sealed class LepDemo(DemoOptions options, IJobUi ui)
 {
     public const string InstructName = "instruct";
     public const string BaseName = "base";
@@ -146,7 +146,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
             },
         };
         CalibrationResult r = null!;
-        ui.Train($"calibrating {model.Name} (self-calibration + copy, LoRA)", p => (r = Calibrator.Run(o, null, p)).Training);
+        ui.Train($"calibrating {model.Name} (self-calibration + copy, LoRA)", (phases, p) => (r = Calibrator.Run(o, phases, p)).Training);
         ui.Note($"{name}: {r.Conversations} conversations, loss {r.FirstLoss:0.000} → {r.FinalLoss:0.000}");
         return r.Output;
     }
@@ -210,7 +210,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
                 TrainRowsFrom = vocab == "extended" ? oldRows : null,
             },
         };
-        ui.Train($"training donor-{vocab} (embeddings + head)", p => TrainingJob.Run(spec, null, p));
+        ui.Train($"training donor-{vocab} (embeddings + head)", (_, p) => TrainingJob.Run(spec, null, p));
         return spec.OutputDirectory;
     }
 

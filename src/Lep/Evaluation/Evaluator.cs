@@ -16,9 +16,9 @@ namespace Lep.Evaluation;
 /// finished (model, task) is kept in OUT/runs/MODEL/TASK.json with a fingerprint of the model files, the task file and
 /// the settings; a re-run reuses every result whose fingerprint still matches and loads a model only if it has work left.
 /// </summary>
-public sealed class Evaluator(EvalOptions options, IEvalUi? ui = null)
+public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
 {
-    private readonly IEvalUi _ui = ui ?? SilentUi.Instance;
+    private readonly IJobUi _ui = ui ?? SilentUi.Instance;
 
     /// <summary>An earlier run's output dir (its results or run cache), which a run may continue.</summary>
     public static bool IsOutputDirectory(string dir) =>

@@ -3,26 +3,18 @@ using Lep.Training;
 
 namespace Lep.Pipeline;
 
-/// <summary>Where a pipeline run reports: one progress display per step (from <see cref="IEvalUi"/>), training
-/// progress, and the start and end of each stage.</summary>
-public interface IPipelineUi : IEvalUi
+/// <summary>Where a pipeline run reports: a job's progress and notes, and the start and end of each stage.</summary>
+public interface IPipelineUi : IJobUi
 {
-    /// <summary>Work that reports named phases (e.g. tokenizing) and optimizer steps: training, calibration.</summary>
-    T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work);
-
     void StageStarting(StagePlan stage, int number, int count);
 
     void StageFinished(StagePlan stage, int number, int count, StageRunRecord record);
 }
 
 /// <summary>Reports nothing.</summary>
-public sealed class SilentPipelineUi : IPipelineUi
+public sealed class SilentPipelineUi : SilentUi, IPipelineUi
 {
-    public static readonly SilentPipelineUi Instance = new();
-    public T Step<T>(string label, Func<IProgress<double>, T> work) => work(new Progress<double>());
-    public void Note(string line) { }
-    public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work) =>
-        work(new Progress<(string, double)>(), new Progress<TrainingProgress>());
+    public static new readonly SilentPipelineUi Instance = new();
     public void StageStarting(StagePlan stage, int number, int count) { }
     public void StageFinished(StagePlan stage, int number, int count, StageRunRecord record) { }
 }

@@ -40,7 +40,7 @@ public static class EvalSuite
     /// the two runs cache per (model, task) in outDir/instruct and outDir/base, so adding a model evaluates only it.
     /// </summary>
     public static EvalResults Evaluate(IReadOnlyList<(string Name, string Dir)> instruct, IReadOnlyList<(string Name, string Dir)> bases,
-        string suiteDir, string outDir, EvalOptions options, TorchSharp.torch.Device device, IEvalUi ui)
+        string suiteDir, string outDir, EvalOptions options, TorchSharp.torch.Device device, IJobUi ui)
     {
         IReadOnlyList<EvalTask> all = SuiteLoader.Load(suiteDir);
         var runs = new List<EvalResults>();

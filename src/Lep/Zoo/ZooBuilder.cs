@@ -28,18 +28,12 @@ public sealed record ZooBuildOptions
     public string Device { get; init; } = "cpu";
 }
 
-/// <summary>What the build reports as it goes: stage progress and training steps.</summary>
-public interface IZooUi : IEvalUi
-{
-    TrainingResult Train(string label, Func<IProgress<TrainingProgress>, TrainingResult> work);
-}
-
 /// <summary>
 /// Builds lep-tiny-base and lep-tiny-instruct from scratch: corpus → tokenizer → base pre-training → task data →
 /// instruction tuning → evaluation → assets (bf16 HF dirs + manifest). Every stage writes a dir in the work
 /// directory and is skipped when that dir exists, so a killed build resumes (training resumes from its checkpoint).
 /// </summary>
-public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
+public sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
 {
     public const string BaseName = "lep-tiny-base";
     public const string InstructName = "lep-tiny-instruct";
@@ -179,7 +173,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ModelDirectory = baseInit, Corpus = [mix], OutputDirectory = Work("base"), Storage = DType.F32, Device = options.Device,
             Options = Schedule(_r.PretrainSteps, _r.PretrainBatch, _r.PretrainLearningRate, _r.PretrainWarmup),
         };
-        ui.Train("pre-training the base", p => TrainingJob.Run(spec, null, p));
+        ui.Train("pre-training the base", (_, p) => TrainingJob.Run(spec, null, p));
         return spec.OutputDirectory;
     }
 
@@ -217,7 +211,7 @@ public sealed class ZooBuilder(ZooBuildOptions options, IZooUi ui)
             ModelDirectory = start, Corpus = [Path.Combine(tasks, "train.jsonl")], OutputDirectory = Work("instruct"), Storage = DType.F32, Device = options.Device,
             Options = Schedule(_r.InstructSteps, _r.InstructBatch, _r.InstructLearningRate, _r.InstructWarmup),
         };
-        ui.Train("instruction tuning", p => TrainingJob.Train(spec, train, dev, p));
+        ui.Train("instruction tuning", (_, p) => TrainingJob.Train(spec, train, dev, p));
         return spec.OutputDirectory;
     }
 

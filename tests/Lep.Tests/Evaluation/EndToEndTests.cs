@@ -8,11 +8,12 @@ namespace Lep.Tests.Evaluation;
 
 public sealed class EndToEndTests
 {
-    private sealed class RecordingUi : IEvalUi
+    private sealed class RecordingUi : IJobUi
     {
         public List<string> Notes { get; } = [];
         public List<string> Steps { get; } = [];
         public T Step<T>(string label, Func<IProgress<double>, T> work) { Steps.Add(label); return work(new Progress<double>()); }
+        public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<Lep.Training.TrainingProgress>, T> work) => throw new InvalidOperationException("evaluation does not train");
         public void Note(string line) => Notes.Add(line);
     }
 

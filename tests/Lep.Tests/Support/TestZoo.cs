@@ -5,12 +5,10 @@ using Lep.Zoo;
 namespace Lep.Tests.Support;
 
 /// <summary>A UI that records notes and shows nothing.</summary>
-public sealed class QuietUi : IZooUi
+public sealed class QuietUi : SilentUi
 {
     public List<string> Notes { get; } = [];
-    public T Step<T>(string label, Func<IProgress<double>, T> work) => work(new Progress<double>());
-    public void Note(string line) => Notes.Add(line);
-    public TrainingResult Train(string label, Func<IProgress<TrainingProgress>, TrainingResult> work) => work(new Progress<TrainingProgress>());
+    public override void Note(string line) => Notes.Add(line);
 }
 
 /// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the test data.</summary>
