@@ -22,6 +22,7 @@ public static class Interruption
     {
         context.Cancel = true;
         IReadOnlyList<string> removed = TemporaryPaths.RemoveAllAndClose();
+        OutputLock.ReleaseAll();
         Console.Error.WriteLine(removed.Count == 0
             ? $"interrupted ({signal})"
             : $"interrupted ({signal}): removed the partial output {string.Join(", ", removed)}");

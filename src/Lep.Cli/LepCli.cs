@@ -49,6 +49,22 @@ public static class LepCli
             result.AddError($"{result.Option.Name} must be a finite number, not {v.ToString(CultureInfo.InvariantCulture)}");
     }
 
+    /// <summary>A parse error on one line; a value outside an option's choices names the option and the choices.</summary>
+    private static string Describe(ParseError error)
+    {
+        string message = Regex.Replace(error.Message, @"\s*\r?\n\s*", " ").Trim();
+        string? option = error.SymbolResult switch
+        {
+            OptionResult o => o.Option.Name,
+            ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+            _ => null,
+        };
+        Match choice = Regex.Match(message, @"^Argument '(.*)' not recognized\. Must be one of:\s*(.*)$");
+        if (option is null || !choice.Success) return message;
+        var allowed = Regex.Matches(choice.Groups[2].Value, "'([^']*)'").Select(m => m.Groups[1].Value);
+        return $"{option} must be one of {string.Join(", ", allowed)}, not '{choice.Groups[1].Value}'";
+    }
+
     /// <summary>Exit codes: 0 success, 1 internal error, 2 bad input (usage errors included).</summary>
     public static int Run(string[] args)
     {
@@ -59,12 +75,19 @@ public static class LepCli
             var path = new List<string>();
             for (SymbolResult? r = parse.CommandResult; r is CommandResult c; r = c.Parent) path.Insert(0, c.Command.Name);
             path[0] = "lep";
-            string messages = string.Join("; ", parse.Errors.Select(e => Regex.Replace(e.Message, @"\s*\r?\n\s*", " ").Trim()));
+            string messages = string.Join("; ", parse.Errors.Select(Describe).Distinct());
             Console.Error.WriteLine($"error: {messages} (see '{string.Join(' ', path)} --help')");
             return ExitCodes.BadInput;
         }
         Interruption.Install();
-        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        finally
+        {
+            Formats.OutputLock.ReleaseAll();
+        }
     }
 }
 

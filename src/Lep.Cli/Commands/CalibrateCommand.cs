@@ -46,9 +46,9 @@ public static class CalibrateCommand
         });
         CommandAction.Set(command, parse =>
         {
-            bool replace = parse.GetValue(force);
-            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, replace,
-                [parse.GetValue(model), parse.GetValue(teacher), parse.GetValue(prompts), parse.GetValue(sft), parse.GetValue(copyFrom)], TrainingJob.IsRerun);
+            bool replace = parse.CheckResumableOutput(force, parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, TrainingJob.IsRerun,
+                [parse.GetValue(model), parse.GetValue(teacher), parse.GetValue(prompts), parse.GetValue(sft), parse.GetValue(copyFrom)]);
+            CorpusInputs.Check(parse.GetValue(copyFrom));
             Runtime.ComputeDevice.UseAllCores();
             string? storageName = parse.GetValue(storage);
             var options = new CalibrationOptions

@@ -29,8 +29,8 @@ public static class DemoCommand
         CommandAction.Set(command, parse =>
         {
             // An earlier demo's dir (its work/ stages) is resumed; any other non-empty dir needs --force.
-            Formats.OutputTarget.Check(parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, parse.GetValue(force),
-                [parse.GetValue(zoo), parse.GetValue(corpus)], dir => Directory.Exists(Path.Combine(dir, "work")));
+            parse.CheckResumableOutput(force, parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, dir => Directory.Exists(Path.Combine(dir, "work")),
+                parse.GetValue(zoo), parse.GetValue(corpus));
             Runtime.ComputeDevice.UseAllCores();
             var clock = Stopwatch.StartNew();
             var options = new DemoOptions

@@ -48,8 +48,8 @@ public static class EvalCommand
             options.Validate();
             var pairs = ParseModels(parse.GetValue(models)!);
             string outDir = parse.GetValue(output)!;
-            Formats.OutputTarget.Check(outDir, Formats.OutputKind.ResumableDirectory, parse.GetValue(force),
-                [.. pairs.Select(p => p.Dir), parse.GetValue(suite)], Evaluator.IsOutputDirectory);
+            parse.CheckResumableOutput(force, outDir, Formats.OutputKind.ResumableDirectory, Evaluator.IsOutputDirectory,
+                [.. pairs.Select(p => p.Dir), parse.GetValue(suite)]);
             IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(parse.GetValue(suite)!);
             var dev = ComputeDevice.Resolve(parse.GetValue(device)!);
             ComputeDevice.UseAllCores();

@@ -27,6 +27,7 @@ public static class PropagateCommand
         {
             bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory,
                 parse.GetValue(baseDir), parse.GetValue(instruct), parse.GetValue(donor), parse.GetValue(corpus));
+            CorpusInputs.Check(parse.GetValue(corpus));
             Runtime.ComputeDevice.UseAllCores();
             var options = new PropagationOptions
             {

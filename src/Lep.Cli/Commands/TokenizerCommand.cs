@@ -48,6 +48,7 @@ public static class TokenizerCommand
         CommandAction.Set(cmd, parse =>
         {
             bool replace = CheckOutput(parse, force, output, parse.GetValue(corpus), parse.GetValue(source));
+            CorpusInputs.Check(parse.GetValue(corpus));
             string t = parse.GetValue(type)!;
             var spec = new TokenizerTrainSpec
             {
@@ -76,6 +77,7 @@ public static class TokenizerCommand
         CommandAction.Set(cmd, parse =>
         {
             bool replace = CheckOutput(parse, force, output, parse.GetValue(tokenizer), parse.GetValue(corpus));
+            CorpusInputs.Check(parse.GetValue(corpus));
             var r = Run("extending", p => TokenizerJobs.Extend(parse.GetValue(tokenizer)!, parse.GetValue(corpus)!,
                 new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, parse.GetValue(output)!, p, replace));
             Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens ({r.NewTokens:N0} new, ids {r.OldVocabSize}…{r.VocabSize - 1}); {r.Report}");
@@ -116,6 +118,7 @@ public static class TokenizerCommand
         CommandAction.Set(cmd, parse =>
         {
             bool replace = CheckOutput(parse, force, output, parse.GetValue(tokenizer), parse.GetValue(corpus));
+            CorpusInputs.Check(parse.GetValue(corpus));
             var r = TokenizerJobs.Trim(parse.GetValue(tokenizer)!, parse.GetValue(keep), parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(maxDocs), replace);
             Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens");
             return ExitCodes.Ok;
@@ -144,7 +147,7 @@ public static class TokenizerCommand
                 stdout.WriteLine(sb.Append(']'));
             }
             stdout.Flush();
-            if (reader.SkippedBytes > 0) Console.Error.WriteLine($"warning: {reader.SkippedBytes:N0} invalid UTF-8 bytes skipped in {reader.Path}");
+            if (reader.Warning is string warning) Console.Error.WriteLine($"warning: {warning}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -199,6 +202,7 @@ public static class TokenizerCommand
         CommandAction.Set(cmd, parse =>
         {
             var paths = parse.GetValue(tokenizer)!;
+            CorpusInputs.Check(parse.GetValue(input)!);
             var toks = paths.Select(p => (Name: ShortName(p), Tok: Tokenizer.Load(p))).ToList();
             var results = new List<TokenizerStats>();
             foreach (var file in parse.GetValue(input)!)

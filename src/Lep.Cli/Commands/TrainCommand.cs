@@ -42,9 +42,9 @@ public static class TrainCommand
         engine.AddTo(command);
         CommandAction.Set(command, parse =>
         {
-            bool replace = parse.GetValue(force);
-            OutputTarget.Check(parse.GetValue(output)!, OutputKind.ResumableDirectory, replace,
-                [parse.GetValue(model), .. parse.GetValue(corpus)!, parse.GetValue(validation)], TrainingJob.IsRerun);
+            bool replace = parse.CheckResumableOutput(force, parse.GetValue(output)!, OutputKind.ResumableDirectory, TrainingJob.IsRerun,
+                [parse.GetValue(model), .. parse.GetValue(corpus)!, parse.GetValue(validation)]);
+            CorpusInputs.Check([.. parse.GetValue(corpus)!, parse.GetValue(validation)]);
             Runtime.ComputeDevice.UseAllCores();
             var launch = engine.Read(parse);
             var spec = new TrainingJobSpec

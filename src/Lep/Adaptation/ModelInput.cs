@@ -7,8 +7,8 @@ namespace Lep.Adaptation;
 /// <summary>An HF model dir opened for an adaptation stage: config, lazily read weights, tokenizer, embedding names.</summary>
 public sealed class ModelInput : IDisposable
 {
-    public const string EmbedName = "model.embed_tokens.weight";
-    public const string HeadName = "lm_head.weight";
+    public const string EmbedName = CheckpointLayout.EmbedName;
+    public const string HeadName = CheckpointLayout.HeadName;
 
     public string Role { get; }
     public string Directory { get; }
@@ -41,20 +41,14 @@ public sealed class ModelInput : IDisposable
         CheckpointReader weights = CheckpointReader.Open(dir);
         try
         {
-            if (!weights.Contains(EmbedName)) throw new LepInputException(where, $"checkpoint has no '{EmbedName}'");
+            // The whole checkpoint, not only the rows this stage rewrites: every other tensor is copied into the
+            // output as it is, and an output that `generate` rejects must not be written with exit 0.
+            CheckpointLayout.Validate(config, weights);
             TensorInfo embed = weights.Info(EmbedName);
-            TensorInfo? head = weights.Contains(HeadName) ? weights.Info(HeadName) : null;
-            if (embed.Shape.Length != 2 || embed.Shape[1] != config.HiddenSize)
-                throw new LepInputException(where, $"'{EmbedName}' has shape {embed.ShapeText}, expected [rows, {config.HiddenSize}] (hidden_size)");
-            if (embed.Shape[0] != config.VocabSize)
-                throw new LepInputException(where, $"'{EmbedName}' has {embed.Shape[0]} rows but config.json says vocab_size {config.VocabSize}");
-            if (!config.TieWordEmbeddings && head is null)
-                throw new LepInputException(where, $"config.json says tie_word_embeddings is false but the checkpoint has no '{HeadName}'");
-            if (head is not null && (head.Shape.Length != 2 || head.Shape[0] != embed.Shape[0] || head.Shape[1] != embed.Shape[1]))
-                throw new LepInputException(where, $"'{HeadName}' has shape {head.ShapeText}, expected {embed.ShapeText} like '{EmbedName}'");
+            TensorInfo? head = config.TieWordEmbeddings ? null : weights.Info(HeadName);
             if (tokenizer.VocabSize > embed.Shape[0])
                 throw new LepInputException(where, $"tokenizer.json has {tokenizer.VocabSize} tokens but the embeddings have only {embed.Shape[0]} rows");
-            return new ModelInput(role, dir, config, weights, tokenizer, embed, config.TieWordEmbeddings ? null : head);
+            return new ModelInput(role, dir, config, weights, tokenizer, embed, head);
         }
         catch
         {

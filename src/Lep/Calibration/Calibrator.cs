@@ -149,6 +149,8 @@ public static class Calibrator
             if (!File.Exists(Path.Combine(o.Model, file))) throw new LepInputException(o.Model, $"the model dir has no {file} (calibration needs the LEP model's tokenizer and chat template)");
         }
         if (!CheckpointReader.HasWeights(o.Model)) throw new LepInputException(o.Model, "the model directory has no safetensors weights");
+        CheckpointLayout.Validate(o.Model);
+        if (o.Sources.SelfCalibration?.Teacher is string teacher && CheckpointReader.HasWeights(teacher)) CheckpointLayout.Validate(teacher);
         string output = Path.GetFullPath(o.Output).TrimEnd('/');
         foreach (string? input in new[] { o.Model, o.Sources.SelfCalibration?.Teacher })
         {

@@ -30,7 +30,8 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         options.Validate();
         if (models.Count == 0) throw new ArgumentException("no models to evaluate");
         foreach (var (_, dir) in models) EvalModel.Validate(dir);
-        Directory.CreateDirectory(outDir);
+        // Dirs are made when the first result is written into them: a run that fails or is interrupted before any
+        // result leaves no empty OUT/runs/NAME/ behind.
         var results = new EvalResults
         {
             Settings = options.ToJson(),
@@ -44,7 +45,6 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
             results.Models.Add(new ModelInfo(name, dir, prompt, vocab));
             string modelFingerprint = ModelFingerprint(dir);
             string runDir = Path.Combine(outDir, "runs", SafeName(name));
-            Directory.CreateDirectory(runDir);
             EvalModel? model = null;
             try
             {
@@ -61,6 +61,7 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
                     }
                     model ??= _ui.Step($"loading {name}", _ => EvalModel.Load(name, dir, device, options.Prompt));
                     var (shots, scored) = task.Split(options.Shots, options.Limit);
+                    Formats.FaultPoint.Hold(Formats.FaultPoint.EvalTask);
                     var watch = System.Diagnostics.Stopwatch.StartNew();
                     TaskResult result = _ui.Step($"{name} / {task.Name} ({scored.Count})", p => task.Kind switch
                     {
@@ -92,6 +93,7 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
                 model?.Dispose();
             }
         }
+        Directory.CreateDirectory(outDir);
         results.Save(outDir);
         ReportWriter.Write(results, outDir);
         return results;
@@ -149,8 +151,11 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         }
     }
 
-    private static void WriteCache(string path, string fingerprint, TaskResult result) =>
+    private static void WriteCache(string path, string fingerprint, TaskResult result)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         JsonFile.Write(path, new JsonObject { ["fingerprint"] = fingerprint, ["result"] = result.ToJson(withItems: true) });
+    }
 
     private static SpeedResult? ReadSpeedCache(string path, string fingerprint)
     {
@@ -168,9 +173,13 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         }
     }
 
-    private static void WriteSpeedCache(string path, string fingerprint, SpeedResult s) => JsonFile.Write(path, new JsonObject
+    private static void WriteSpeedCache(string path, string fingerprint, SpeedResult s)
     {
-        ["fingerprint"] = fingerprint, ["model"] = s.Model, ["prompts"] = s.Prompts, ["new_tokens"] = s.NewTokens,
-        ["chars"] = s.Characters, ["seconds"] = s.Seconds,
-    });
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        JsonFile.Write(path, new JsonObject
+        {
+            ["fingerprint"] = fingerprint, ["model"] = s.Model, ["prompts"] = s.Prompts, ["new_tokens"] = s.NewTokens,
+            ["chars"] = s.Characters, ["seconds"] = s.Seconds,
+        });
+    }
 }

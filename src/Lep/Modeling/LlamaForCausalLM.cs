@@ -173,28 +173,23 @@ public sealed class LlamaForCausalLM : nn.Module
         return lm;
     }
 
+    /// <summary>Copies the weights in after <see cref="CheckpointLayout.Validate(ModelConfig, CheckpointReader)"/>, the
+    /// check every reader of a checkpoint shares.</summary>
     public void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
     {
         using var _ = no_grad();
         var parameters = HfParameters();
-        var expected = parameters.Select(p => p.Name).ToHashSet();
+        var layout = CheckpointLayout.Expected(Config).ToDictionary(e => e.Name, e => e.Shape);
+        if (layout.Count != parameters.Count || parameters.Any(p => !layout.TryGetValue(p.Name, out long[]? shape) || !shape.SequenceEqual(p.Parameter.shape)))
+            throw new InvalidOperationException("CheckpointLayout.Expected disagrees with the model's parameters");
+        CheckpointLayout.Validate(Config, weights);
         int done = 0;
         foreach (var (name, p) in parameters)
         {
-            if (!weights.Contains(name)) throw new LepInputException(weights.Directory, $"checkpoint lacks tensor '{name}'");
             TensorInfo info = weights.Info(name);
-            if (!info.Shape.SequenceEqual(p.shape))
-                throw new LepInputException(weights.FileOf(name).Path, $"tensor '{name}' has shape {info.ShapeText}, config.json implies [{string.Join(", ", p.shape)}]");
-            if (!info.DType.IsFloat())
-                throw new LepInputException(weights.FileOf(name).Path, $"tensor '{name}' is {info.DType}, expected a floating-point type");
             using Tensor stored = TensorBytes.ToTensor(weights.FileOf(name), info);
             p.copy_(stored);
             progress?.Report(++done / (double)parameters.Count);
-        }
-        foreach (string name in weights.Names)
-        {
-            bool known = expected.Contains(name) || (Config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith("rotary_emb.inv_freq");
-            if (!known) throw new LepInputException(weights.Directory, $"unexpected tensor '{name}' for {Config.Architecture} with this config");
         }
     }
 

@@ -187,6 +187,27 @@ public sealed class PropagationTests : IDisposable
         }
     }
 
+    [Fact]
+    public void AnInstructSpecialTokenTheOutputVocabularyLacksIsDroppedAndTheOutputExports()
+    {
+        var t = AdaptationFixtures.Create(_tmp.File("trio"));
+        Tokenizer it = Tokenizer.Load(t.Instruct), dt = Tokenizer.Load(t.Donor);
+        // A pad token from I's own vocabulary (not an added token, so nothing appends it) that D's lacks.
+        string lacking = it.Model.GetVocab().Where(kv => dt.TokenToId(kv.Key) is null).OrderBy(kv => kv.Value).First().Key;
+        string cfgPath = Path.Combine(t.Instruct, "tokenizer_config.json");
+        JsonObject cfg = JsonFile.ReadObject(cfgPath);
+        cfg["pad_token"] = lacking;
+        JsonFile.Write(cfgPath, cfg);
+
+        string output = _tmp.File("out");
+        PropagationResult r = Propagate(t, output, PropagationMode.Conversion);
+        Assert.Contains($"pad_token '{lacking}' (named in {cfgPath}) is not in the output vocabulary; dropped", r.Warnings);
+        var written = JsonFile.ReadObject(Path.Combine(output, "tokenizer_config.json"));
+        Assert.False(written.ContainsKey("pad_token"));
+        Assert.Equal("<|begin_of_text|>", written.GetString("bos_token")); // the output has this one: kept
+        Assert.True(GgufExporter.Export(output, _tmp.File("out.gguf")).TensorCount > 0);
+    }
+
     [Theory]
     [InlineData(false, null)]
     [InlineData(true, null)]

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Lep.Tests.Support;
 
 namespace Lep.Tests.Cli;
@@ -26,18 +25,7 @@ public sealed class OutputSafetyTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    /// <summary>Every entry under the root (hidden ones included) with its content hash: what "nothing lost, nothing left" compares.</summary>
-    private Dictionary<string, string> Listing()
-    {
-        var listing = new Dictionary<string, string>();
-        foreach (string entry in Directory.EnumerateFileSystemEntries(_root.Path, "*", SearchOption.AllDirectories))
-        {
-            string rel = Path.GetRelativePath(_root.Path, entry);
-            listing[rel] = new FileInfo(entry).LinkTarget is string target ? "link to " + target
-                : File.Exists(entry) ? Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(entry))) : "dir";
-        }
-        return listing;
-    }
+    private Dictionary<string, string> Listing() => DirectoryListing.Of(_root.Path);
 
     private static void AssertRefused(LepProcess.Result r, string path, string problem)
     {
@@ -258,5 +246,74 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllText(Path.Combine(_root.Path, $".D.tmp-{int.MaxValue - 1}"), "partial");
         Assert.Equal(0, LepProcess.Run(Init(output)).ExitCode);
         Assert.Empty(Directory.GetFileSystemEntries(_root.Path, ".*"));
+    }
+
+    // --- two writers, and interrupting the commands that write into their output or keep a work dir ---
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ASecondWriterOfTheSameOutputIsRefusedWhileTheFirstRuns(bool force)
+    {
+        string output = Path.Combine(_root.Path, "D");
+        string corpus = Corpus(Path.Combine(_root.Path, "text"));
+        var before = Listing();
+        using var first = LepProcess.Start(HoldAt("before-commit"), Init(output));
+        first.WaitForStdErr("holding at before-commit", TimeSpan.FromMinutes(5));
+        // Refused up front, before any work, whatever --force says: the first one's output is not replaced or mixed.
+        AssertRefused(LepProcess.Run(Init(output, force ? ["--force"] : [])), output, $"is being written by another lep process (PID {first.Id})");
+        AssertRefused(LepProcess.Run("tokenizer", "train", "--type", "bpe", "--corpus", corpus, "--vocab-size", "300", "--out", output),
+            output, "is being written by another lep process");
+        first.Signal(LepProcess.SigTerm);
+        Assert.Equal(143, first.Wait(TimeSpan.FromMinutes(1)).ExitCode);
+        Assert.Equal(before, Listing());
+    }
+
+    [Fact]
+    public void TheLockOfAKilledWriterDoesNotBlockTheNextRun()
+    {
+        string output = Path.Combine(_root.Path, "D");
+        using (var child = LepProcess.Start(HoldAt("before-commit"), Init(output)))
+        {
+            child.WaitForStdErr("holding at before-commit", TimeSpan.FromMinutes(5));
+            Assert.Single(Directory.GetFiles(_root.Path, ".D.lock-*"));
+            child.Signal(LepProcess.SigKill);
+            child.Wait(TimeSpan.FromMinutes(1));
+        }
+        Assert.Equal(0, LepProcess.Run(Init(output)).ExitCode);
+        Assert.Empty(Directory.GetFileSystemEntries(_root.Path, ".*"));
+    }
+
+    [Fact]
+    public void InterruptedEvalLeavesNoOutput()
+    {
+        string suite = Path.Combine(_root.Path, "lm.txt");
+        File.WriteAllText(suite, "the cat sat on the mat.\n\nthe dog ran to the park.\n\na bird sang in the tree.\n");
+        string output = Path.Combine(_root.Path, "eval");
+        var before = Listing();
+        using var child = LepProcess.Start(HoldAt("eval-task"), "eval", "--model", _model, "--suite", suite, "--out", output, "--no-speed");
+        child.WaitForStdErr("holding at eval-task", TimeSpan.FromMinutes(5));
+        child.Signal(LepProcess.SigInt);
+        Assert.Equal(130, child.Wait(TimeSpan.FromMinutes(1)).ExitCode);
+        Assert.Equal(before, Listing());
+    }
+
+    [Lep.Tests.Data.Corpus.AptNetworkFact]
+    public void InterruptedDataBuildLeavesNoPartialCorpusOrUnpackedPackages()
+    {
+        string output = Path.Combine(_root.Path, "corpus"), cache = Path.Combine(_root.Path, "cache");
+        using var child = LepProcess.Start(HoldAt("before-commit"), "data", "build", "--profile", "test", "--out", output, "--packages-cache", cache);
+        child.WaitForStdErr("holding at before-commit", TimeSpan.FromMinutes(8));
+        Assert.Single(Directory.GetDirectories(cache, "unpacked-*"));
+        child.Signal(LepProcess.SigInt);
+        var r = child.Wait(TimeSpan.FromMinutes(1));
+        Assert.Equal(130, r.ExitCode);
+        Assert.Contains("removed the partial output", r.StdErr);
+        Assert.False(Path.Exists(output));
+        Assert.Empty(Directory.GetFileSystemEntries(_root.Path, ".*"));
+        // The downloaded packages stay (they are the reusable cache); the scratch unpacking does not.
+        Assert.Empty(Directory.GetDirectories(cache, "unpacked-*"));
+        Assert.Empty(Directory.GetDirectories(cache, "print-uris-*"));
+        Assert.NotEmpty(Directory.GetFiles(cache, "*.deb", SearchOption.AllDirectories));
     }
 }

@@ -5,6 +5,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +45,8 @@ public sealed record InitOptions
     public int BlockRows { get; init; } = 1024;
 }
 
-public sealed record InitResult(string Output, int Rows, IReadOnlyDictionary<string, int> ByMethod, int CopiedTensors, double Seconds);
+/// <param name="Warnings">special tokens of the base the new vocabulary lacks (dropped), one line each</param>
+public sealed record InitResult(string Output, int Rows, IReadOnlyDictionary<string, int> ByMethod, int CopiedTensors, double Seconds, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// `lep init`: the donor D = B with the new vocabulary's embedding (and head) rows initialised from B's (DESIGN §1.2).
@@ -103,7 +105,7 @@ public static class EmbeddingInitializer
         long maxShard = b.Weights.Files.Count > 1 ? b.Weights.Files.Max(f => f.FileLength) : long.MaxValue;
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
 
-        WriteCompanions(staging.Path, b, newTok, tokPath, rows);
+        List<string> warnings = WriteCompanions(staging.Path, b, newTok, tokPath, rows);
         alignment.WriteLog(staging.File("init_log.jsonl"), t =>
         {
             Recipe r = recipes[t.NewId];
@@ -123,7 +125,7 @@ public static class EmbeddingInitializer
             Numbers = [("rows", rows.ToString()), .. byMethod.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => ($"rows by {kv.Key}", kv.Value.ToString()))],
         }.Write(staging.Path);
         staging.Commit();
-        return new InitResult(Path.GetFullPath(o.Output), rows, byMethod, copied, clock.Elapsed.TotalSeconds);
+        return new InitResult(Path.GetFullPath(o.Output), rows, byMethod, copied, clock.Elapsed.TotalSeconds, warnings);
     }
 
     private static Recipe MakeRecipe(TokenAlignment t, InitOptions o, SparseOmp? omp)
@@ -265,20 +267,38 @@ public static class EmbeddingInitializer
         File.WriteAllText(path, string.Join("\n", lines) + "\n");
     }
 
-    /// <summary>config.json (new vocab_size, bos/eos/pad ids of the new tokenizer), tokenizer files, generation_config.json.</summary>
-    private static void WriteCompanions(string dir, ModelInput b, Tokenizer newTok, string tokPath, int rows)
+    /// <summary>config.json (new vocab_size, bos/eos/pad ids of the new tokenizer), tokenizer files, generation_config.json.
+    /// Special tokens are mapped by their token; a role the new vocabulary lacks is dropped everywhere (never left
+    /// pointing at an id or a token it does not have), with a warning.</summary>
+    private static List<string> WriteCompanions(string dir, ModelInput b, Tokenizer newTok, string tokPath, int rows)
     {
+        var warnings = new List<string>();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
         string tokDir = Path.GetDirectoryName(Path.GetFullPath(tokPath))!;
         bool ownDir = Path.GetFileName(tokPath) == "tokenizer.json" && File.Exists(Path.Combine(tokDir, "tokenizer_config.json"));
         File.Copy(tokPath, Path.Combine(dir, "tokenizer.json"));
         string configSource = ownDir ? tokDir : b.Directory;
+        var roles = VocabularyAlignment.ReadRoles(configSource);
         foreach (string name in ModelDirectory.TokenizerFiles.Where(n => n != "tokenizer.json"))
         {
             string src = Path.Combine(configSource, name);
             if (name == "tokenizer.model" && !ownDir) continue; // B's SentencePiece model does not describe the new vocabulary
-            if (File.Exists(src)) File.Copy(src, Path.Combine(dir, name), overwrite: true);
+            if (!File.Exists(src)) continue;
+            string dst = Path.Combine(dir, name);
+            void Dropped(string role, string token)
+            {
+                if (reported.Add(role == "additional_special_tokens" ? role + " " + token : role))
+                    warnings.Add($"{role} '{token}' (named in {src}) is not in the new vocabulary; dropped");
+            }
+            if (name == "tokenizer_config.json") JsonFile.Write(dst, TokenizerFiles.UpdateConfig(newTok, JsonFile.ReadObject(src), Dropped));
+            else if (name == "special_tokens_map.json")
+            {
+                JsonObject map = JsonFile.ReadObject(src);
+                TokenizerFiles.DropMissingRoles(map, newTok, Dropped);
+                JsonFile.Write(dst, map);
+            }
+            else File.Copy(src, dst, overwrite: true);
         }
-        var roles = VocabularyAlignment.ReadRoles(configSource);
         int? Role(string role, int? baseId)
         {
             if (roles.TryGetValue(role, out string? content) && newTok.TokenToId(content) is int id) return id;
@@ -289,6 +309,14 @@ public static class EmbeddingInitializer
         int[] eos = (roles.ContainsKey("eos_token") ? [Role("eos_token", null)] : b.Config.EosTokenIds.Select(e => Role("eos_token", e)))
             .OfType<int>().ToArray();
         int? pad = Role("pad_token", b.Config.PadTokenId);
+        void Unset(string field, int? baseId, bool stillSet)
+        {
+            if (baseId is int x && !stillSet && !reported.Contains(field[..^"_id".Length]))
+                warnings.Add($"{field} {x} ('{b.Tokenizer.IdToToken(x)}') of the base has no token in the new vocabulary; left unset in config.json");
+        }
+        Unset("bos_token_id", b.Config.BosTokenId, bos is not null);
+        Unset("eos_token_id", b.Config.EosTokenIds.FirstOrDefault(-1) is int e0 && e0 >= 0 ? e0 : null, eos.Length > 0);
+        Unset("pad_token_id", b.Config.PadTokenId, pad is not null);
         config.ReplaceVocabulary(rows, bos, eos, pad);
         config.Save(Path.Combine(dir, "config.json"));
         string gen = Path.Combine(b.Directory, "generation_config.json");
@@ -301,5 +329,6 @@ public static class EmbeddingInitializer
             if (pad is int pp) g["pad_token_id"] = pp; else g.Remove("pad_token_id");
             JsonFile.Write(Path.Combine(dir, "generation_config.json"), g);
         }
+        return warnings;
     }
 }

@@ -103,7 +103,7 @@ public static class ChatVector
         progress?.Report(("writing", 0));
         long maxShard = options.MaxShardBytes ?? (d.Weights.Files.Count > 1 ? d.Weights.Files.Max(f => f.FileLength) : long.MaxValue);
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
-        plan.WriteTokenizerFiles(staging.Path, d, i);
+        plan.WriteTokenizerFiles(staging.Path, d, i, warnings);
         plan.WriteConfigs(staging.Path, i, warnings);
 
         var result = new ChatVectorResult(Path.GetFullPath(options.Output), plan.Rows, shared.Count, plan.Overrides.Count, plan.Appended.Count,

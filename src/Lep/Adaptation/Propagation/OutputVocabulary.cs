@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Lep.Formats.Checkpoint;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Adaptation.Propagation;
 
@@ -58,26 +59,32 @@ public sealed class OutputVocabulary
         _instruct.IdToToken(instructId) is string content ? Tokenizer.TokenToId(content) : null;
 
     /// <summary>tokenizer.json (D's + appended tokens), I's tokenizer_config.json (chat template, special token names)
-    /// with added_tokens_decoder rebuilt for the new ids, I's special_tokens_map/chat template files, D's tokenizer.model.</summary>
-    public void WriteTokenizerFiles(string dir, ModelInput donor, ModelInput instruct)
+    /// with added_tokens_decoder rebuilt for the new ids, I's special_tokens_map/chat template files, D's tokenizer.model.
+    /// A special-token role whose token the output vocabulary lacks is dropped, with a warning.</summary>
+    public void WriteTokenizerFiles(string dir, ModelInput donor, ModelInput instruct, List<string> warnings)
     {
         JsonFile.Write(Path.Combine(dir, "tokenizer.json"), TokenizerJson);
         string cfgPath = Path.Combine(instruct.Directory, "tokenizer_config.json");
-        JsonObject cfg = File.Exists(cfgPath) ? JsonFile.ReadObject(cfgPath)
-            : File.Exists(Path.Combine(donor.Directory, "tokenizer_config.json")) ? JsonFile.ReadObject(Path.Combine(donor.Directory, "tokenizer_config.json")) : new JsonObject();
-        if (cfg.ContainsKey("added_tokens_decoder") || Tokenizer.AddedTokens.Count > 0)
+        if (!File.Exists(cfgPath)) cfgPath = Path.Combine(donor.Directory, "tokenizer_config.json");
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        Action<string, string> Dropped(string source) => (role, token) =>
         {
-            var decoder = new JsonObject();
-            foreach (var (id, t) in Tokenizer.AddedTokens.Tokens)
-                decoder[id.ToString()] = new JsonObject
-                {
-                    ["content"] = t.Content, ["lstrip"] = t.LStrip, ["normalized"] = t.IsNormalized, ["rstrip"] = t.RStrip,
-                    ["single_word"] = t.SingleWord, ["special"] = t.Special,
-                };
-            cfg["added_tokens_decoder"] = decoder;
-        }
+            if (reported.Add(role + " " + token)) warnings.Add($"{role} '{token}' (named in {source}) is not in the output vocabulary; dropped");
+        };
+        bool hasConfig = File.Exists(cfgPath);
+        JsonObject cfg = hasConfig ? JsonFile.ReadObject(cfgPath) : new JsonObject();
+        if (cfg.ContainsKey("added_tokens_decoder") || Tokenizer.AddedTokens.Count > 0)
+            cfg = TokenizerFiles.UpdateConfig(Tokenizer, cfg, Dropped(cfgPath));
+        else TokenizerFiles.DropMissingRoles(cfg, Tokenizer, Dropped(cfgPath));
         JsonFile.Write(Path.Combine(dir, "tokenizer_config.json"), cfg);
-        foreach (string name in new[] { "special_tokens_map.json", "chat_template.jinja", "chat_template.json" })
+        string map = Path.Combine(instruct.Directory, "special_tokens_map.json");
+        if (File.Exists(map))
+        {
+            JsonObject roles = JsonFile.ReadObject(map);
+            TokenizerFiles.DropMissingRoles(roles, Tokenizer, Dropped(map));
+            JsonFile.Write(Path.Combine(dir, "special_tokens_map.json"), roles);
+        }
+        foreach (string name in new[] { "chat_template.jinja", "chat_template.json" })
         {
             string src = Path.Combine(instruct.Directory, name);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, name), overwrite: true);

@@ -174,7 +174,7 @@ public static class Propagator
                         File.WriteAllBytes(staging.File($"projection-{Short(name)}.f64"), c.bytes.ToArray());
                         GC.KeepAlive(c);
                     }
-            plan.WriteTokenizerFiles(staging.Path, d, i);
+            plan.WriteTokenizerFiles(staging.Path, d, i, warnings);
             plan.WriteConfigs(staging.Path, i, warnings);
 
             var result = new PropagationResult(Path.GetFullPath(options.Output), options.Mode, plan.Rows,

@@ -94,7 +94,9 @@ public sealed partial class AptClient
         foreach (string p in packages) PackagePolicy.EnsureAllowed(p);
         if (packages.Count == 0) return [];
         // apt leaves out files already present in the working directory, so ask from an empty one.
+        Lep.Formats.StaleOutputs.CleanProcessDirectories(CacheDir, "print-uris");
         string empty = Path.Combine(CacheDir, $"print-uris-{Environment.ProcessId}");
+        Lep.Formats.TemporaryPaths.Add(empty);
         Directory.CreateDirectory(empty);
         ProcessResult uris;
         try
@@ -104,6 +106,7 @@ public sealed partial class AptClient
         finally
         {
             Directory.Delete(empty, recursive: true);
+            Lep.Formats.TemporaryPaths.Remove(empty);
         }
         if (uris.ExitCode != 0) throw new LepInputException("apt-get download", FirstError(uris));
         var wanted = new List<(string File, long Size, string Sha256)>();

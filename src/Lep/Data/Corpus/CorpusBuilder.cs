@@ -68,7 +68,11 @@ public sealed class CorpusBuilder
         var byPackage = fetched.Debs.ToDictionary(d => d.Package, StringComparer.Ordinal);
         if (!profile.Sources.Any(s => byPackage.ContainsKey(s.Package)))
             throw new LepInputException("apt", $"none of the profile's packages is available from the configured sources ({string.Join(", ", fetched.Missing)})");
+        // The unpacked packages are scratch: removed when the run ends, is interrupted (TemporaryPaths) or, after a
+        // kill, by the next run.
+        StaleOutputs.CleanProcessDirectories(_options.CacheDir, "unpacked");
         string work = Path.Combine(_options.CacheDir, $"unpacked-{Environment.ProcessId}");
+        TemporaryPaths.Add(work);
         if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         Directory.CreateDirectory(work);
         try
@@ -140,6 +144,7 @@ public sealed class CorpusBuilder
         finally
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            TemporaryPaths.Remove(work);
         }
     }
 

@@ -13,8 +13,11 @@ public static class ReportWriter
         var plots = Plots.Render(results, plotDir);
         string md = MarkdownReport.Render(results, plots.Select(p => Path.GetRelativePath(outDir, p)).ToList());
         string path = Path.Combine(outDir, "report.md");
-        File.WriteAllText(path + ".tmp", md);
-        File.Move(path + ".tmp", path, overwrite: true);
+        using (var temporary = Formats.TemporaryPaths.File(Formats.StaleOutputs.Sibling(path, "tmp")))
+        {
+            File.WriteAllText(temporary.Path, md);
+            File.Move(temporary.Path, path, overwrite: true);
+        }
         return [path, .. plots];
     }
 }

@@ -39,6 +39,7 @@ public sealed class EvalModel : IDisposable
         if (!File.Exists(Path.Combine(directory, "tokenizer.json")))
             throw new LepInputException(directory, "the model directory has no tokenizer.json (evaluation needs the model's tokenizer)");
         if (!CheckpointReader.HasWeights(directory)) throw new LepInputException(directory, "the model directory has no safetensors weights");
+        CheckpointLayout.Validate(directory);
     }
 
     public static EvalModel Load(string name, string directory, Device device, PromptMode mode)

@@ -38,10 +38,24 @@ public sealed record ModelSummary(
             byDtype[info.DType.ToString()] = byDtype.GetValueOrDefault(info.DType.ToString()) + info.ElementCount;
             total += info.ElementCount;
         }
-        var warnings = new List<string>();
-        var (kind, size) = TokenizerFacts(Path.Combine(directory, "tokenizer.json"));
-        if (kind is null) warnings.Add("no tokenizer.json");
-        else if (size is int s && s > config.VocabSize) warnings.Add($"tokenizer has {s} tokens but vocab_size is {config.VocabSize}");
+        // What loading the model would reject (the one checkpoint check, the tokenizer loader), said but not fatal:
+        // info is where one looks to find out what is wrong.
+        var warnings = CheckpointLayout.Problems(config, weights).Select(p => p.ToString()).ToList();
+        string tokenizerPath = Path.Combine(directory, "tokenizer.json");
+        var (kind, size) = TokenizerFacts(tokenizerPath);
+        if (kind is null) warnings.Add($"{directory}: no tokenizer.json");
+        else
+        {
+            try
+            {
+                Tokenization.Tokenizer.Load(tokenizerPath);
+                if (size is int s && s > config.VocabSize) warnings.Add($"{tokenizerPath}: the tokenizer has {s} tokens but config.json says vocab_size {config.VocabSize}");
+            }
+            catch (LepInputException e)
+            {
+                warnings.Add(e.Message);
+            }
+        }
         bool chat = ChatTemplatePresent(Path.Combine(directory, "tokenizer_config.json"));
         return new ModelSummary(directory, config.Architecture, config.NumLayers, config.HiddenSize, config.NumHeads,
             config.NumKeyValueHeads, config.HeadDim, config.IntermediateSize, config.VocabSize, config.TieWordEmbeddings,

@@ -10,6 +10,8 @@ public static class FaultPoint
     public const string BeforeCommit = "before-commit";
     public const string BetweenRenames = "between-renames";
     public const string TempFileWritten = "temp-file-written";
+    /// <summary>`lep eval`: a model is loaded and a task is about to be scored.</summary>
+    public const string EvalTask = "eval-task";
 
     public static void Hold(string point)
     {

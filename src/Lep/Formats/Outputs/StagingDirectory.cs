@@ -9,13 +9,15 @@ namespace Lep.Formats;
 /// <remarks>
 /// An existing non-empty output is replaced only when the caller owns it and says so (<c>replace</c>: a pipeline
 /// stage rewriting its own artifact, a checkpoint, a user's <c>--force</c>); otherwise it is refused when the staging
-/// dir is made and again at the commit, so two runs racing for one output cannot replace each other's.
+/// dir is made and again at the commit, and the output is locked (<see cref="OutputLock"/>) from the staging dir's
+/// creation to its commit, so two runs racing for one output cannot replace each other's.
 /// </remarks>
 public sealed class StagingDirectory : IDisposable
 {
     public string FinalPath { get; }
     public string Path { get; }
     private readonly bool _replace;
+    private readonly OutputLock.Handle _lock;
     private bool _committed;
 
     public StagingDirectory(string finalPath, bool replace)
@@ -25,7 +27,16 @@ public sealed class StagingDirectory : IDisposable
         string parent = System.IO.Path.GetDirectoryName(FinalPath)!;
         Directory.CreateDirectory(parent);
         StaleOutputs.Clean(FinalPath);
-        RefuseExisting();
+        _lock = OutputLock.Acquire(FinalPath);
+        try
+        {
+            RefuseExisting();
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
         Path = StaleOutputs.Sibling(FinalPath, "staging");
         TemporaryPaths.Add(Path);
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
@@ -60,6 +71,7 @@ public sealed class StagingDirectory : IDisposable
             Directory.Delete(old, recursive: true);
             TemporaryPaths.Remove(old);
         }
+        _lock.Dispose();
     }
 
     private void RefuseExisting()
@@ -74,5 +86,6 @@ public sealed class StagingDirectory : IDisposable
         if (_committed) return;
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
         TemporaryPaths.Remove(Path);
+        _lock.Dispose();
     }
 }

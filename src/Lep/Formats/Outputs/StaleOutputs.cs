@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace Lep.Formats;
 
 /// <summary>
-/// The hidden siblings a write leaves beside its output while it runs — <c>.NAME.staging-PID/</c>, <c>.NAME.tmp-PID</c>
-/// and, during a commit, the old output moved aside as <c>.NAME.old-PID</c> — and their cleanup once that process is
-/// gone: partial outputs are deleted, and an old output whose replacement never arrived is moved back.
+/// The hidden siblings a write leaves beside its output while it runs — <c>.NAME.staging-PID/</c>, <c>.NAME.tmp-PID</c>,
+/// the writer's lock <c>.NAME.lock-PID</c> and, during a commit, the old output moved aside as <c>.NAME.old-PID</c> —
+/// and their cleanup once that process is gone: partial outputs and locks are deleted, and an old output whose
+/// replacement never arrived is moved back.
 /// </summary>
 public static class StaleOutputs
 {
@@ -22,7 +23,7 @@ public static class StaleOutputs
         string? parent = Path.GetDirectoryName(full);
         var done = new List<string>();
         if (parent is null || !Directory.Exists(parent)) return done;
-        var pattern = new Regex($@"^\.{Regex.Escape(Path.GetFileName(full))}\.(staging|tmp|old)-(\d+)$", RegexOptions.CultureInvariant);
+        var pattern = new Regex($@"^\.{Regex.Escape(Path.GetFileName(full))}\.(staging|tmp|old|lock)-(\d+)$", RegexOptions.CultureInvariant);
         foreach (string entry in Directory.EnumerateFileSystemEntries(parent).Order(StringComparer.Ordinal))
         {
             Match m = pattern.Match(Path.GetFileName(entry));
@@ -41,7 +42,19 @@ public static class StaleOutputs
         return done;
     }
 
-    private static bool IsRunning(int pid)
+    /// <summary>Deletes the work dirs <c>NAME-PID</c> in <paramref name="parent"/> (such as data build's
+    /// <c>unpacked-PID</c> in the packages cache) whose process is gone.</summary>
+    public static void CleanProcessDirectories(string parent, string name)
+    {
+        if (!Directory.Exists(parent)) return;
+        var pattern = new Regex($@"^{Regex.Escape(name)}-(\d+)$", RegexOptions.CultureInvariant);
+        foreach (string dir in Directory.EnumerateDirectories(parent))
+            if (pattern.Match(Path.GetFileName(dir)) is { Success: true } m && int.TryParse(m.Groups[1].Value, out int pid) && !IsRunning(pid))
+                Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> still runs (this process always does).</summary>
+    public static bool IsRunning(int pid)
     {
         if (pid == Environment.ProcessId) return true;
         try

@@ -12,6 +12,9 @@ namespace Lep.Tokenization.Vocabulary;
 /// <summary>A tokenizer with its tokenizer_config.json (when one is found beside it).</summary>
 public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, string Path)
 {
+    /// <summary>The tokenizer.json file itself (<see cref="Path"/> may name its directory).</summary>
+    public string JsonPath => Directory.Exists(Path) ? System.IO.Path.Combine(Path, "tokenizer.json") : Path;
+
     /// <summary>Loads a tokenizer.json file or a directory holding one; the config is <c>tokenizer_config.json</c>
     /// in the same directory, or <c>NAME.tokenizer_config.json</c> beside <c>NAME.tokenizer.json</c>.</summary>
     public static TokenizerSource Load(string path)
@@ -93,8 +96,9 @@ public static class TokenizerFiles
     }
 
     /// <summary>tokenizer_config.json for a tokenizer: the given one with <c>added_tokens_decoder</c> rewritten to the
-    /// tokenizer's added tokens; bos/eos/pad/unk names kept when the tokenizer has them, otherwise dropped.</summary>
-    public static JsonObject UpdateConfig(Tokenizer tokenizer, JsonObject? config)
+    /// tokenizer's added tokens; special-token roles kept when the tokenizer has their token, otherwise dropped
+    /// (<see cref="DropMissingRoles"/>, reported through <paramref name="dropped"/>).</summary>
+    public static JsonObject UpdateConfig(Tokenizer tokenizer, JsonObject? config, Action<string, string>? dropped = null)
     {
         var cfg = config?.DeepClone().AsObject() ?? new JsonObject { ["tokenizer_class"] = "PreTrainedTokenizerFast", ["clean_up_tokenization_spaces"] = false };
         var decoder = new JsonObject();
@@ -105,16 +109,7 @@ public static class TokenizerFiles
                 ["single_word"] = t.SingleWord, ["special"] = t.Special,
             };
         cfg["added_tokens_decoder"] = decoder;
-        foreach (var key in new[] { "bos_token", "eos_token", "pad_token", "unk_token" })
-        {
-            string? name = cfg[key] switch
-            {
-                JsonValue v when v.TryGetValue(out string? s) => s,
-                JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,
-                _ => null,
-            };
-            if (name != null && tokenizer.TokenToId(name) == null) cfg.Remove(key);
-        }
+        DropMissingRoles(cfg, tokenizer, dropped);
         if (config == null)
         {
             foreach (var (key, name) in new[] { ("bos_token", "<s>"), ("eos_token", "</s>"), ("unk_token", "<unk>") })
@@ -122,6 +117,39 @@ public static class TokenizerFiles
             cfg["model_max_length"] = 1_000_000;
         }
         return cfg;
+    }
+
+    /// <summary>The special-token roles tokenizer_config.json and special_tokens_map.json name by their token.</summary>
+    public static readonly string[] SpecialRoles = ["bos_token", "eos_token", "pad_token", "unk_token", "sep_token", "cls_token", "mask_token"];
+
+    /// <summary>
+    /// Removes from a tokenizer_config.json or special_tokens_map.json object every role (and additional special
+    /// token) whose token <paramref name="tokenizer"/> does not have: such a name has no id, and HF loading, GGUF
+    /// export and generation stop on it. Each removal is reported as (role, token).
+    /// </summary>
+    public static void DropMissingRoles(JsonObject cfg, Tokenizer tokenizer, Action<string, string>? dropped = null)
+    {
+        static string? Content(JsonNode? node) => node switch
+        {
+            JsonValue v when v.TryGetValue(out string? s) => s,
+            JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,
+            _ => null,
+        };
+        foreach (string key in SpecialRoles)
+        {
+            if (Content(cfg[key]) is string name && tokenizer.TokenToId(name) == null)
+            {
+                cfg.Remove(key);
+                dropped?.Invoke(key, name);
+            }
+        }
+        if (cfg["additional_special_tokens"] is JsonArray extra)
+            foreach (JsonNode? item in extra.ToList())
+                if (Content(item) is string name && tokenizer.TokenToId(name) == null)
+                {
+                    extra.Remove(item);
+                    dropped?.Invoke("additional_special_tokens", name);
+                }
     }
 
     public static bool IsByteLevel(Tokenizer t)

@@ -77,7 +77,7 @@ public static class TokenizerJobs
     {
         var src = TokenizerSource.Load(tokenizer);
         var reader = new CorpusReader(corpus);
-        var (tok, report) = VocabularyOperations.Extend(src.Tokenizer, reader, options, progress);
+        var (tok, report) = VocabularyOperations.Extend(src.Tokenizer, reader, options, progress, src.JsonPath);
         int oldSize = src.Tokenizer.VocabSize;
         var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < oldSize && src.Tokenizer.IdToToken(id) != null ? id : null);
         TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
@@ -104,7 +104,7 @@ public static class TokenizerJobs
     {
         var src = TokenizerSource.Load(tokenizer);
         long[]? freq = corpus is null ? null : VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(corpus), maxDocuments);
-        var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq);
+        var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq, src.JsonPath);
         var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
         TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
         return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize, 0, alignment.SharedCount, 0, null, 0);

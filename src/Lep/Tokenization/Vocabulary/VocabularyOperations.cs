@@ -25,13 +25,14 @@ public static class VocabularyOperations
     /// old merges first, then pairs are merged greedily by frequency. Old ids keep their tokens; new ids follow the
     /// largest existing id (added/special tokens included), which keep theirs.
     /// </summary>
+    /// <param name="source">the tokenizer's file, named in errors</param>
     public static (Tokenizer Tokenizer, TrainingReport Report) Extend(Tokenizer old, CorpusReader corpus, ExtendOptions o,
-        IProgress<(string Stage, double Fraction)>? progress = null)
+        IProgress<(string Stage, double Fraction)>? progress = null, string source = "tokenizer.json")
     {
         if (o.Add < 1) throw new ArgumentException("--add must be positive");
-        if (old.Model is not Bpe bpe) throw new LepInputException("<tokenizer>", $"extend needs a BPE model, this tokenizer has {old.Model.GetType().Name}");
+        if (old.Model is not Bpe bpe) throw new LepInputException(source, $"extend needs a BPE model, this tokenizer has {old.Model.GetType().Name}");
         if (bpe.ContinuingSubwordPrefix != null || bpe.EndOfWordSuffix != null)
-            throw new LepInputException("<tokenizer>", "extend does not support BPE models with continuing_subword_prefix / end_of_word_suffix");
+            throw new LepInputException(source, "extend does not support BPE models with continuing_subword_prefix / end_of_word_suffix");
         bool byteLevel = TokenizerFiles.IsByteLevel(old);
         var report = new TrainingReport();
         var counts = WordCounter.Count(corpus, (doc, output) =>
@@ -147,7 +148,8 @@ public static class VocabularyOperations
     /// each with the parts it is merged from so it stays reachable. Merges whose parts or result vanish are dropped;
     /// ids are renumbered compactly in the old order. Returns the tokenizer and new id → old id.
     /// </summary>
-    public static (Tokenizer Tokenizer, int[] OldIds) Trim(Tokenizer old, int keep, long[]? frequencies = null)
+    /// <param name="source">the tokenizer's file, named in errors</param>
+    public static (Tokenizer Tokenizer, int[] OldIds) Trim(Tokenizer old, int keep, long[]? frequencies = null, string source = "tokenizer.json")
     {
         int n = old.VocabSize;
         var keepSet = new bool[n];
@@ -175,7 +177,7 @@ public static class VocabularyOperations
             }
             if (uni.UnkId is int u) Mark(u);
         }
-        else throw new LepInputException("<tokenizer>", $"trim does not support {old.Model.GetType().Name} models");
+        else throw new LepInputException(source, $"trim does not support {old.Model.GetType().Name} models");
         if (keep < count) throw new ArgumentException($"--keep {keep} is smaller than the {count} tokens that must stay (base alphabet, byte and special tokens)");
 
         IEnumerable<int> order = Enumerable.Range(0, n);

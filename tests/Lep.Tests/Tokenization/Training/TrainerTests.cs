@@ -111,11 +111,14 @@ public sealed class TrainerTests(TrainingFixture fx) : IClassFixture<TrainingFix
         bytes.AddRange([0xFF, 0xC3, (byte)'a', 0xE2, 0x82]); // stray bytes, truncated sequences
         bytes.AddRange(Encoding.UTF8.GetBytes(" hello\n\nвторой документ\n"));
         bytes.Add(0xC0);
+        string filler = string.Join("\n", Enumerable.Repeat("третий документ, достаточно длинный", 20)); // keeps the 5 bad bytes under 1 %
+        bytes.AddRange(Encoding.UTF8.GetBytes("\n" + filler));
         File.WriteAllBytes(path, bytes.ToArray());
         var reader = new CorpusReader(path);
         var docs = reader.Read().ToList();
-        Assert.Equal(["привет мир\na hello", "второй документ"], docs);
+        Assert.Equal(["привет мир\na hello", "второй документ", filler], docs); // the line of one bad byte is empty: a document break
         Assert.Equal(5, reader.SkippedBytes);
+        Assert.Equal(2, reader.DamagedLines);
         var (_, report) = BpeTrainer.Train(new CorpusReader(path), new BpeTrainerOptions { VocabSize = 300, MinFrequency = 1 });
         Assert.Equal(5, report.SkippedBytes);
     }
