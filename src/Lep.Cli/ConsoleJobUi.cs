@@ -16,7 +16,7 @@ public class ConsoleJobUi : IJobUi
         var lines = new PlainProgressLines(Console.Error, label);
         var phases = new SyncProgress<(string Stage, double Fraction)>(p =>
         {
-            if (Console.IsErrorRedirected) lines.Report(p.Stage, p.Fraction);
+            if (ConsoleUi.Progress == ProgressDisplay.Lines) lines.Report(p.Stage, p.Fraction);
         });
         return TrainingConsole.Show(label, steps => work(phases, steps));
     }

@@ -7,10 +7,21 @@ public static class ConsoleUi
 {
     public static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
+    /// <summary>How progress shows: bars on a terminal, plain lines when stderr is redirected (a log, CI), or nothing;
+    /// LEP_PROGRESS=bars|lines|none overrides.</summary>
+    public static ProgressDisplay Progress { get; } = Environment.GetEnvironmentVariable("LEP_PROGRESS")?.ToLowerInvariant() switch
+    {
+        "none" => ProgressDisplay.None,
+        "lines" => ProgressDisplay.Lines,
+        "bars" => ProgressDisplay.Bars,
+        _ => Console.IsErrorRedirected ? ProgressDisplay.Lines : ProgressDisplay.Bars,
+    };
+
     /// <summary>Runs <paramref name="work"/> under a progress bar fed with fractions in [0, 1].</summary>
     public static T WithProgress<T>(string label, Func<IProgress<double>, T> work)
     {
-        if (Console.IsErrorRedirected)
+        if (Progress == ProgressDisplay.None) return work(new Progress<double>());
+        if (Progress == ProgressDisplay.Lines)
         {
             var lines = new PlainProgressLines(Console.Error, label);
             T done = work(new SyncProgress<double>(lines.Report));
@@ -35,3 +46,4 @@ public static class ConsoleUi
 
 }
 
+public enum ProgressDisplay { Bars, Lines, None }

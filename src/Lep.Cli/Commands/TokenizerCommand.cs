@@ -238,7 +238,8 @@ public static class TokenizerCommand
     /// <summary>Runs a training job with a stage progress bar on stderr.</summary>
     private static T Run<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work)
     {
-        if (Console.IsErrorRedirected)
+        if (ConsoleUi.Progress == ProgressDisplay.None) return work(new SyncProgress<(string Stage, double Fraction)>(_ => { }));
+        if (ConsoleUi.Progress == ProgressDisplay.Lines)
         {
             string last = "";
             return work(new SyncProgress<(string Stage, double Fraction)>(p =>

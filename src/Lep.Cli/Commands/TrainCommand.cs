@@ -121,7 +121,8 @@ public static class TrainingConsole
 
     public static T Show<T>(string label, Func<IProgress<TrainingProgress>, T> work)
     {
-        if (Console.IsErrorRedirected)
+        if (ConsoleUi.Progress == ProgressDisplay.None) return work(new SyncProgress<TrainingProgress>(_ => { }));
+        if (ConsoleUi.Progress == ProgressDisplay.Lines)
         {
             var plain = new SyncProgress<TrainingProgress>(p =>
             {

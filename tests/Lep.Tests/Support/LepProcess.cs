@@ -18,6 +18,8 @@ public static class LepProcess
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(dll);
         foreach (string a in args) psi.ArgumentList.Add(a);
+        // Stderr is the tests' to read: errors and notes, not progress (which a slow machine would add after 2 s).
+        psi.Environment["LEP_PROGRESS"] = "none";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         return new Running(Process.Start(psi)!, args);
     }
