@@ -197,7 +197,6 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
 
     private string TrainDonor(string vocab, string init, string corpus)
     {
-        int oldRows = Tokenizer.Load(BaseDir).VocabSize;
         var spec = new TrainingJobSpec
         {
             ModelDirectory = init, Corpus = [_stages.Path("ru-en-train.txt")], OutputDirectory = _stages.Path($"donor-{vocab}"), Storage = DType.F32, Device = options.Device,
@@ -207,7 +206,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
                 EvalEvery = Math.Max(1, _r.DonorSteps / 5), CheckpointEvery = Math.Max(1, _r.DonorSteps / 5), Seed = _r.Seed,
                 Trainable = TrainableSet.EmbeddingsAndHead,
                 // An extension keeps the old rows (the English the model knows); a replaced vocabulary learns every row.
-                TrainRowsFrom = vocab == "extended" ? oldRows : null,
+                TrainRowsFrom = vocab == "extended" ? NewRows.FirstAddedId(_stages.Path($"tokenizer-{vocab}")) : null,
             },
         };
         ui.Train($"training donor-{vocab} (embeddings + head)", p => TrainingJob.Run(spec, null, p));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation;
 using Lep.Adaptation.Propagation;
 using Lep.Formats;
@@ -247,7 +248,7 @@ public sealed class PropagationTests : IDisposable
     {
         var t = AdaptationFixtures.Create(_tmp.File("trio"), q: "none");
         Tokenizer old = Tokenizer.Load(t.Base), @new = Tokenizer.Load(t.NewTokenizer);
-        var a = VocabularyAlignment.Build(old, @new, VocabularyAlignment.ReadRoles(t.Base), VocabularyAlignment.ReadRoles(t.NewTokenizer));
+        var a = VocabularyAlignment.Build(old, @new, TokenizerFiles.ReadRoles(t.Base), TokenizerFiles.ReadRoles(t.NewTokenizer));
         // all 256 byte tokens exist in both: copied by bytes
         for (int id = 0; id < 256; id++) Assert.Equal(AlignmentKind.Copied, a.Tokens[id].Kind);
         int mire = @new.TokenToId(TinyTokenizersEncode(" мире"))!.Value;

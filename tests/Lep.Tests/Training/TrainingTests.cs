@@ -185,16 +185,17 @@ public class TrainingTests
         Assert.True(Numerics.MaxAbsDiff(lm.LmHead.narrow(0, 41, 1), headBefore.narrow(0, 41, 1)) > 0);
     }
 
+    /// <summary>Donors written before they carried alignment.json: the new rows come from init_log.jsonl's kinds.</summary>
     [Fact]
-    public void NewRowsAreReadFromTheInitLog()
+    public void NewRowsOfAnOlderDonorAreReadFromItsInitLog()
     {
         using var dir = new TempDir();
-        File.WriteAllLines(dir.File(NewRows.LogFile), [
+        File.WriteAllLines(dir.File(NewRows.InitLogFile), [
             """{"id":0,"kind":"copied","method":"copy"}""", """{"id":1,"kind":"composed","method":"mean"}""", """{"id":2,"kind":"copied"}""", """{"id":3,"kind":"random"}""",
         ]);
-        Assert.Equal([1, 3], NewRows.FromInitLog(dir.Path));
-        File.AppendAllText(dir.File(NewRows.LogFile), "{\"kind\":\"mean\"}\n");
-        var e = Assert.Throws<LepInputException>(() => NewRows.FromInitLog(dir.Path));
+        Assert.Equal([1, 3], NewRows.Of(dir.Path));
+        File.AppendAllText(dir.File(NewRows.InitLogFile), "{\"kind\":\"mean\"}\n");
+        var e = Assert.Throws<LepInputException>(() => NewRows.Of(dir.Path));
         Assert.Contains("init_log.jsonl:5", e.Message);
     }
 

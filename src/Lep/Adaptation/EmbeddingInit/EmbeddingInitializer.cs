@@ -5,6 +5,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -69,7 +70,7 @@ public static class EmbeddingInitializer
         if (o.OmpAtoms < 1) throw new LepInputException("--omp-atoms", "must be ≥ 1");
 
         progress?.Report(("aligning vocabularies", 0));
-        var alignment = VocabularyAlignment.Build(b.Tokenizer, newTok, VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(tokPath));
+        VocabularyAlignment alignment = VocabularyAlignment.Between(b.Tokenizer, b.Directory, newTok, tokPath);
         SparseOmp? omp = o.Method == InitMethod.Omp
             ? new SparseOmp(alignment.Tokens.Where(t => t.Kind == AlignmentKind.Copied && !t.IsAdded).Select(t => (t.OldIds[0], t.Text)), o.OmpAtoms)
             : null;
@@ -104,7 +105,9 @@ public static class EmbeddingInitializer
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
 
         WriteCompanions(staging.Path, b, newTok, tokPath, rows);
-        alignment.WriteLog(staging.File("init_log.jsonl"), t =>
+        // The donor carries the alignment it was made with: train --new-rows-only and propagate read it.
+        alignment.Save(staging.File(VocabularyAlignment.FileName));
+        alignment.WriteLog(staging.File("init_log.jsonl"), b.Tokenizer, t =>
         {
             Recipe r = recipes[t.NewId];
             return (r.Method, r.Random || r.Sample ? null : r.Weights);
@@ -278,7 +281,7 @@ public static class EmbeddingInitializer
             if (name == "tokenizer.model" && !ownDir) continue; // B's SentencePiece model does not describe the new vocabulary
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, name), overwrite: true);
         }
-        var roles = VocabularyAlignment.ReadRoles(configSource);
+        var roles = TokenizerFiles.ReadRoles(configSource);
         int? Role(string role, int? baseId)
         {
             if (roles.TryGetValue(role, out string? content) && newTok.TokenToId(content) is int id) return id;
