@@ -1,3 +1,4 @@
+using Lep.Data;
 using Lep.Modeling;
 using Lep.Tests.Support;
 using Lep.Training;
@@ -236,9 +237,9 @@ public class ChatDocumentTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("tokenizer.json"), tokenizerJson.ToJsonString());
         var tokenizer = Lep.Tokenization.Tokenizer.Load(dir.Path);
-        var template = Lep.Data.ChatTemplates.ChatTemplate.Parse(
+        var template = Lep.Tokenization.ChatTemplates.ChatTemplate.Parse(
             "{% for m in messages %}<|begin_of_text|>{{ m['role'] }}\n{{ m['content'] }}<|eot_id|>\n{% endfor %}{% if add_generation_prompt %}<|begin_of_text|>assistant\n{% endif %}");
-        var conversation = new List<Lep.Data.ChatTemplates.ChatMessage> { new("user", "hello"), new("assistant", "привет"), new("user", "again"), new("assistant", "ok") };
+        var conversation = new List<Lep.Data.ChatMessage> { new("user", "hello"), new("assistant", "привет"), new("user", "again"), new("assistant", "ok") };
         TrainingDocument doc = ChatDocuments.Encode(tokenizer, template, conversation);
         string learned = tokenizer.Decode(doc.Tokens.Where((_, i) => doc.Learn![i]), skipSpecialTokens: false);
         Assert.Equal("привет<|eot_id|>\nok<|eot_id|>\n", learned);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 internal enum TokenKind { Text, VariableBegin, VariableEnd, BlockBegin, BlockEnd, Name, String, Integer, Float, Operator, End }
 
