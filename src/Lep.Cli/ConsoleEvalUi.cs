@@ -1,5 +1,4 @@
 using Lep.Cli.Commands;
-using Lep.Evaluation;
 using Lep.Training;
 using Lep.Zoo;
 

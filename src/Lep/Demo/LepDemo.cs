@@ -11,7 +11,6 @@ using Lep.Evaluation;
 using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
 using Lep.Formats;
-using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Zoo;
@@ -92,7 +91,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
         {
             string tokenizer = _stages.Run($"tokenizer-{vocab}", () => BuildVocabulary(vocab, mix, corpus));
             string init = _stages.Run($"donor-{vocab}-init", () => InitDonor(tokenizer, $"donor-{vocab}-init"));
-            string donor = _stages.Run($"donor-{vocab}", () => TrainDonor(vocab, init, corpus));
+            string donor = _stages.Run($"donor-{vocab}", () => TrainDonor(vocab, init));
             models.Add(new($"donor-{vocab}", donor, DemoRole.Donor, vocab, null));
             foreach (PropagationMode mode in _r.Modes)
             {
@@ -216,7 +215,7 @@ public sealed class LepDemo(DemoOptions options, IZooUi ui)
         return r.Output;
     }
 
-    private string TrainDonor(string vocab, string init, string corpus)
+    private string TrainDonor(string vocab, string init)
     {
         var spec = new TrainingJobSpec
         {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Lep.Tokenization.Vocabulary;
-using Lep.Adaptation;
 using Lep.Adaptation.EmbeddingInit;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -172,7 +171,6 @@ public sealed class AdaptationCliTests : IDisposable
                 output = t.Instruct;
                 break;
             case "rows":
-                var cfg = JsonFile.ReadObject(Path.Combine(donor, "config.json"));
                 File.WriteAllText(Path.Combine(donor, "tokenizer.json"), File.ReadAllText(Path.Combine(t.Base, "tokenizer.json")));
                 break;
         }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Lep.Tokenization.Vocabulary;
-using Lep.Adaptation;
 using Lep.Adaptation.Propagation;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;

@@ -1,8 +1,6 @@
-using Lep.Data;
 using Lep.Modeling;
 using Lep.Tests.Support;
 using Lep.Training;
-using static TorchSharp.torch;
 
 namespace Lep.Tests.Training;
 

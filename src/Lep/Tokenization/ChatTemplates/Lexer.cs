@@ -7,7 +7,6 @@ internal enum TokenKind { Text, VariableBegin, VariableEnd, BlockBegin, BlockEnd
 
 internal readonly record struct Token(TokenKind Kind, string Value, int Line, int Column, object? Literal = null)
 {
-    public bool Is(TokenKind kind, string value) => Kind == kind && Value == value;
     public bool IsName(string value) => Kind == TokenKind.Name && Value == value;
     public bool IsOp(string value) => Kind == TokenKind.Operator && Value == value;
 

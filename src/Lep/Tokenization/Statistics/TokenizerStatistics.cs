@@ -1,7 +1,5 @@
-using Lep.Data;
 using System.Globalization;
 using Lep.Tokenization.Models;
-using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tokenization.Statistics;
 

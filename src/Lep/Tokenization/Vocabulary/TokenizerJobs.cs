@@ -104,7 +104,7 @@ public static class TokenizerJobs
     {
         var src = TokenizerSource.Load(tokenizer);
         long[]? freq = corpus is null ? null : VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(corpus), maxDocuments);
-        var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq);
+        var (tok, _) = VocabularyOperations.Trim(src.Tokenizer, keep, freq);
         VocabularyAlignment alignment = WriteAligned(output, src, tok, src.Config, "trim", replaceOutput);
         return new TokenizerJobResult(Path.GetFullPath(output), alignment.OldVocabSize, tok.VocabSize, 0, SharedCount(alignment), 0, null, 0);
     }

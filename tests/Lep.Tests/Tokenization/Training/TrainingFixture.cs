@@ -1,7 +1,5 @@
-using System.Text;
 using Lep.Tests.Support;
 using Lep.Tokenization;
-using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tests.Tokenization.Training;
