@@ -111,6 +111,24 @@ public sealed class AlignmentFileTests : IDisposable
         Assert.NotEqual(Propagate(donor, "p-edited"), Propagate(recomputed, "p-recomputed"));
     }
 
+    /// <summary>An alignment.json written before alignments recorded their inputs still gives the old vocabulary size
+    /// (pipelines' "new-rows-from": "@STAGE"), but its tokens are never used: init computes the alignment.</summary>
+    [Fact]
+    public void AnOlderAlignmentFileIsReadForItsSizeOnly()
+    {
+        var (t, tok) = Vocabulary("extend");
+        VocabularyAlignment current = VocabularyAlignment.Load(tok);
+        File.WriteAllText(Path.Combine(tok, VocabularyAlignment.FileName), $$"""
+            {"operation": "extend", "old_vocab_size": {{current.OldVocabSize}}, "new_vocab_size": {{current.Tokens.Count}},
+             "tokens": [{"id": 0, "token": "x", "text": "x", "old_id": null, "old_ids": [7, 8]}]}
+            """);
+        VocabularyAlignment older = VocabularyAlignment.Load(tok);
+        Assert.Null(older.Inputs);
+        Assert.Equal(current.OldVocabSize, NewRows.FirstAddedId(tok));
+        Tokenizer old = Tokenizer.Load(t.Base), @new = Tokenizer.Load(tok);
+        AssertSame(current, VocabularyAlignment.Between(old, t.Base, @new, tok));
+    }
+
     [Fact]
     public void NewRowsOfADonorWhoseTokenizerChangedAreRefused()
     {

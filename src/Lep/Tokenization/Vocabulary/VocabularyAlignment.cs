@@ -90,7 +90,8 @@ public sealed class VocabularyAlignment
     public IReadOnlyList<TokenAlignment> Tokens { get; }
     /// <summary>What it was computed from; null for an alignment of tokenizers that were not read from files.</summary>
     public AlignmentInputs? Inputs { get; }
-    /// <summary>The vocabulary step that made the new tokenizer (extend, replace, trim, init), for readers of the file.</summary>
+    /// <summary>The vocabulary step that made the new tokenizer (extend, replace, trim), for readers of the file; empty
+    /// when the alignment was computed from two tokenizers.</summary>
     public string Operation { get; }
 
     private VocabularyAlignment(int oldVocabSize, IReadOnlyList<TokenAlignment> tokens, AlignmentInputs? inputs, string operation)
@@ -315,7 +316,7 @@ public sealed class VocabularyAlignment
         using (var w = new Utf8JsonWriter(stream, LineOptions))
         {
             w.WriteStartObject();
-            w.WriteString("operation", Operation);
+            if (Operation.Length > 0) w.WriteString("operation", Operation);
             w.WriteNumber("old_vocab_size", OldVocabSize);
             w.WriteNumber("new_vocab_size", Tokens.Count);
             w.WriteString("old_tokenizer_sha256", Inputs.OldTokenizerSha256);
