@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
-using Lep.Runtime;
 using Lep.Tests.Oracles;
 
 namespace Lep.Bench;

@@ -2,7 +2,6 @@ using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Runtime;
 using Lep.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lep.Bench;

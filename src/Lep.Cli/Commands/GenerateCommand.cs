@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Runtime;

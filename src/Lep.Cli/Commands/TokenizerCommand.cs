@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Lep.Tokenization;
 using Lep.Tokenization.Statistics;
-using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 using Spectre.Console;
 

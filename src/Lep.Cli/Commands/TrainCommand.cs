@@ -30,7 +30,7 @@ public static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "checkpoint every N steps (resume by re-running the command)", DefaultValueFactory = _ => 100 };
         var maxDocs = new Option<int?>("--max-documents") { Description = "use only the first N documents" };
         var newRowsFrom = new Option<int?>("--new-rows-from") { Description = "with --trainable embeddings: update only rows with this id or above (e.g. the tokens an extension added)" };
-        var newRowsOnly = new Option<bool>("--new-rows-only") { Description = "with --trainable embeddings: update only the rows `lep init` did not copy (read from MODEL_DIR/init_log.jsonl; any vocabulary, replaced ones included)" };
+        var newRowsOnly = new Option<bool>("--new-rows-only") { Description = "with --trainable embeddings: update only the rows `lep init` did not copy (read from MODEL_DIR/alignment.json; any vocabulary, replaced ones included)" };
         var seed = new Option<long>("--seed") { Description = "data order seed", DefaultValueFactory = _ => 1 };
         var storage = new Option<string>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32", DefaultValueFactory = _ => "bf16" };
         var device = DeviceOption.Create();
@@ -67,7 +67,7 @@ public static class TrainCommand
                     EvalEvery = parse.GetValue(evalEvery), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
                     Trainable = TrainableSets.Parse(parse.GetValue(trainable)!),
                     TrainRowsFrom = parse.GetValue(newRowsFrom),
-                    TrainRowIds = parse.GetValue(newRowsOnly) ? NewRows.FromInitLog(parse.GetValue(model)!) : null,
+                    TrainRowIds = parse.GetValue(newRowsOnly) ? NewRows.Of(parse.GetValue(model)!) : null,
                     Lora = lora.Read(parse),
                 },
             };

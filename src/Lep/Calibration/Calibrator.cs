@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Tokenization;

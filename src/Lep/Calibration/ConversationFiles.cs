@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Lep.Data.ChatTemplates;
+using Lep.Data;
 using Lep.Data.Tasks;
-using Lep.Zoo;
 
 namespace Lep.Calibration;
 

@@ -1,5 +1,4 @@
 using Lep.Data;
-using Lep.Data.ChatTemplates;
 using Lep.Data.Tasks;
 
 namespace Lep.Calibration;

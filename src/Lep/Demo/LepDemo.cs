@@ -11,7 +11,6 @@ using Lep.Evaluation;
 using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
 using Lep.Formats;
-using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Zoo;
@@ -29,8 +28,29 @@ public sealed record DemoOptions
     public string Device { get; init; } = "cpu";
 }
 
+/// <summary>What a model of the demo is.</summary>
+public enum DemoRole
+{
+    /// <summary>The zoo's instruct model.</summary>
+    OriginalInstruct,
+    /// <summary>The zoo's base model.</summary>
+    OriginalBase,
+    /// <summary>The base with a new vocabulary and trained embeddings.</summary>
+    Donor,
+    /// <summary>The instruct model with a donor's vocabulary, by propagation.</summary>
+    LepInstruct,
+    /// <summary>Propagation from the base itself (the premise check: the base's own vocabulary).</summary>
+    PremiseCheck,
+    /// <summary>A LEP instruct model after calibration.</summary>
+    Calibrated,
+}
+
 /// <summary>One model of the side-by-side table.</summary>
-public sealed record DemoModel(string Name, string Dir, string Role, string Vocabulary, string? Mode);
+public sealed record DemoModel(string Name, string Dir, DemoRole Role, string Vocabulary, string? Mode)
+{
+    /// <summary>Answers instructions (has a chat template): measured on every task, not only on held-out text.</summary>
+    public bool IsInstruct => Role is not (DemoRole.OriginalBase or DemoRole.Donor);
+}
 
 public sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Results, IReadOnlyDictionary<string, double> StageSeconds, string ReportDirectory, string? Calibrated);
 
@@ -64,20 +84,20 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
 
         var models = new List<DemoModel>
         {
-            new(InstructName, InstructDir, "original instruct", "zoo BPE", null),
-            new(BaseName, BaseDir, "original base", "zoo BPE", null),
+            new(InstructName, InstructDir, DemoRole.OriginalInstruct, "zoo BPE", null),
+            new(BaseName, BaseDir, DemoRole.OriginalBase, "zoo BPE", null),
         };
         foreach (string vocab in Vocabularies)
         {
             string tokenizer = _stages.Run($"tokenizer-{vocab}", () => BuildVocabulary(vocab, mix, corpus));
             string init = _stages.Run($"donor-{vocab}-init", () => InitDonor(tokenizer, $"donor-{vocab}-init"));
-            string donor = _stages.Run($"donor-{vocab}", () => TrainDonor(vocab, init, corpus));
-            models.Add(new($"donor-{vocab}", donor, "donor (base + trained embeddings)", vocab, null));
+            string donor = _stages.Run($"donor-{vocab}", () => TrainDonor(vocab, init));
+            models.Add(new($"donor-{vocab}", donor, DemoRole.Donor, vocab, null));
             foreach (PropagationMode mode in _r.Modes)
             {
                 string name = $"lep-{vocab}-{mode.ToString().ToLowerInvariant()}";
                 string dir = _stages.Run(name, () => Propagate(donor, mode, name));
-                models.Add(new(name, dir, "LEP instruct", vocab, mode.ToString().ToLowerInvariant()));
+                models.Add(new(name, dir, DemoRole.LepInstruct, vocab, mode.ToString().ToLowerInvariant()));
             }
         }
 
@@ -86,7 +106,7 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
             {
                 string name = $"premise-{mode.ToString().ToLowerInvariant()}";
                 string dir = _stages.Run(name, () => Propagate(BaseDir, mode, name));
-                models.Add(new(name, dir, "LEP instruct, base vocabulary (premise check)", "zoo BPE", mode.ToString().ToLowerInvariant()));
+                models.Add(new(name, dir, DemoRole.PremiseCheck, "zoo BPE", mode.ToString().ToLowerInvariant()));
             }
 
         string suite = _stages.Run("eval-suite", () => EvalSuite.Write(corpus, tasks, _stages.Path("eval-suite"), _r.EvalItems, IsDemoTask));
@@ -97,7 +117,7 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
         {
             string name = best.Name + "-calibrated";
             calibrated = _stages.Run(name, () => Calibrate(best, tasks, corpus, name));
-            models.Add(new(name, calibrated, "LEP instruct, calibrated", best.Vocabulary, best.Mode));
+            models.Add(new(name, calibrated, DemoRole.Calibrated, best.Vocabulary, best.Mode));
             results = Evaluate(models, suite);
         }
         return new DemoResult(models, results, _stages.Seconds, _stages.Path("eval"), calibrated);
@@ -195,9 +215,8 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
         return r.Output;
     }
 
-    private string TrainDonor(string vocab, string init, string corpus)
+    private string TrainDonor(string vocab, string init)
     {
-        int oldRows = Tokenizer.Load(BaseDir).VocabSize;
         var spec = new TrainingJobSpec
         {
             ModelDirectory = init, Corpus = [_stages.Path("ru-en-train.txt")], OutputDirectory = _stages.Path($"donor-{vocab}"), Storage = DType.F32, Device = options.Device,
@@ -207,7 +226,7 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
                 EvalEvery = Math.Max(1, _r.DonorSteps / 5), CheckpointEvery = Math.Max(1, _r.DonorSteps / 5), Seed = _r.Seed,
                 Trainable = TrainableSet.EmbeddingsAndHead,
                 // An extension keeps the old rows (the English the model knows); a replaced vocabulary learns every row.
-                TrainRowsFrom = vocab == "extended" ? oldRows : null,
+                TrainRowsFrom = vocab == "extended" ? NewRows.FirstAddedId(_stages.Path($"tokenizer-{vocab}")) : null,
             },
         };
         ui.Train($"training donor-{vocab} (embeddings + head)", (_, p) => TrainingJob.Run(spec, null, p));
@@ -225,14 +244,14 @@ public sealed class LepDemo(DemoOptions options, IJobUi ui)
 
     /// <summary>Base-like models (the base, the donors) are measured on held-out text only; instruct models on everything.</summary>
     private EvalResults Evaluate(IReadOnlyList<DemoModel> models, string suite) => EvalSuite.Evaluate(
-        models.Where(m => m.Role.Contains("instruct")).Select(m => (m.Name, m.Dir)).ToList(),
-        models.Where(m => !m.Role.Contains("instruct")).Select(m => (m.Name, m.Dir)).ToList(),
+        models.Where(m => m.IsInstruct).Select(m => (m.Name, m.Dir)).ToList(),
+        models.Where(m => !m.IsInstruct).Select(m => (m.Name, m.Dir)).ToList(),
         suite, _stages.Path("eval"), new EvalOptions { Limit = _r.EvalItems, MaxNewTokens = 96, SpeedTask = "copy_ru" },
         Runtime.ComputeDevice.Resolve(options.Device), ui);
 
     /// <summary>The LEP variant with the best mean primary score over the Russian tasks.</summary>
     public static DemoModel? BestRussian(IReadOnlyList<DemoModel> models, EvalResults results) =>
-        models.Where(m => m.Role == "LEP instruct")
+        models.Where(m => m.Role == DemoRole.LepInstruct)
             .OrderByDescending(m => results.Results.Where(r => r.Model == m.Name && r.Task.EndsWith("_ru") && r.Kind != TaskKind.LanguageModeling)
                 .Select(r => r.Metrics.GetValueOrDefault(r.Primary)).DefaultIfEmpty(0).Average())
             .ThenBy(m => m.Name, StringComparer.Ordinal)

@@ -1,5 +1,4 @@
 using Lep.Formats.Checkpoint;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lep.Modeling;

@@ -13,7 +13,6 @@ public sealed class AddedVocabulary
     private readonly Dictionary<string, int> _map = new(StringComparer.Ordinal);
     private readonly Dictionary<int, AddedToken> _mapR = new();
     private readonly HashSet<string> _special = new(StringComparer.Ordinal);
-    private readonly List<AddedToken> _order = new(); // special tokens first then classic ones, as HF refreshes
     private readonly List<AddedToken> _specialList = new();
     private readonly List<AddedToken> _classicList = new();
     private int _maxMapped = int.MinValue;
@@ -70,7 +69,7 @@ public sealed class AddedVocabulary
     {
         _rawTrie = new Trie();
         _normTrie = new Trie();
-        int order = 0;
+        // special tokens first then classic ones, as HF refreshes (on identical contents the first one wins)
         foreach (var t in _specialList.Concat(_classicList))
         {
             int id = _map.TryGetValue(t.Content, out int i) ? i : model.TokenToId(t.Content) ?? throw new InvalidOperationException("missing added token");
@@ -78,9 +77,9 @@ public sealed class AddedVocabulary
             if (tok.IsNormalized)
             {
                 string content = normalizer != null ? normalizer.Normalize(t.Content) : t.Content;
-                _normTrie.Add(content, id, order++);
+                _normTrie.Add(content, id);
             }
-            else _rawTrie.Add(t.Content, id, order++);
+            else _rawTrie.Add(t.Content, id);
         }
     }
 
@@ -168,7 +167,7 @@ public sealed class AddedVocabulary
         private readonly Node _root = new();
         public bool IsEmpty { get; private set; } = true;
 
-        public void Add(string s, int id, int order)
+        public void Add(string s, int id)
         {
             if (s.Length == 0) return;
             var n = _root;

@@ -1,4 +1,5 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Tokenization;
 
 namespace Lep.Training;

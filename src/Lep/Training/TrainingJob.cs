@@ -4,7 +4,6 @@ using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Tokenization;
 using Lep.Training.Torchrun;
-using static TorchSharp.torch;
 
 namespace Lep.Training;
 

@@ -1,9 +1,8 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Data;
-using Lep.Data.ChatTemplates;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Data.Corpus;
 using Lep.Data.Tasks;
 using Lep.Evaluation;

@@ -57,7 +57,7 @@ public static class AdaptationFixtures
 
     public sealed record Trio(string Base, string Instruct, string Donor, string NewTokenizer, double[,]? EmbedQ, double[,]? HeadQ);
 
-    /// <summary>Writes B, I (with E_I = E_B·Q when <paramref name="exactQ"/>), the new tokenizer dir, and D (random rows).</summary>
+    /// <summary>Writes B, I (with E_I = E_B·Q unless <paramref name="q"/> is "none"), the new tokenizer dir, and D (random rows).</summary>
     public static Trio Create(string root, bool tied = false, DType storage = DType.F32, string q = "dense", int hidden = 32, long? instructShardBytes = null)
     {
         JsonObject oldTok = TinyTokenizers.ByteLevel();

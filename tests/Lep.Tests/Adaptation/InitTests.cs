@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lep.Adaptation;
+using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.EmbeddingInit;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -171,7 +171,6 @@ public sealed class AdaptationCliTests : IDisposable
                 output = t.Instruct;
                 break;
             case "rows":
-                var cfg = JsonFile.ReadObject(Path.Combine(donor, "config.json"));
                 File.WriteAllText(Path.Combine(donor, "tokenizer.json"), File.ReadAllText(Path.Combine(t.Base, "tokenizer.json")));
                 break;
         }
@@ -226,7 +225,7 @@ public sealed class SpecialTokenInitTests : IDisposable
         File.WriteAllText(Path.Combine(tokDir, "tokenizer_config.json"), cfg.ToJsonString());
 
         Tokenizer old = Tokenizer.Load(t.Base), @new = Tokenizer.Load(tokDir);
-        var a = VocabularyAlignment.Build(old, @new, new Dictionary<string, string> { ["pad_token"] = "<|eot_id|>" }, VocabularyAlignment.ReadRoles(tokDir));
+        var a = VocabularyAlignment.Build(old, @new, new Dictionary<string, string> { ["pad_token"] = "<|eot_id|>" }, TokenizerFiles.ReadRoles(tokDir));
         int pad = @new.TokenToId("<pad>")!.Value, mask = @new.TokenToId("<mask>")!.Value;
         Assert.Equal(AlignmentKind.Special, a.Tokens[pad].Kind);
         Assert.Equal(old.TokenToId("<|eot_id|>"), a.Tokens[pad].OldIds[0]);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lep.Adaptation;
+using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Merging;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -42,7 +42,7 @@ public sealed class MergeTests : IDisposable
         Assert.Equal(0, r.DonorTensors);
 
         Tokenizer bt = Tokenizer.Load(t.Base), dt = Tokenizer.Load(t.Donor), it = Tokenizer.Load(t.Instruct), ot = Tokenizer.Load(output);
-        var shared = VocabularyAlignment.Build(bt, dt, VocabularyAlignment.ReadRoles(t.Base), VocabularyAlignment.ReadRoles(t.Donor)).Shared.ToDictionary(p => p.NewId, p => p.OldId);
+        var shared = VocabularyAlignment.Build(bt, dt, TokenizerFiles.ReadRoles(t.Base), TokenizerFiles.ReadRoles(t.Donor)).Shared.ToDictionary(p => p.NewId, p => p.OldId);
         Assert.True(shared.Count > 256, "the fixture's vocabularies share the byte tokens and more");
         Assert.Equal(shared.Count, r.SharedRows);
         int eot = ot.TokenToId("<|eot_id|>")!.Value;

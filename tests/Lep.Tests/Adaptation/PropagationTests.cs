@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lep.Adaptation;
+using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Propagation;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -268,7 +268,7 @@ public sealed class PropagationTests : IDisposable
     {
         var t = AdaptationFixtures.Create(_tmp.File("trio"), q: "none");
         Tokenizer old = Tokenizer.Load(t.Base), @new = Tokenizer.Load(t.NewTokenizer);
-        var a = VocabularyAlignment.Build(old, @new, VocabularyAlignment.ReadRoles(t.Base), VocabularyAlignment.ReadRoles(t.NewTokenizer));
+        var a = VocabularyAlignment.Build(old, @new, TokenizerFiles.ReadRoles(t.Base), TokenizerFiles.ReadRoles(t.NewTokenizer));
         // all 256 byte tokens exist in both: copied by bytes
         for (int id = 0; id < 256; id++) Assert.Equal(AlignmentKind.Copied, a.Tokens[id].Kind);
         int mire = @new.TokenToId(TinyTokenizersEncode(" мире"))!.Value;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lep.Adaptation;
+using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Propagation;
 using Lep.Tests.Gguf;
 using Lep.Tokenization;

@@ -23,7 +23,7 @@ public class DemoTests
         foreach (DemoModel m in result.Models)
         {
             Assert.NotNull(result.Results.Find(m.Name, "heldout_ru"));
-            if (m.Role.Contains("instruct")) Assert.NotNull(result.Results.Find(m.Name, "copy_ru"));
+            if (m.IsInstruct) Assert.NotNull(result.Results.Find(m.Name, "copy_ru"));
         }
         // A LEP model keeps every transformer tensor of the instruct model, byte for byte.
         string instruct = Path.Combine(zoo.OutputDirectory, ZooBuilder.InstructName);

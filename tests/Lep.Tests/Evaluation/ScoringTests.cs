@@ -2,7 +2,6 @@ using Lep.Evaluation.Prompts;
 using Lep.Evaluation.Running;
 using Lep.Evaluation.Tasks;
 using Lep.Modeling;
-using Lep.Tests.Support;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Evaluation;

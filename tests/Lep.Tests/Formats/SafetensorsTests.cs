@@ -9,7 +9,7 @@ namespace Lep.Tests.Formats;
 
 public class SafetensorsTests
 {
-    private static byte[] Build(string headerJson, int dataBytes, bool pad = true)
+    private static byte[] Build(string headerJson, int dataBytes)
     {
         byte[] header = Encoding.UTF8.GetBytes(headerJson);
         var ms = new MemoryStream();

@@ -345,7 +345,6 @@ public sealed class GgufRealTokenizerTests : IDisposable
     {
         JsonObject tok = JsonNode.Parse(File.ReadAllText(TestData.Tokenizer(tokenizerFile)))!.AsObject();
         JsonObject tcfg = tokenizerConfigFile is null ? new JsonObject() : JsonNode.Parse(File.ReadAllText(TestData.Tokenizer(tokenizerConfigFile)))!.AsObject();
-        var c = new ExportCase("real", "LlamaForCausalLM", hidden, 64, 1, 2, 2, true, DType.BF16, "bytelevel");
         string hf = Path.Combine(_dir, "hf");
         int rows = TinyTokenizers.Size(tok);
         var json = new JsonObject

@@ -1,7 +1,6 @@
 using Lep.Modeling;
 using Lep.Tests.Support;
 using Lep.Training;
-using static TorchSharp.torch;
 
 namespace Lep.Tests.Training;
 
@@ -185,16 +184,17 @@ public class TrainingTests
         Assert.True(Numerics.MaxAbsDiff(lm.LmHead.narrow(0, 41, 1), headBefore.narrow(0, 41, 1)) > 0);
     }
 
+    /// <summary>Donors written before they carried alignment.json: the new rows come from init_log.jsonl's kinds.</summary>
     [Fact]
-    public void NewRowsAreReadFromTheInitLog()
+    public void NewRowsOfAnOlderDonorAreReadFromItsInitLog()
     {
         using var dir = new TempDir();
-        File.WriteAllLines(dir.File(NewRows.LogFile), [
+        File.WriteAllLines(dir.File(NewRows.InitLogFile), [
             """{"id":0,"kind":"copied","method":"copy"}""", """{"id":1,"kind":"composed","method":"mean"}""", """{"id":2,"kind":"copied"}""", """{"id":3,"kind":"random"}""",
         ]);
-        Assert.Equal([1, 3], NewRows.FromInitLog(dir.Path));
-        File.AppendAllText(dir.File(NewRows.LogFile), "{\"kind\":\"mean\"}\n");
-        var e = Assert.Throws<LepInputException>(() => NewRows.FromInitLog(dir.Path));
+        Assert.Equal([1, 3], NewRows.Of(dir.Path));
+        File.AppendAllText(dir.File(NewRows.InitLogFile), "{\"kind\":\"mean\"}\n");
+        var e = Assert.Throws<LepInputException>(() => NewRows.Of(dir.Path));
         Assert.Contains("init_log.jsonl:5", e.Message);
     }
 
@@ -235,9 +235,9 @@ public class ChatDocumentTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("tokenizer.json"), tokenizerJson.ToJsonString());
         var tokenizer = Lep.Tokenization.Tokenizer.Load(dir.Path);
-        var template = Lep.Data.ChatTemplates.ChatTemplate.Parse(
+        var template = Lep.Tokenization.ChatTemplates.ChatTemplate.Parse(
             "{% for m in messages %}<|begin_of_text|>{{ m['role'] }}\n{{ m['content'] }}<|eot_id|>\n{% endfor %}{% if add_generation_prompt %}<|begin_of_text|>assistant\n{% endif %}");
-        var conversation = new List<Lep.Data.ChatTemplates.ChatMessage> { new("user", "hello"), new("assistant", "привет"), new("user", "again"), new("assistant", "ok") };
+        var conversation = new List<Lep.Data.ChatMessage> { new("user", "hello"), new("assistant", "привет"), new("user", "again"), new("assistant", "ok") };
         TrainingDocument doc = ChatDocuments.Encode(tokenizer, template, conversation);
         string learned = tokenizer.Decode(doc.Tokens.Where((_, i) => doc.Learn![i]), skipSpecialTokens: false);
         Assert.Equal("привет<|eot_id|>\nok<|eot_id|>\n", learned);

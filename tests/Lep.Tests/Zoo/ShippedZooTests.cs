@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Lep.Data.ChatTemplates;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;

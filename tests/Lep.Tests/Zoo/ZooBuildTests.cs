@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Lep.Data;
-using Lep.Evaluation;
 using Lep.Formats.Checkpoint;
 using Lep.Tests.Support;
-using Lep.Training;
 using Lep.Zoo;
 
 namespace Lep.Tests.Zoo;

@@ -71,7 +71,7 @@ public static class EmbeddingInitializer
         if (o.OmpAtoms < 1) throw new LepInputException("--omp-atoms", "must be ≥ 1");
 
         progress?.Report(("aligning vocabularies", 0));
-        var alignment = VocabularyAlignment.Build(b.Tokenizer, newTok, VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(tokPath));
+        VocabularyAlignment alignment = VocabularyAlignment.Between(b.Tokenizer, b.Directory, newTok, tokPath);
         SparseOmp? omp = o.Method == InitMethod.Omp
             ? new SparseOmp(alignment.Tokens.Where(t => t.Kind == AlignmentKind.Copied && !t.IsAdded).Select(t => (t.OldIds[0], t.Text)), o.OmpAtoms)
             : null;
@@ -106,7 +106,9 @@ public static class EmbeddingInitializer
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
 
         List<string> warnings = WriteCompanions(staging.Path, b, newTok, tokPath, rows);
-        alignment.WriteLog(staging.File("init_log.jsonl"), t =>
+        // The donor carries the alignment it was made with: train --new-rows-only and propagate read it.
+        alignment.Save(staging.File(VocabularyAlignment.FileName));
+        alignment.WriteLog(staging.File("init_log.jsonl"), b.Tokenizer, t =>
         {
             Recipe r = recipes[t.NewId];
             return (r.Method, r.Random || r.Sample ? null : r.Weights);
@@ -278,7 +280,7 @@ public static class EmbeddingInitializer
         bool ownDir = Path.GetFileName(tokPath) == "tokenizer.json" && File.Exists(Path.Combine(tokDir, "tokenizer_config.json"));
         File.Copy(tokPath, Path.Combine(dir, "tokenizer.json"));
         string configSource = ownDir ? tokDir : b.Directory;
-        var roles = VocabularyAlignment.ReadRoles(configSource);
+        var roles = TokenizerFiles.ReadRoles(configSource);
         foreach (string name in ModelDirectory.TokenizerFiles.Where(n => n != "tokenizer.json"))
         {
             string src = Path.Combine(configSource, name);

@@ -5,6 +5,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Provenance;
+using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Adaptation.Merging;
 
@@ -60,8 +61,7 @@ public static class ChatVector
         if (!options.SkipEmbed)
         {
             progress?.Report(("aligning vocabularies", 0));
-            var alignment = VocabularyAlignment.Build(b.Tokenizer, d.Tokenizer,
-                VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(d.Directory));
+            var alignment = VocabularyAlignment.Between(b.Tokenizer, b.Directory, d.Tokenizer, d.Directory);
             foreach (var (newId, oldId) in alignment.Shared) shared[newId] = oldId;
         }
         var plan = OutputVocabulary.Plan(d, i);

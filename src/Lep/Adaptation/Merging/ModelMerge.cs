@@ -102,7 +102,7 @@ public static class ModelMerge
         CheckpointWriter.WriteWeights(staging.Path, tensors, maxShard);
         ModelDirectory.CopyCompanionFiles(a.Directory, staging.Path);
         File.Copy(Path.Combine(a.Directory, "config.json"), staging.File("config.json"));
-        CarryChatTemplate(a, b, staging.Path, warnings);
+        CarryChatTemplate(b, staging.Path, warnings);
 
         int rowsA = checked((int)a.Embed.Shape[0]);
         var result = new MergeResult(Path.GetFullPath(options.Output), options.Method, w, rowsA, rowsA - (int)rowsB, specialRows.Count,
@@ -179,7 +179,7 @@ public static class ModelMerge
     }
 
     /// <summary>A keeps its own chat template; when it has none and B has one, B's is carried over (the merge is a chat model).</summary>
-    private static void CarryChatTemplate(ModelInput a, ModelInput b, string dir, List<string> warnings)
+    private static void CarryChatTemplate(ModelInput b, string dir, List<string> warnings)
     {
         string cfgPath = Path.Combine(dir, "tokenizer_config.json");
         JsonObject cfg = File.Exists(cfgPath) ? JsonFile.ReadObject(cfgPath) : new JsonObject();

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lep.Adaptation.Propagation;
@@ -34,7 +33,6 @@ public sealed class NormalEquations : ILeastSquares
     private readonly FitPrecision _precision;
 
     public long Rows { get; private set; }
-    public int Dimension => _d;
 
     public NormalEquations(int dimension, FitPrecision precision = FitPrecision.Float64)
     {

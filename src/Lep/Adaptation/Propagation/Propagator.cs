@@ -5,7 +5,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Tokenization;
-using TorchSharp;
+using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
 
 namespace Lep.Adaptation.Propagation;
@@ -90,7 +90,7 @@ public static class Propagator
             combos = ruadapt
                 ? RuadaptReading.FitRows(options.Mode, i, d, b.Embed.DType, () => CountCooccurrence(options, i.Tokenizer, d.Tokenizer, warnings), warnings)
                 : options.Mode == PropagationMode.Bypass ? BypassRows(b, i)
-                : FitRows(options, VocabularyAlignment.Build(b.Tokenizer, d.Tokenizer, VocabularyAlignment.ReadRoles(b.Directory), VocabularyAlignment.ReadRoles(d.Directory)),
+                : FitRows(options, VocabularyAlignment.Between(b.Tokenizer, b.Directory, d.Tokenizer, d.Directory),
                     b.Tokenizer, d.Tokenizer, warnings);
             if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
             long rowsNeeded = b.Config.HiddenSize;

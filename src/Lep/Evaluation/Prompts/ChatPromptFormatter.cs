@@ -1,4 +1,4 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
 namespace Lep.Evaluation.Prompts;
 
 /// <summary>

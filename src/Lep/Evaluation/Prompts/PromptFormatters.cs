@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Lep.Data.ChatTemplates;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 
 namespace Lep.Evaluation.Prompts;

@@ -69,7 +69,7 @@ public static class GenerationRunner
     {
         var options = new SamplingOptions { MaxNewTokens = budget, Temperature = 0, StopTokens = model.StopTokens };
         var ids = new List<int>();
-        string text = "";
+        string text;
         foreach (int id in Generation.Generate(model.Lm, promptIds, options))
         {
             ids.Add(id);

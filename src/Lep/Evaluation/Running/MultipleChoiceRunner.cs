@@ -77,5 +77,3 @@ public static class MultipleChoiceRunner
         return best;
     }
 }
-
-/// <summary>IProgress that reports on the calling thread.</summary>

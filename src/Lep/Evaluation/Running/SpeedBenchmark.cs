@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Lep.Evaluation.Metrics;
-using Lep.Evaluation.Prompts;
 using Lep.Modeling;
 
 namespace Lep.Evaluation.Running;

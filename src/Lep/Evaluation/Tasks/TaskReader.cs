@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lep.Data.Tasks;
 
 namespace Lep.Evaluation.Tasks;
 

@@ -18,7 +18,6 @@ public sealed class ModelConfig
     public JsonObject Json { get; }
 
     public string Architecture { get; }
-    public string ModelType => SupportedArchitectures[Architecture];
     public int HiddenSize { get; }
     public int IntermediateSize { get; }
     public int NumLayers { get; }

@@ -1,6 +1,5 @@
 using Lep.Formats;
 using Lep.Modeling;
-using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Training.Torchrun;
 
@@ -11,7 +10,7 @@ namespace Lep.Pipeline.Kinds;
 /// "lora-*" options, merged on save). Writes in place and resumes from its checkpoint in ARTIFACT.run/.
 /// "new-rows-from" takes an id or "@TOKENIZER_STAGE" (the old vocabulary size from that stage's alignment.json: the
 /// first id an extension added); "new-rows-only": true trains the rows `lep init` did not copy (read from the model
-/// dir's init_log.jsonl when the stage runs: "model" is an init stage's artifact, any vocabulary). "engine": "torchrun"
+/// dir's alignment.json when the stage runs: "model" is an init stage's artifact, any vocabulary). "engine": "torchrun"
 /// trains on PyTorch's distributed engine ("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout",
 /// "activation-checkpointing" as in `lep train`; "device" then defaults to auto).
 /// </summary>
@@ -86,8 +85,8 @@ public sealed class TrainStage : StageKind
 
         return ctx =>
         {
-            int? from = rowsFromReference is null ? (int?)rowsFrom : NewRowsFrom(rowsFromReference);
-            int[]? rows = newRowsOnly ? NewRows.FromInitLog(model) : null;
+            int? from = rowsFromReference is null ? (int?)rowsFrom : NewRows.FirstAddedId(rowsFromReference);
+            int[]? rows = newRowsOnly ? NewRows.Of(model) : null;
             var spec = new TrainingJobSpec
             {
                 ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output, ReplaceOutput = true,
@@ -99,14 +98,5 @@ public sealed class TrainStage : StageKind
             return $"{r.Steps} steps, {r.Tokens:N0} tokens, loss {r.FinalLoss:0.000}" +
                    (r.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + (from is int f ? $", rows from {f}" : "") + (rows is not null ? $", {rows.Length:N0} new rows" : "") + (r.Resumed ? " (resumed)" : "");
         };
-    }
-
-    /// <summary>The old vocabulary size recorded in a tokenizer dir's alignment.json (the first id an extension added).</summary>
-    private static int NewRowsFrom(string reference)
-    {
-        string path = Directory.Exists(reference) ? Path.Combine(reference, "alignment.json") : reference;
-        TokenAlignment alignment = TokenAlignment.Load(path);
-        if (alignment.OldVocabSize <= 0) throw new LepInputException(path, "records no old vocabulary size (is it a trained, not extended, tokenizer?)");
-        return alignment.OldVocabSize;
     }
 }

@@ -1,7 +1,5 @@
-using Lep.Data;
 using System.Globalization;
 using Lep.Tokenization.Models;
-using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tokenization.Statistics;
 
@@ -37,7 +35,7 @@ public static class TokenizerStatistics
         bool fallback = tok.Model is Bpe { ByteFallback: true } || tok.Model is Unigram { ByteFallback: true };
         if (fallback)
             foreach (var (t, id) in tok.Model.GetVocab())
-                if (TokenizerFiles.IsByteToken(t, out _)) byteIds.Add(id);
+                if (TokenText.ParseByteToken(t) is not null) byteIds.Add(id);
         int unk = tok.Model switch
         {
             Bpe b when b.UnkToken != null => b.TokenToId(b.UnkToken) ?? -1,

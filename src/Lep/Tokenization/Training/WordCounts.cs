@@ -1,6 +1,5 @@
 using Lep.Data;
 using System.Diagnostics;
-using System.Text;
 
 namespace Lep.Tokenization.Training;
 

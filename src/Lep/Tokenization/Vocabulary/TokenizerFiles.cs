@@ -2,10 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Formats;
-using Lep.Tokenization.Decoders;
-using Lep.Tokenization.Models;
+using Lep.Formats.Checkpoint;
 using Lep.Tokenization.PostProcessors;
-using Lep.Tokenization.PreTokenizers;
 
 namespace Lep.Tokenization.Vocabulary;
 
@@ -82,7 +80,7 @@ public static class TokenizerFiles
     /// <summary>Writes tokenizer.json, tokenizer_config.json (<paramref name="config"/> updated to the new added
     /// tokens, or a minimal one) and alignment.json into a staging directory, then commits it (over an existing
     /// non-empty dir only with <paramref name="replace"/>).</summary>
-    public static void WriteDirectory(string outDir, Tokenizer tokenizer, JsonObject? config, TokenAlignment? alignment, bool replace = false)
+    public static void WriteDirectory(string outDir, Tokenizer tokenizer, JsonObject? config, VocabularyAlignment? alignment, bool replace = false)
     {
         using var staging = new StagingDirectory(outDir, replace);
         tokenizer.Save(staging.File("tokenizer.json"));
@@ -91,7 +89,7 @@ public static class TokenizerFiles
         {
             WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }) + "\n", new UTF8Encoding(false));
-        alignment?.Save(staging.File("alignment.json"));
+        alignment?.Save(staging.File(VocabularyAlignment.FileName));
         staging.Commit();
     }
 
@@ -129,12 +127,6 @@ public static class TokenizerFiles
     /// </summary>
     public static void DropMissingRoles(JsonObject cfg, Tokenizer tokenizer, Action<string, string>? dropped = null)
     {
-        static string? Content(JsonNode? node) => node switch
-        {
-            JsonValue v when v.TryGetValue(out string? s) => s,
-            JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,
-            _ => null,
-        };
         foreach (string key in SpecialRoles)
         {
             if (Content(cfg[key]) is string name && tokenizer.TokenToId(name) == null)
@@ -152,52 +144,39 @@ public static class TokenizerFiles
                 }
     }
 
-    public static bool IsByteLevel(Tokenizer t)
+
+    /// <summary>The tokenizer.json of a path that is one, or of a directory holding one.</summary>
+    public static string JsonPath(string fileOrDirectory) =>
+        Directory.Exists(fileOrDirectory) ? System.IO.Path.Combine(fileOrDirectory, "tokenizer.json") : fileOrDirectory;
+
+    /// <summary>bos/eos/unk/pad token contents named in the tokenizer_config.json of a model or tokenizer dir (or beside
+    /// a tokenizer.json), when there is one.</summary>
+    public static Dictionary<string, string> ReadRoles(string dirOrTokenizerJson)
     {
-        static bool Pre(IPreTokenizer? p) => p switch
-        {
-            ByteLevelPreTokenizer => true,
-            PreTokenizerSequence s => s.PreTokenizers.Any(Pre),
-            _ => false,
-        };
-        static bool Dec(IDecoder? d) => d switch
-        {
-            ByteLevelDecoder => true,
-            DecoderSequence s => s.Decoders.Any(Dec),
-            _ => false,
-        };
-        return Pre(t.PreTokenizer) || Dec(t.Decoder);
+        string dir = Directory.Exists(dirOrTokenizerJson) ? dirOrTokenizerJson : System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(dirOrTokenizerJson))!;
+        string path = System.IO.Path.Combine(dir, "tokenizer_config.json");
+        return Roles(File.Exists(path) ? JsonFile.ReadObject(path) : null);
     }
 
-    public static bool IsByteToken(string token, out byte value)
+    /// <summary>bos/eos/unk/pad token contents named in a tokenizer_config.json (a name or an AddedToken object).</summary>
+    public static Dictionary<string, string> Roles(JsonObject? config)
     {
-        value = 0;
-        if (token.Length != 6 || !token.StartsWith("<0x", StringComparison.Ordinal) || token[5] != '>') return false;
-        return byte.TryParse(token.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out value);
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (config is null) return roles;
+        foreach (string role in new[] { "bos_token", "eos_token", "unk_token", "pad_token" })
+            if (RoleContent(config, role) is { Length: > 0 } content) roles[role] = content;
+        return roles;
     }
 
-    /// <summary>The bytes a token stands for in text: byte-level characters mapped back, '▁' as a space,
-    /// <c>&lt;0xNN&gt;</c> as its byte, added tokens as their content.</summary>
-    public static byte[] SurfaceBytes(Tokenizer t, int id, bool byteLevel)
+    private static string? RoleContent(JsonObject config, string role) => Content(config[role]);
+
+    /// <summary>A token named as a string or as an AddedToken object ({"content": …}).</summary>
+    private static string? Content(JsonNode? node) => node switch
     {
-        var added = t.AddedTokens.ById(id);
-        if (added != null) return Encoding.UTF8.GetBytes(added.Content);
-        string? token = t.Model.IdToToken(id);
-        if (token == null) return [];
-        if (byteLevel)
-        {
-            var bytes = new byte[token.Length];
-            for (int i = 0; i < token.Length; i++)
-            {
-                int b = ByteLevel.ByteOf(token[i]);
-                if (b < 0) return Encoding.UTF8.GetBytes(token);
-                bytes[i] = (byte)b;
-            }
-            return bytes;
-        }
-        if (IsByteToken(token, out byte v) && (t.Model is Bpe { ByteFallback: true } || t.Model is Unigram { ByteFallback: true })) return [v];
-        return Encoding.UTF8.GetBytes(token.Replace('\u2581', ' '));
-    }
+        JsonValue v when v.TryGetValue(out string? s) => s,
+        JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,
+        _ => null,
+    };
 
     /// <summary>Rebuilds a TemplateProcessing post-processor for new ids (by token content); other kinds unchanged.</summary>
     public static IPostProcessor? RemapPostProcessor(IPostProcessor? p, Func<string, int?> idOf)

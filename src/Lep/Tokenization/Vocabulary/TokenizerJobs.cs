@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Lep.Data;
+using Lep.Formats;
 using Lep.Tokenization.Training;
 
 namespace Lep.Tokenization.Vocabulary;
@@ -78,10 +80,8 @@ public static class TokenizerJobs
         var src = TokenizerSource.Load(tokenizer);
         var reader = new CorpusReader(corpus);
         var (tok, report) = VocabularyOperations.Extend(src.Tokenizer, reader, options, progress, src.JsonPath);
-        int oldSize = src.Tokenizer.VocabSize;
-        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "extend", id => id < oldSize && src.Tokenizer.IdToToken(id) != null ? id : null);
-        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
-        return new TokenizerJobResult(Path.GetFullPath(output), oldSize, tok.VocabSize, report.NewTokens, alignment.SharedCount, 0, report, reader.SkippedBytes);
+        VocabularyAlignment alignment = WriteAligned(output, src, tok, src.Config, "extend", replaceOutput);
+        return new TokenizerJobResult(Path.GetFullPath(output), alignment.OldVocabSize, tok.VocabSize, report.NewTokens, SharedCount(alignment), 0, report, reader.SkippedBytes);
     }
 
     /// <param name="source">the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)</param>
@@ -92,10 +92,10 @@ public static class TokenizerJobs
     private static TokenizerJobResult Replace(TokenizerSource src, TokenizerSource replacement, string output, bool replaceOutput)
     {
         var tok = VocabularyOperations.Replace(src.Tokenizer, replacement.Tokenizer);
-        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
-        TokenizerFiles.WriteDirectory(output, tok, src.Config ?? replacement.Config, alignment, replaceOutput);
-        return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize,
-            alignment.Tokens.Count(t => t.OldId == null), alignment.SharedCount, src.Tokenizer.AddedTokens.Count, null, 0);
+        VocabularyAlignment alignment = WriteAligned(output, src, tok, src.Config ?? replacement.Config, "replace", replaceOutput);
+        int shared = SharedCount(alignment);
+        return new TokenizerJobResult(Path.GetFullPath(output), alignment.OldVocabSize, tok.VocabSize,
+            tok.VocabSize - shared, shared, src.Tokenizer.AddedTokens.Count, null, 0);
     }
 
     /// <param name="keep">tokens to keep in all (base alphabet, bytes and special tokens always stay)</param>
@@ -104,9 +104,23 @@ public static class TokenizerJobs
     {
         var src = TokenizerSource.Load(tokenizer);
         long[]? freq = corpus is null ? null : VocabularyOperations.CountTokens(src.Tokenizer, new CorpusReader(corpus), maxDocuments);
-        var (tok, oldIds) = VocabularyOperations.Trim(src.Tokenizer, keep, freq, src.JsonPath);
-        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "trim", id => id < oldIds.Length ? oldIds[id] : null);
-        TokenizerFiles.WriteDirectory(output, tok, src.Config, alignment, replaceOutput);
-        return new TokenizerJobResult(Path.GetFullPath(output), src.Tokenizer.VocabSize, tok.VocabSize, 0, alignment.SharedCount, 0, null, 0);
+        var (tok, _) = VocabularyOperations.Trim(src.Tokenizer, keep, freq, src.JsonPath);
+        VocabularyAlignment alignment = WriteAligned(output, src, tok, src.Config, "trim", replaceOutput);
+        return new TokenizerJobResult(Path.GetFullPath(output), alignment.OldVocabSize, tok.VocabSize, 0, SharedCount(alignment), 0, null, 0);
     }
+
+    /// <summary>Writes the new tokenizer's dir with its alignment against the source: the one alignment.json that init,
+    /// train and propagate read (the same alignment they compute from the two tokenizer dirs).</summary>
+    private static VocabularyAlignment WriteAligned(string output, TokenizerSource src, Tokenizer tok, JsonObject? config, string operation, bool replaceOutput)
+    {
+        JsonObject newConfig = TokenizerFiles.UpdateConfig(tok, config);
+        var inputs = new AlignmentInputs(FileHash.Sha256(TokenizerFiles.JsonPath(src.Path)), AlignmentInputs.Sha256(tok),
+            TokenizerFiles.Roles(src.Config), TokenizerFiles.Roles(newConfig));
+        VocabularyAlignment alignment = VocabularyAlignment.Build(src.Tokenizer, tok, inputs.OldRoles, inputs.NewRoles).WithInputs(inputs, operation);
+        TokenizerFiles.WriteDirectory(output, tok, newConfig, alignment, replaceOutput);
+        return alignment;
+    }
+
+    /// <summary>New tokens whose row is an old row (same bytes, or the same special token).</summary>
+    private static int SharedCount(VocabularyAlignment alignment) => alignment.Tokens.Count(t => t.ReusesOldRow);
 }

@@ -33,7 +33,7 @@ public static class VocabularyOperations
         if (old.Model is not Bpe bpe) throw new LepInputException(source, $"extend needs a BPE model, this tokenizer has {old.Model.GetType().Name}");
         if (bpe.ContinuingSubwordPrefix != null || bpe.EndOfWordSuffix != null)
             throw new LepInputException(source, "extend does not support BPE models with continuing_subword_prefix / end_of_word_suffix");
-        bool byteLevel = TokenizerFiles.IsByteLevel(old);
+        bool byteLevel = TokenText.UsesByteLevel(old);
         var report = new TrainingReport();
         var counts = WordCounter.Count(corpus, (doc, output) =>
         {
@@ -160,7 +160,7 @@ public static class VocabularyOperations
         if (old.Model is Bpe bpe)
         {
             foreach (var (tk, id) in bpe.GetVocab())
-                if (tk.Length == 1 || (tk.Length == 2 && char.IsSurrogatePair(tk, 0)) || (bpe.ByteFallback && TokenizerFiles.IsByteToken(tk, out _))) Mark(id);
+                if (tk.Length == 1 || (tk.Length == 2 && char.IsSurrogatePair(tk, 0)) || (bpe.ByteFallback && TokenText.ParseByteToken(tk) is not null)) Mark(id);
             if (bpe.UnkToken != null && bpe.TokenToId(bpe.UnkToken) is int u) Mark(u);
             foreach (var (a, b) in bpe.Merges)
             {
@@ -173,7 +173,7 @@ public static class VocabularyOperations
             for (int id = 0; id < uni.Pieces.Count; id++)
             {
                 var p = uni.Pieces[id].Piece;
-                if (p.Length == 1 || (p.Length == 2 && char.IsSurrogatePair(p, 0)) || (uni.ByteFallback && TokenizerFiles.IsByteToken(p, out _))) Mark(id);
+                if (p.Length == 1 || (p.Length == 2 && char.IsSurrogatePair(p, 0)) || (uni.ByteFallback && TokenText.ParseByteToken(p) is not null)) Mark(id);
             }
             if (uni.UnkId is int u) Mark(u);
         }

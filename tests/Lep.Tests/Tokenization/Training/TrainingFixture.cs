@@ -1,7 +1,5 @@
-using System.Text;
 using Lep.Tests.Support;
 using Lep.Tokenization;
-using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tests.Tokenization.Training;
@@ -46,10 +44,10 @@ public sealed class TrainingFixture : IDisposable
         return p;
     }
 
-    public string Save(Tokenizer tok, string name, TokenAlignment? alignment = null)
+    public string Save(Tokenizer tok, string name)
     {
         var dir = Path.Combine(Dir, name);
-        TokenizerFiles.WriteDirectory(dir, tok, null, alignment);
+        TokenizerFiles.WriteDirectory(dir, tok, null, null);
         return dir;
     }
 
@@ -59,7 +57,7 @@ public sealed class TrainingFixture : IDisposable
         var ours = Tokenizer.Load(dir);
         using var oracle = new Tokenizers.DotNet.Tokenizer(vocabPath: Path.Combine(dir, "tokenizer.json"));
         int n = 0;
-        bool byteLevel = TokenizerFiles.IsByteLevel(ours); // SentencePiece styles are not lossless ('▁', "<0xNN>" in text)
+        bool byteLevel = TokenText.UsesByteLevel(ours); // SentencePiece styles are not lossless ('▁', "<0xNN>" in text)
         foreach (var text in texts)
         {
             var a = ours.Encode(text, true);

@@ -24,10 +24,10 @@ public sealed class VocabularyTests(OracleFixture ofx, TrainingFixture fx) : ICl
         Assert.Equal(128255, tok.AddedTokens.MaxId);
         Assert.Equal(old.AddedTokens.Tokens.Select(t => (t.Id, t.Token.Content)), tok.AddedTokens.Tokens.Select(t => (t.Id, t.Token.Content)));
         Assert.NotNull(tok.IdToToken(128256));
-        var alignment = TokenAlignment.Build(old, tok, "extend", id => id < old.VocabSize ? id : null);
         var src = TokenizerSource.Load(OracleFixture.TokenizerPath("llama3"));
+        var alignment = VocabularyAlignment.Build(old, tok, TokenizerFiles.Roles(src.Config), TokenizerFiles.Roles(src.Config));
         var dir = Path.Combine(fx.Dir, "llama3-ext");
-        TokenizerFiles.WriteDirectory(dir, tok, src.Config, alignment);
+        TokenizerFiles.WriteDirectory(dir, tok, src.Config, null);
         TrainingFixture.AssertOracleAgrees(dir, Texts(1000));
         // old ids decode to the same strings in HF
         using (var oracle = new Tokenizers.DotNet.Tokenizer(vocabPath: Path.Combine(dir, "tokenizer.json")))
@@ -37,13 +37,17 @@ public sealed class VocabularyTests(OracleFixture ofx, TrainingFixture fx) : ICl
         double enBefore = TrainingFixture.CharsPerToken(old, fx.EnHeldOut), enAfter = TrainingFixture.CharsPerToken(tok, fx.EnHeldOut);
         Assert.True(ruAfter > ruBefore * 1.03, $"ru {ruBefore:0.000} → {ruAfter:0.000}");
         Assert.True(Math.Abs(enAfter / enBefore - 1) < 0.01, $"en {enBefore:0.000} → {enAfter:0.000}");
-        // the written alignment and config
-        var loaded = TokenAlignment.Load(Path.Combine(dir, "alignment.json"));
-        Assert.Equal(tok.VocabSize, loaded.Tokens.Count);
-        Assert.Equal(1000, loaded.Tokens[1000].OldId);
-        var fresh = loaded.Tokens[128300];
-        Assert.Null(fresh.OldId);
-        Assert.Equal(fresh.Text, old.Decode(fresh.OldIds, false));
+        // the alignment: old ids keep their rows, every new token is composed of old pieces that spell it
+        Assert.Equal(tok.VocabSize, alignment.Tokens.Count);
+        Assert.Equal(old.VocabSize, alignment.OldVocabSize);
+        Assert.Equal([1000], alignment.Tokens[1000].OldIds);
+        Assert.All(alignment.Tokens.Take(old.VocabSize), t => Assert.True(t.ReusesOldRow && t.OldIds.SequenceEqual([t.NewId]), $"token {t.NewId}: {t.Kind}"));
+        Assert.All(alignment.Tokens.Skip(old.VocabSize), t =>
+        {
+            Assert.Contains(t.Kind, new[] { AlignmentKind.Composed, AlignmentKind.Bytes }); // Bytes: a partial UTF-8 character
+            if (t.Kind == AlignmentKind.Composed) Assert.Equal(t.Text, old.Decode(t.OldIds, false));
+        });
+        // the written config
         var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tokenizer_config.json")))!.AsObject();
         Assert.Equal("<|begin_of_text|>", (string?)cfg["bos_token"]);
         Assert.Equal("<|begin_of_text|>", (string?)cfg["added_tokens_decoder"]!["128000"]!["content"]);
@@ -74,12 +78,16 @@ public sealed class VocabularyTests(OracleFixture ofx, TrainingFixture fx) : ICl
         Assert.Equal(2000, tok.TokenToId("<|begin_of_text|>"));
         Assert.Equal(1, tok.TokenToId("<s>"));
         Assert.Null(tok.PostProcessor); // llama3 (this file) adds no BOS: neither does the replacement
-        var alignment = TokenAlignment.Build(src.Tokenizer, tok, "replace");
+        var alignment = VocabularyAlignment.Build(src.Tokenizer, tok, TokenizerFiles.Roles(src.Config), TokenizerFiles.Roles(src.Config));
         var dir = Path.Combine(fx.Dir, "replaced");
-        TokenizerFiles.WriteDirectory(dir, tok, src.Config, alignment);
+        TokenizerFiles.WriteDirectory(dir, tok, src.Config, null);
         TrainingFixture.AssertOracleAgrees(dir, Texts(600).Append("a<|eot_id|>b <|start_header_id|>user<|end_header_id|>"));
-        Assert.Equal(128000, alignment.Tokens[2000].OldId);
-        Assert.All(alignment.Tokens.Skip(3).Take(1997), t => Assert.Equal(t.Text, src.Tokenizer.Decode(t.OldIds, false)));
+        Assert.Equal(AlignmentKind.Special, alignment.Tokens[2000].Kind);
+        Assert.Equal([128000], alignment.Tokens[2000].OldIds);
+        // '▁'-spelled Unigram tokens match the byte-level old ones by their bytes, or are spelled by old pieces
+        TokenText oldText = new(src.Tokenizer), newText = new(tok);
+        Assert.All(alignment.Tokens.Skip(3).Take(1997), t => Assert.Equal(newText.Bytes(t.NewId), t.OldIds.SelectMany(i => oldText.Bytes(i)!)));
+        Assert.True(alignment.Count(AlignmentKind.Copied) > 1000, $"{alignment.Count(AlignmentKind.Copied)} copied");
         var cfg = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tokenizer_config.json")))!.AsObject();
         Assert.Equal("<|begin_of_text|>", (string?)cfg["added_tokens_decoder"]!["2000"]!["content"]);
         Assert.Equal(src.Config!["chat_template"]!.ToString(), cfg["chat_template"]!.ToString());

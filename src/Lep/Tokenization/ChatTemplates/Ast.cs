@@ -1,4 +1,4 @@
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 // ---- Expressions ----
 

@@ -1,6 +1,7 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 
-namespace Lep.Tests.Data.ChatTemplates;
+namespace Lep.Tests.Tokenization.ChatTemplates;
 
 /// <summary>One construct at a time, with the output Jinja (trim_blocks + lstrip_blocks, as HF sets it) gives.</summary>
 public class JinjaFeatureTests

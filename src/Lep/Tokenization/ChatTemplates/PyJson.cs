@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>
 /// Python's <c>json.dumps</c>, which HF's <c>tojson</c> filter calls with <c>ensure_ascii=False</c>: separators

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>Attribute/item access, slicing and the Python methods templates call on strings, dicts and lists.</summary>
 internal static class Access

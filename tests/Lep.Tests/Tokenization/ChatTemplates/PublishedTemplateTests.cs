@@ -1,7 +1,8 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Tests.Support;
 
-namespace Lep.Tests.Data.ChatTemplates;
+namespace Lep.Tests.Tokenization.ChatTemplates;
 
 /// <summary>
 /// Real chat templates, in the text their model cards publish, rendered against expectations worked out by hand from

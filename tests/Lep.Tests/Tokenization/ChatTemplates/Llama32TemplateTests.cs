@@ -1,6 +1,7 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 
-namespace Lep.Tests.Data.ChatTemplates;
+namespace Lep.Tests.Tokenization.ChatTemplates;
 
 /// <summary>
 /// The Llama-3.2-Instruct template as Meta publishes it: strftime_now for the date, the system message pulled out of

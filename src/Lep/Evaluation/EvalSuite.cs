@@ -2,12 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Data;
 using Lep.Data.Tasks;
-using Lep.Evaluation;
 using Lep.Evaluation.Report;
 using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
 
-namespace Lep.Zoo;
+namespace Lep.Evaluation;
 
 /// <summary>
 /// The evaluation suite the zoo and the demo measure: held-out text per language (bits/char, chars/token) and the test

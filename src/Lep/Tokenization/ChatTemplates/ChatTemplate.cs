@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Lep.Data;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>
 /// A Hugging Face chat template (the Jinja text in tokenizer_config.json's <c>chat_template</c>), parsed once and
@@ -190,7 +191,7 @@ public sealed class ChatTemplate
         ArgumentNullException.ThrowIfNull(variables);
         try
         {
-            return Evaluator.Render(_body, variables, Clock);
+            return TemplateInterpreter.Render(_body, variables, Clock);
         }
         catch (TemplateRuntimeError e)
         {

@@ -1,4 +1,4 @@
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>Jinja tests: <c>x is defined</c>, <c>x is none</c>, <c>x is string</c>, <c>n is divisibleby 3</c>, ...</summary>
 internal static class Predicates
@@ -30,7 +30,7 @@ internal static class Predicates
         ["le"] = (v, a) => Py.Compare(v, Arg(a, "le"), "<=") <= 0,
         ["gt"] = (v, a) => Py.Compare(v, Arg(a, "gt"), ">") > 0,
         ["ge"] = (v, a) => Py.Compare(v, Arg(a, "ge"), ">=") >= 0,
-        ["in"] = (v, a) => Evaluator.Contains(Arg(a, "in"), v),
+        ["in"] = (v, a) => TemplateInterpreter.Contains(Arg(a, "in"), v),
         ["sameas"] = (v, a) => Arg(a, "sameas") is var other && (v is null || v is bool ? Py.Eq(v, other) && v?.GetType() == other?.GetType() : ReferenceEquals(v, other)),
         ["lower"] = (v, _) => v is string s && s == s.ToLowerInvariant(),
         ["upper"] = (v, _) => v is string s && s == s.ToUpperInvariant(),

@@ -1,8 +1,4 @@
-using Lep.Data.ChatTemplates;
-using Lep.Data.Tasks;
-using Lep.Evaluation.Tasks;
-
-namespace Lep.Zoo;
+namespace Lep.Data.Tasks;
 
 /// <summary>
 /// Task records (from `lep data tasks`) as chat conversations for instruction tuning. Multiple choice is taught the way

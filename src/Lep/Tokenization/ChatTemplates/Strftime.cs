@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>
 /// Python's <c>datetime.strftime</c> for the directives chat templates use (<c>strftime_now("%d %b %Y")</c>), with

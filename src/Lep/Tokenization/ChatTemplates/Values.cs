@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Lep.Data;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 // Template values are plain CLR objects with Python semantics:
 //   null = None, bool, long (int), double (float), string, List<object?> (list/tuple), JDict (dict, insertion order),

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>Jinja filters (<c>value | name(args)</c>), with HF's <c>tojson</c> (<c>ensure_ascii=False</c>).</summary>
 internal static partial class Filters
@@ -64,7 +64,7 @@ internal static partial class Filters
             a.Check("sum", "attribute", "start");
             object? total = a.Get(1, "start", 0L);
             foreach (var item in Py.Iterate(v))
-                total = Evaluator.Arithmetic("+", total, a.Get(0, "attribute") is { } attribute ? Attribute(item, attribute) : item);
+                total = TemplateInterpreter.Arithmetic("+", total, a.Get(0, "attribute") is { } attribute ? Attribute(item, attribute) : item);
             return total;
         },
         ["abs"] = (v, _) => v is double d ? Math.Abs(d) : (object)Math.Abs(Py.ToLong(v)),

@@ -1,7 +1,7 @@
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>
-/// An error raised while parsing or rendering a template, before it is tied to a place in the source. The evaluator
+/// An error raised while parsing or rendering a template, before it is tied to a place in the source. The interpreter
 /// stamps the innermost expression's line/column on it; <see cref="ChatTemplate"/> turns it into a
 /// <see cref="LepInputException"/> naming the template.
 /// </summary>

@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>
 /// Walks the AST and writes the rendering. Scoping follows Jinja: each for-loop iteration and each macro call gets
 /// its own scope (a <c>set</c> inside a loop does not leak out, which is what <c>namespace()</c> is for); <c>if</c>
 /// blocks share the enclosing scope.
 /// </summary>
-internal sealed class Evaluator
+internal sealed class TemplateInterpreter
 {
     private const int MaxCallDepth = 200;
     private const int MaxRange = 100_000;
@@ -31,17 +31,17 @@ internal sealed class Evaluator
     private StringBuilder _out = new();
     private int _callDepth, _loopDepth;
 
-    private Evaluator() { }
+    private TemplateInterpreter() { }
 
     public static string Render(IReadOnlyList<Stmt> body, IReadOnlyDictionary<string, object?> variables, Func<DateTime> clock)
     {
-        var evaluator = new Evaluator();
+        var interpreter = new TemplateInterpreter();
         var globals = new Scope(null);
-        evaluator.AddGlobals(globals, clock);
+        interpreter.AddGlobals(globals, clock);
         var root = new Scope(globals);
         foreach (var (name, value) in variables) root.Vars[name] = Py.FromClr(value);
-        evaluator.Exec(body, root);
-        return evaluator._out.ToString();
+        interpreter.Exec(body, root);
+        return interpreter._out.ToString();
     }
 
     // ---- globals ----

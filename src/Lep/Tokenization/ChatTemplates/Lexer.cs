@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
 
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 internal enum TokenKind { Text, VariableBegin, VariableEnd, BlockBegin, BlockEnd, Name, String, Integer, Float, Operator, End }
 
 internal readonly record struct Token(TokenKind Kind, string Value, int Line, int Column, object? Literal = null)
 {
-    public bool Is(TokenKind kind, string value) => Kind == kind && Value == value;
     public bool IsName(string value) => Kind == TokenKind.Name && Value == value;
     public bool IsOp(string value) => Kind == TokenKind.Operator && Value == value;
 

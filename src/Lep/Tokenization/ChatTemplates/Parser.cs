@@ -1,4 +1,4 @@
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>Recursive-descent parser over <see cref="Lexer"/> tokens, following Jinja's grammar and precedence.</summary>
 internal sealed class Parser

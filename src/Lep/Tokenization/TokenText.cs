@@ -1,10 +1,9 @@
 using System.Text;
-using Lep.Tokenization;
 using Lep.Tokenization.Decoders;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.PreTokenizers;
 
-namespace Lep.Adaptation;
+namespace Lep.Tokenization;
 
 /// <summary>
 /// What a token stands for as raw bytes, whatever the vocabulary's spelling: byte-level BPE (GPT-2 characters,
@@ -22,7 +21,7 @@ public sealed class TokenText
     public TokenText(Tokenizer tokenizer)
     {
         _tokenizer = tokenizer;
-        IsByteLevel = HasByteLevel(tokenizer);
+        IsByteLevel = UsesByteLevel(tokenizer);
         HasByteFallback = tokenizer.Model switch { Bpe b => b.ByteFallback, Unigram u => u.ByteFallback, _ => false };
         string? unk = tokenizer.Model switch { Bpe b => b.UnkToken, _ => null };
         if (unk is not null && tokenizer.TokenToId(unk) is int uid) _unknown.Add(uid);
@@ -32,7 +31,8 @@ public sealed class TokenText
     /// <summary>The unknown token's id(s): they carry no meaning and are never used as sources.</summary>
     public bool IsUnknown(int id) => _unknown.Contains(id);
 
-    private static bool HasByteLevel(Tokenizer t)
+    /// <summary>Whether a tokenizer spells its tokens in GPT-2's byte-level characters (a ByteLevel pre-tokenizer or decoder).</summary>
+    public static bool UsesByteLevel(Tokenizer t)
     {
         static bool Dec(IDecoder? d) => d switch
         {
@@ -79,7 +79,7 @@ public sealed class TokenText
     /// <summary>The byte of a SentencePiece byte-fallback token <c>&lt;0xNN&gt;</c>.</summary>
     public static byte? ParseByteToken(string token) =>
         token.Length == 6 && token.StartsWith("<0x", StringComparison.Ordinal) && token[5] == '>'
-        && byte.TryParse(token.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out byte b) ? b : null;
+        && byte.TryParse(token.AsSpan(3, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out byte b) ? b : null;
 
     /// <summary>A printable rendering of bytes for logs (invalid UTF-8 as \xNN).</summary>
     public static string Printable(byte[] bytes)

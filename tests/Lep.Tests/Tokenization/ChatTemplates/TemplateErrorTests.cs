@@ -1,6 +1,7 @@
-using Lep.Data.ChatTemplates;
+using Lep.Data;
+using Lep.Tokenization.ChatTemplates;
 
-namespace Lep.Tests.Data.ChatTemplates;
+namespace Lep.Tests.Tokenization.ChatTemplates;
 
 /// <summary>Every error names the template and the line (and column) it comes from.</summary>
 public class TemplateErrorTests
@@ -79,7 +80,7 @@ public class TokenizerConfigFlagTests
         using var dir = new Lep.Tests.Support.TempDir();
         string path = dir.File("tokenizer_config.json");
         File.WriteAllText(path, """{"bos_token":"<s>","add_bos_token":true,"add_eos_token":false,"chat_template":"{{ bos_token }}{{ messages[0]['content'] }}"}""");
-        var template = Lep.Data.ChatTemplates.ChatTemplate.FromTokenizerConfig(path);
+        var template = Lep.Tokenization.ChatTemplates.ChatTemplate.FromTokenizerConfig(path);
         Assert.Equal("<s>hi", template.Render([new("user", "hi")], false));
     }
 }

@@ -1,4 +1,4 @@
-namespace Lep.Data.ChatTemplates;
+namespace Lep.Tokenization.ChatTemplates;
 
 /// <summary>Evaluated call arguments with Python-style binding by position or keyword.</summary>
 internal sealed class Arguments
