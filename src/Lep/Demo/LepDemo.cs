@@ -66,8 +66,9 @@ public sealed class LepDemo(DemoOptions options, IPipelineUi ui)
         var changed = plan.Stages.Where(s => s.State == StageState.Changed).ToList();
         if (changed.Count == 0) return plan;
         if (!options.RerunChanged)
-            throw new LepInputException(options.OutputDirectory, "holds a demo made with other settings (" +
-                string.Join("; ", changed.Select(s => $"{s.Stage.Name}: {s.Reason}")) + "); --force runs those stages again, or use another --out");
+            throw new LepInputException(options.OutputDirectory, $"holds a demo made with other settings ({changed[0].Stage.Name}: {changed[0].Reason}" +
+                (changed.Count > 1 ? $"; also {string.Join(", ", changed.Skip(1).Select(s => s.Stage.Name))}" : "") +
+                "); --force runs those stages again, or use another --out");
         return PipelinePlan.Create(pipeline, new PipelineSelection { Force = changed.Select(s => s.Stage.Name).ToList() });
     }
 

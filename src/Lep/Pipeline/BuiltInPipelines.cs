@@ -4,7 +4,7 @@ namespace Lep.Pipeline;
 
 /// <summary>
 /// The pipeline files that ship inside lep (src/Lep/Pipeline/BuiltIn/NAME.json, embedded): `lep pipeline run|show NAME`
-/// runs or prints one, and `lep demo` is a front-end over "demo". Paths in them are relative to the current dir.
+/// runs or prints one, and `lep demo` is a front-end over "demo".
 /// </summary>
 public static class BuiltInPipelines
 {
@@ -25,7 +25,9 @@ public static class BuiltInPipelines
         return reader.ReadToEnd();
     }
 
-    public static PipelineDefinition Load(string name, PipelineLoadOptions? options = null) => PipelineDefinition.Parse(Text(name), name, options);
+    /// <summary>Loads a built-in pipeline; its relative paths resolve against the current dir and are hashed absolute,
+    /// so where lep is started from does not change a stage.</summary>
+    public static PipelineDefinition Load(string name, PipelineLoadOptions? options = null) => PipelineDefinition.Parse(Text(name), name, options, fileOnDisk: false);
 
     /// <summary>A pipeline file, or a built-in pipeline's name when no such file exists.</summary>
     public static PipelineDefinition LoadFileOrBuiltIn(string fileOrName, PipelineLoadOptions? options = null) =>

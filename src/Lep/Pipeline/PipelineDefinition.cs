@@ -85,7 +85,11 @@ public sealed class PipelineDefinition
     }
 
     /// <param name="path">the file the text came from: paths in it are relative to its directory</param>
-    public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null)
+    public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null) => Parse(json, path, options, fileOnDisk: true);
+
+    /// <param name="fileOnDisk">false for a built-in pipeline: <paramref name="path"/> is its name, paths in it are
+    /// relative to the current dir and hashed absolute</param>
+    internal static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options, bool fileOnDisk)
     {
         options ??= new PipelineLoadOptions();
         StageKindRegistry kinds = options.Kinds ?? StageKindRegistry.Default;
@@ -160,7 +164,7 @@ public sealed class PipelineDefinition
             objects.Add((obj, name, $"stage '{name}'"));
         }
 
-        var scope = new PipelineScope(baseDir, work, index, env, leftOut);
+        var scope = new PipelineScope(baseDir, work, index, env, leftOut, fileOnDisk);
         var stages = new List<PipelineStage>();
         for (int i = 0; i < objects.Count; i++)
         {

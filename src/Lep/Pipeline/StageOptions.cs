@@ -342,7 +342,7 @@ public sealed class StageOptions
         string resolved = System.IO.Path.GetFullPath(path, _scope.BaseDirectory);
         _inputs.Add(new StageInput(option, resolved));
         string relative = System.IO.Path.GetRelativePath(_scope.BaseDirectory, resolved);
-        bool inside = !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
+        bool inside = _scope.FileOnDisk && !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
         return (resolved, inside ? relative.Replace('\\', '/') : resolved);
     }
 
@@ -424,8 +424,12 @@ public sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
 internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
-    IReadOnlyDictionary<string, string> leftOut)
+    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk)
 {
+    /// <summary>Paths inside the file's dir are hashed relative to it (moving a checkout changes nothing). A built-in
+    /// pipeline has no dir of its own (its base is the current dir), so its paths are hashed absolute: where lep is
+    /// started from must not change a stage.</summary>
+    public bool FileOnDisk { get; } = fileOnDisk;
     /// <summary>Stages left out by "unless-set" → the variable that was set.</summary>
     public IReadOnlyDictionary<string, string> LeftOut { get; } = leftOut;
     public string BaseDirectory { get; } = baseDirectory;

@@ -42,6 +42,10 @@ public class ShippedPipelineTests
             Assert.Equal(calibration, (long)p.Find("best-calibrated")!.Options["steps"]!);
             Assert.Equal(warmup, (long)p.Find("best-calibrated")!.Options["warmup"]!);
         }
+        // A built-in has no dir of its own: its paths are hashed absolute, so where lep starts does not change a stage
+        // (relative to the current dir, "assets/zoo/lep-tiny-base" would be hashed as written).
+        Assert.Equal(Path.GetFullPath("assets/zoo/lep-tiny-base"), (string)Demo(null).Find("tokenizer-bpe")!.Options["source"]!);
+        Assert.Equal("@ru-en-train/text.txt", (string)Demo(null).Find("tokenizer-bpe")!.Options["corpus"]!);
     }
 
     [Fact]
