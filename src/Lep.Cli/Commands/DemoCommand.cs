@@ -6,8 +6,8 @@ using Lep.Evaluation.Results;
 namespace Lep.Cli.Commands;
 
 /// <summary>
-/// The README's main job: LEP end to end on the shipped zoo pair (see <see cref="LepDemo"/>), then the side-by-side
-/// table of every model and the stage times.
+/// The README's main job: LEP end to end on the shipped zoo pair — the built-in "demo" pipeline, run by
+/// <see cref="LepDemo"/> — then the side-by-side table of every model and the stage times.
 /// </summary>
 public static class DemoCommand
 {
@@ -28,7 +28,8 @@ public static class DemoCommand
         });
         CommandAction.Set(command, parse =>
         {
-            // An earlier demo's dir (its work/ stages) is resumed; any other non-empty dir needs --force.
+            // An earlier demo's dir (its work/ stages) is resumed; any other non-empty dir needs --force, and so do
+            // stages an earlier demo made with other settings (--force runs them again).
             parse.CheckResumableOutput(force, parse.GetValue(output)!, Formats.OutputKind.ResumableDirectory, dir => Directory.Exists(Path.Combine(dir, "work")),
                 parse.GetValue(zoo), parse.GetValue(corpus));
             Runtime.ComputeDevice.UseAllCores();
@@ -38,12 +39,14 @@ public static class DemoCommand
                 Zoo = parse.GetValue(zoo) ?? DefaultZoo(),
                 OutputDirectory = Path.GetFullPath(parse.GetValue(output)!),
                 CorpusDirectory = parse.GetValue(corpus),
-                Recipe = parse.GetValue(smoke) ? DemoRecipe.Smoke : parse.GetValue(full) ? DemoRecipe.Full : DemoRecipe.Default,
+                Profile = parse.GetValue(smoke) ? "smoke" : parse.GetValue(full) ? "full" : null,
                 Device = parse.GetValue(device)!,
+                RerunChanged = parse.GetValue(force),
             };
-            DemoResult result = new LepDemo(options, new ConsoleJobUi()).Run();
+            DemoResult result = new LepDemo(options, new ConsolePipelineUi()).Run();
             Console.Write(Table(result));
-            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(kv => kv.Value >= 0.1).Select(kv => $"{kv.Key} {kv.Value:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
+            Console.WriteLine($"{LepDemo.CalibratedStageName}: {result.Selected}, calibrated (the LEP model with the best mean primary score over the Russian tasks)");
+            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(s => s.Seconds >= 0.1).Select(s => $"{s.Stage} {s.Seconds:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
             Console.WriteLine($"report with plots: {Path.Combine(result.ReportDirectory, "report.md")}");
             return ExitCodes.Ok;
         });

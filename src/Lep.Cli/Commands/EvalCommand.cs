@@ -28,10 +28,12 @@ public static class EvalCommand
         var noSpeed = new Option<bool>("--no-speed") { Description = "skip the generation speed benchmark" };
         var speedPrompts = new Option<int>("--speed-prompts") { Description = "prompts in the speed benchmark", DefaultValueFactory = _ => 4 };
         var speedTokens = new Option<int>("--speed-tokens") { Description = "new tokens per speed prompt", DefaultValueFactory = _ => 64 };
+        var speedTask = new Option<string?>("--speed-task") { Description = "take the speed prompts from this task first (e.g. copy_ru, to time Russian generation)" };
+        var heldOutOnly = new Option<bool>("--heldout-only") { Description = "measure only the held-out texts (.txt tasks: bits/char, chars/token), e.g. for base models, which have no chat template" };
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("eval", "Evaluate models side by side on a task suite: accuracy, chrF, ROUGE-L, bits/char, speed; writes a report with plots.")
-            { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, device, force };
+            { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, speedTask, heldOutOnly, device, force };
         CommandAction.Set(command, parse =>
         {
             var options = new EvalOptions
@@ -44,6 +46,7 @@ public static class EvalCommand
                 Speed = !parse.GetValue(noSpeed),
                 SpeedPrompts = parse.GetValue(speedPrompts),
                 SpeedTokens = parse.GetValue(speedTokens),
+                SpeedTask = parse.GetValue(speedTask),
             };
             options.Validate();
             var pairs = ParseModels(parse.GetValue(models)!);
@@ -51,6 +54,7 @@ public static class EvalCommand
             parse.CheckResumableOutput(force, outDir, Formats.OutputKind.ResumableDirectory, Evaluator.IsOutputDirectory,
                 [.. pairs.Select(p => p.Dir), parse.GetValue(suite)]);
             IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(parse.GetValue(suite)!);
+            if (parse.GetValue(heldOutOnly)) tasks = SuiteLoader.HeldOutOnly(tasks, parse.GetValue(suite)!);
             var dev = ComputeDevice.Resolve(parse.GetValue(device)!);
             ComputeDevice.UseAllCores();
             EvalResults results = new Evaluator(options, new ConsoleJobUi()).Run(pairs, tasks, outDir, dev);

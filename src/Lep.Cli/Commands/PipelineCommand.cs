@@ -17,9 +17,14 @@ public static class PipelineCommand
         return command;
     }
 
-    private static Argument<string> FileArgument() => new("FILE") { Description = "the pipeline file (JSON)" };
+    private static Argument<string> FileArgument() => new("FILE") { Description = $"the pipeline file (JSON), or a built-in pipeline: {string.Join(", ", BuiltInPipelines.Names)}" };
 
     private static Option<string?> WorkOption() => new("--work") { Description = "the work dir (default: the file's \"work\", else FILE's name + .work beside it)" };
+
+    private static Option<string?> ProfileOption() => new("--profile") { Description = "one of the file's \"profiles\": its values replace the file's \"variables\" (the environment still wins)" };
+
+    private static PipelineDefinition Load(ParseResult parse, Argument<string> file, Option<string?> work, Option<string?> profile) =>
+        BuiltInPipelines.LoadFileOrBuiltIn(parse.GetValue(file)!, new PipelineLoadOptions { WorkDirectory = parse.GetValue(work), Profile = parse.GetValue(profile) });
 
     private static Command Run()
     {
@@ -29,12 +34,12 @@ public static class PipelineCommand
         var force = new Option<string[]>("--force") { Description = "run this stage again from scratch (repeatable), even if finished or its options changed; later stages that use it follow", AllowMultipleArgumentsPerToken = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the plan and check inputs; run nothing" };
         var work = WorkOption();
+        var profile = ProfileOption();
         var cmd = new Command("run", "Run a pipeline: prints the plan (stage, kind, skip/run/resume), each stage's progress, and the stage times.")
-            { file, only, from, force, dryRun, work };
+            { file, only, from, force, dryRun, work, profile };
         CommandAction.Set(cmd, parse =>
         {
-            string path = parse.GetValue(file)!;
-            PipelineDefinition pipeline = PipelineDefinition.Load(path, new PipelineLoadOptions { WorkDirectory = parse.GetValue(work) });
+            PipelineDefinition pipeline = Load(parse, file, work, profile);
             var selection = new PipelineSelection
             {
                 Only = parse.GetValue(only) ?? [], From = parse.GetValue(from), Force = parse.GetValue(force) ?? [],
@@ -65,12 +70,19 @@ public static class PipelineCommand
     {
         var file = FileArgument();
         var json = new Option<bool>("--json") { Description = "print the resolved plan as JSON" };
+        var source = new Option<bool>("--source") { Description = "print the file as written (a built-in pipeline's text: a copy to edit)" };
         var work = WorkOption();
+        var profile = ProfileOption();
         var cmd = new Command("show", "Print the resolved plan: each stage's kind, artifact dir, what a run would do, and its options with paths resolved.")
-            { file, json, work };
+            { file, json, source, work, profile };
         CommandAction.Set(cmd, parse =>
         {
-            PipelineDefinition pipeline = PipelineDefinition.Load(parse.GetValue(file)!, new PipelineLoadOptions { WorkDirectory = parse.GetValue(work) });
+            if (parse.GetValue(source))
+            {
+                Console.Write(BuiltInPipelines.TextOfFileOrBuiltIn(parse.GetValue(file)!));
+                return ExitCodes.Ok;
+            }
+            PipelineDefinition pipeline = Load(parse, file, work, profile);
             PipelinePlan plan = PipelinePlan.Create(pipeline);
             if (parse.GetValue(json))
             {
@@ -78,6 +90,8 @@ public static class PipelineCommand
                 {
                     ["file"] = Path.GetFullPath(pipeline.FilePath),
                     ["work"] = pipeline.WorkDirectory,
+                    ["variables"] = new JsonObject(pipeline.Variables.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                    ["left_out"] = new JsonArray(pipeline.LeftOut.Keys.Select(k => (JsonNode?)k).ToArray()),
                     ["stages"] = new JsonArray(plan.Stages.Select(s => (JsonNode?)new JsonObject
                     {
                         ["name"] = s.Stage.Name, ["kind"] = s.Stage.Kind.Name, ["dir"] = s.Stage.ArtifactDirectory,
@@ -92,6 +106,10 @@ public static class PipelineCommand
             }
             Console.WriteLine($"pipeline {pipeline.FilePath}{(pipeline.Description is string d ? $" — {d}" : "")}");
             Console.WriteLine($"work dir {pipeline.WorkDirectory}");
+            if (pipeline.Variables.Count > 0)
+                Console.WriteLine($"variables{(parse.GetValue(profile) is string p ? $" (profile {p})" : "")}: {string.Join(", ", pipeline.Variables.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            if (pipeline.Profiles.Count > 0) Console.WriteLine($"profiles: {string.Join(", ", pipeline.Profiles)}");
+            foreach (var (stage, variable) in pipeline.LeftOut) Console.WriteLine($"left out: {stage} ({variable} is set)");
             foreach (StagePlan s in plan.Stages)
             {
                 Console.WriteLine();
@@ -148,17 +166,5 @@ public static class PipelineCommand
         Console.WriteLine($"  {"total".PadRight(width)}  {"",-12}  {Seconds(result.Seconds),10}");
     }
 
-    private static string Seconds(double s) => s < 60 ? $"{s:0.0} s" : s < 3600 ? $"{s / 60:0.0} min" : $"{s / 3600:0.00} h";
-
-    /// <summary>Stage headers and summaries on stdout, progress bars on stderr (plain phase lines when redirected).</summary>
-    private sealed class ConsolePipelineUi : ConsoleJobUi, IPipelineUi
-    {
-        public void StageStarting(StagePlan stage, int number, int count) =>
-            Console.WriteLine($"[{number}/{count}] {stage.Stage.Name} ({stage.Stage.Kind.Name}): {stage.StateName} — {stage.Reason}");
-
-        public void StageFinished(StagePlan stage, int number, int count, StageRunRecord record) =>
-            Console.WriteLine(record.Failed
-                ? $"[{number}/{count}] {stage.Stage.Name}: failed after {Seconds(record.Seconds)}"
-                : $"[{number}/{count}] {stage.Stage.Name}: done in {Seconds(record.Seconds)} — {record.Summary}");
-    }
+    internal static string Seconds(double s) => s < 60 ? $"{s:0.0} s" : s < 3600 ? $"{s / 60:0.0} min" : $"{s / 3600:0.00} h";
 }

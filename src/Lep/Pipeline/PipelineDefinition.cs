@@ -16,6 +16,9 @@ public sealed record PipelineLoadOptions
 
     /// <summary>Overrides the file's "work".</summary>
     public string? WorkDirectory { get; init; }
+
+    /// <summary>One of the file's "profiles": its values replace the file's "variables" (the environment still wins).</summary>
+    public string? Profile { get; init; }
 }
 
 /// <summary>One stage of a loaded pipeline: its kind, resolved options, fingerprint, inputs and the bound action.</summary>
@@ -49,7 +52,11 @@ public sealed class PipelineStage
 public sealed class PipelineDefinition
 {
     private static readonly Regex StageName = new("^[A-Za-z0-9][A-Za-z0-9_-]*$", RegexOptions.CultureInvariant);
-    private static readonly HashSet<string> TopLevelKeys = new(StringComparer.Ordinal) { "work", "stages", "description" };
+    private static readonly string[] TopLevelKeys = ["description", "work", "variables", "profiles", "stages"];
+
+    /// <summary>The stage key that leaves a stage out when the variable it names is set (e.g. a corpus stage when the
+    /// corpus is given).</summary>
+    public const string UnlessSetKey = "unless-set";
 
     /// <summary>The path as given (used in messages).</summary>
     public required string FilePath { get; init; }
@@ -57,6 +64,12 @@ public sealed class PipelineDefinition
     public required string WorkDirectory { get; init; }
     public string? Description { get; init; }
     public required IReadOnlyList<PipelineStage> Stages { get; init; }
+    /// <summary>The file's "variables" with the values this load used (environment, then profile, then the file's).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+    /// <summary>The names of the file's "profiles".</summary>
+    public IReadOnlyList<string> Profiles { get; init; } = [];
+    /// <summary>Stages left out by <see cref="UnlessSetKey"/> (with the variable that was set).</summary>
+    public IReadOnlyDictionary<string, string> LeftOut { get; init; } = new Dictionary<string, string>();
 
     public PipelineStage? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
 
@@ -66,15 +79,19 @@ public sealed class PipelineDefinition
 
     public static PipelineDefinition Load(string path, PipelineLoadOptions? options = null)
     {
-        if (!File.Exists(path)) throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : "pipeline file not found");
+        if (!File.Exists(path))
+            throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : $"pipeline file not found (built-in pipelines: {string.Join(", ", BuiltInPipelines.Names)})");
         return Parse(File.ReadAllText(path), path, options);
     }
 
     /// <param name="path">the file the text came from: paths in it are relative to its directory</param>
-    public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null)
+    public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null) => Parse(json, path, options, fileOnDisk: true);
+
+    /// <param name="fileOnDisk">false for a built-in pipeline: <paramref name="path"/> is its name, paths in it are
+    /// relative to the current dir and hashed absolute</param>
+    internal static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options, bool fileOnDisk)
     {
         options ??= new PipelineLoadOptions();
-        Func<string, string?> env = options.Environment ?? Environment.GetEnvironmentVariable;
         StageKindRegistry kinds = options.Kinds ?? StageKindRegistry.Default;
         string baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
 
@@ -96,7 +113,9 @@ public sealed class PipelineDefinition
 
         var errors = new List<string>();
         foreach (var (key, _) in root)
-            if (!TopLevelKeys.Contains(key)) errors.Add($"unknown top-level key '{key}' (expected work, stages, description)");
+            if (!TopLevelKeys.Contains(key)) errors.Add($"unknown top-level key '{key}' (expected {string.Join(", ", TopLevelKeys)})");
+        PipelineVariables variables = PipelineVariables.Read(root, options.Profile, options.Environment ?? Environment.GetEnvironmentVariable, errors);
+        Func<string, string?> env = variables.Lookup;
 
         string work = options.WorkDirectory is string w ? Path.GetFullPath(w) : DefaultWorkDirectory(path);
         if (options.WorkDirectory is null && root["work"] is JsonNode workNode)
@@ -124,6 +143,7 @@ public sealed class PipelineDefinition
 
         // First pass: names (references may only point back, but an unknown name deserves its own message).
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var leftOut = new Dictionary<string, string>(StringComparer.Ordinal);
         var objects = new List<(JsonObject Obj, string Name, string Where)>();
         for (int i = 0; i < stageArray.Count; i++)
         {
@@ -135,21 +155,27 @@ public sealed class PipelineDefinition
             string? name = obj["name"] is JsonNode n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : null;
             if (name is null) { errors.Add($"stage #{i + 1}: missing \"name\" (a string)"); continue; }
             if (!StageName.IsMatch(name)) { errors.Add($"stage #{i + 1}: name '{name}' must be letters, digits, '-' or '_' (it names a directory)"); continue; }
-            if (!index.TryAdd(name, objects.Count)) { errors.Add($"stage '{name}': the name is used twice"); continue; }
+            if (!index.TryAdd(name, i)) { errors.Add($"stage '{name}': the name is used twice"); continue; }
+            if (obj[UnlessSetKey] is JsonNode unless)
+            {
+                if (unless.GetValueKind() != JsonValueKind.String) { errors.Add($"stage '{name}': '{UnlessSetKey}' must be a variable name (string)"); continue; }
+                if (!string.IsNullOrEmpty(env(unless.GetValue<string>()))) { leftOut[name] = unless.GetValue<string>(); continue; }
+            }
             objects.Add((obj, name, $"stage '{name}'"));
         }
 
-        var scope = new PipelineScope(baseDir, work, index, env);
+        var scope = new PipelineScope(baseDir, work, index, env, leftOut, fileOnDisk);
         var stages = new List<PipelineStage>();
         for (int i = 0; i < objects.Count; i++)
         {
             var (obj, name, where) = objects[i];
+            int position = index[name];
             string? kindName = obj["kind"] is JsonNode k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : null;
             if (kindName is null) { errors.Add($"{where}: missing \"kind\" (one of {KnownKinds(kinds)})"); continue; }
             StageKind? kind = kinds.Find(kindName);
             if (kind is null) { errors.Add($"{where}: unknown kind '{kindName}' (known: {KnownKinds(kinds)})"); continue; }
 
-            var stageOptions = new StageOptions(scope, name, kindName, i, obj);
+            var stageOptions = new StageOptions(scope, name, kindName, position, obj);
             StageAction action;
             try
             {
@@ -165,14 +191,18 @@ public sealed class PipelineDefinition
             if (unknown.Count > 0 || stageOptions.Errors.Count > 0) continue;
             stages.Add(new PipelineStage
             {
-                Name = name, Kind = kind, Index = i, ArtifactDirectory = scope.ArtifactDirectory(name),
+                Name = name, Kind = kind, Index = position, ArtifactDirectory = scope.ArtifactDirectory(name),
                 Description = obj["description"] is JsonNode sd && sd.GetValueKind() == JsonValueKind.String ? sd.GetValue<string>() : null,
                 Options = stageOptions.Canonical, ResolvedOptions = stageOptions.Resolved, OptionsHash = HashOptions(kindName, stageOptions.Fingerprinted),
                 Dependencies = stageOptions.Dependencies, ExternalInputs = stageOptions.ExternalInputs, Devices = stageOptions.Devices, Action = action,
             });
         }
         if (errors.Count > 0) throw Fail(path, errors);
-        return new PipelineDefinition { FilePath = path, BaseDirectory = baseDir, WorkDirectory = work, Description = description, Stages = stages };
+        return new PipelineDefinition
+        {
+            FilePath = path, BaseDirectory = baseDir, WorkDirectory = work, Description = description, Stages = stages,
+            Variables = variables.Values, Profiles = variables.Profiles, LeftOut = leftOut,
+        };
     }
 
     private static string KnownKinds(StageKindRegistry kinds) => string.Join(", ", kinds.Kinds.Select(k => k.Name));

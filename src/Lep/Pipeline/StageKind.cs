@@ -44,7 +44,9 @@ public sealed class StageKindRegistry
     private readonly Dictionary<string, StageKind> _kinds;
 
     public static StageKindRegistry Default { get; } = new([
-        new TokenizerStage(), new InitStage(), new TrainStage(), new PropagateStage(), new ChatVectorStage(), new MergeStage(), new CalibrateStage(), new EvalStage(), new GgufStage(),
+        new CorpusStage(), new TasksStage(), new ConcatStage(), new TokenizerStage(), new InitStage(), new TrainStage(), new PropagateStage(),
+        new ChatVectorStage(), new MergeStage(), new PromptsStage(), new CalibrateStage(), new EvalSuiteStage(), new EvalStage(), new SelectStage(),
+        new ReportStage(), new GgufStage(),
     ]);
 
     public StageKindRegistry(IEnumerable<StageKind> kinds)

@@ -15,7 +15,7 @@ namespace Lep.Pipeline;
 public sealed class StageOptions
 {
     /// <summary>Keys of a stage object that are not options.</summary>
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "name", "kind", "description" };
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "name", "kind", "description", PipelineDefinition.UnlessSetKey };
 
     private readonly JsonObject _raw;
     private readonly PipelineScope _scope;
@@ -324,6 +324,8 @@ public sealed class StageOptions
             string sub = value[(1 + stage.Length)..].TrimStart('/', '\\');
             if (!_scope.StageIndex.TryGetValue(stage, out int index))
                 Error(option, $"'{value}' refers to no stage named '{stage}'");
+            else if (_scope.LeftOut.TryGetValue(stage, out string? variable))
+                Error(option, $"'{value}' refers to stage '{stage}', which is left out because {variable} is set");
             else if (index == Index)
                 Error(option, $"'{value}' refers to this stage itself");
             else if (index > Index)
@@ -340,7 +342,7 @@ public sealed class StageOptions
         string resolved = System.IO.Path.GetFullPath(path, _scope.BaseDirectory);
         _inputs.Add(new StageInput(option, resolved));
         string relative = System.IO.Path.GetRelativePath(_scope.BaseDirectory, resolved);
-        bool inside = !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
+        bool inside = _scope.FileOnDisk && !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
         return (resolved, inside ? relative.Replace('\\', '/') : resolved);
     }
 
@@ -421,8 +423,15 @@ public sealed record StageInput(string Option, string Path);
 public sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
-internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment)
+internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
+    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk)
 {
+    /// <summary>Paths inside the file's dir are hashed relative to it (moving a checkout changes nothing). A built-in
+    /// pipeline has no dir of its own (its base is the current dir), so its paths are hashed absolute: where lep is
+    /// started from must not change a stage.</summary>
+    public bool FileOnDisk { get; } = fileOnDisk;
+    /// <summary>Stages left out by "unless-set" → the variable that was set.</summary>
+    public IReadOnlyDictionary<string, string> LeftOut { get; } = leftOut;
     public string BaseDirectory { get; } = baseDirectory;
     public string WorkDirectory { get; } = workDirectory;
     public IReadOnlyDictionary<string, int> StageIndex { get; } = stageIndex;

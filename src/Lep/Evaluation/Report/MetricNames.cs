@@ -18,4 +18,7 @@ public static class MetricNames
 
     /// <summary>Metrics that are proportions of items (and so get a Wilson interval).</summary>
     public static bool IsProportion(string metric) => metric is "accuracy" or "accuracy_norm" or "exact_match" or "exact_match_strict";
+
+    /// <summary>Metrics where a smaller value is better (the rest: larger is better).</summary>
+    public static bool LowerIsBetter(string metric) => metric is "bits_per_char" or "bits_per_byte";
 }

@@ -1,8 +1,11 @@
 namespace Lep.Evaluation.Tasks;
 
-/// <summary>A suite is one task file or a directory of them (*.jsonl, *.json, *.txt; sorted by name, not recursive).</summary>
+/// <summary>A suite is one task file or a directory of them (*.jsonl, *.json, *.txt; sorted by name, not recursive).
+/// A pipeline stage's marker (stage.json, when the dir is an eval-suite stage's artifact) is not a task.</summary>
 public static class SuiteLoader
 {
+    private const string StageMarkerFile = "stage.json";
+
     public static IReadOnlyList<EvalTask> Load(string fileOrDir)
     {
         string[] files;
@@ -10,7 +13,7 @@ public static class SuiteLoader
         {
             files = Directory.EnumerateFiles(fileOrDir)
                 .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jsonl" or ".txt" or (".json"))
-                .Where(f => !f.EndsWith(".task.json", StringComparison.OrdinalIgnoreCase))
+                .Where(f => !f.EndsWith(".task.json", StringComparison.OrdinalIgnoreCase) && Path.GetFileName(f) != StageMarkerFile)
                 .Order(StringComparer.Ordinal)
                 .ToArray();
             if (files.Length == 0) throw new LepInputException(fileOrDir, "the suite directory has no task files (*.jsonl, *.json, *.txt)");
@@ -28,5 +31,14 @@ public static class SuiteLoader
         if (duplicate is not null)
             throw new LepInputException(duplicate.Skip(1).First().SourcePath, $"task name '{duplicate.Key}' is used by more than one file");
         return tasks;
+    }
+
+    /// <summary>Only the held-out texts (language-modelling tasks: bits/char, chars/token): what a base model, which has
+    /// no chat template and never stops answering an instruction, is measured on.</summary>
+    public static IReadOnlyList<EvalTask> HeldOutOnly(IReadOnlyList<EvalTask> tasks, string suite)
+    {
+        var kept = tasks.Where(t => t.Kind == TaskKind.LanguageModeling).ToList();
+        if (kept.Count == 0) throw new LepInputException(suite, "has no held-out text (a .txt task) to measure with heldout-only");
+        return kept;
     }
 }

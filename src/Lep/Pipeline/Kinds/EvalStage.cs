@@ -9,7 +9,8 @@ namespace Lep.Pipeline.Kinds;
 /// <summary>
 /// "eval": `lep eval` over "model" (one or a list of DIR, NAME=DIR, @STAGE or NAME=@STAGE; an @STAGE model is
 /// named after the stage) and a "suite". Writes results.json, report.md, plots/ in place; its per-task cache makes
-/// an interrupted evaluation resume.
+/// an interrupted evaluation resume. "heldout-only": true measures only the suite's held-out texts (bits/char,
+/// chars/token): for base-like models, which have no chat template and so never stop answering an instruction.
 /// </summary>
 public sealed class EvalStage : StageKind
 {
@@ -27,7 +28,9 @@ public sealed class EvalStage : StageKind
             Limit = o.OptionalInt("limit"), Shots = o.Int("shots", 0), BatchSize = o.Int("batch-size", 8),
             MaxNewTokens = o.Int("max-new-tokens", 256), Prompt = PromptFormatters.Parse(o.Choice("prompt", "auto", "auto", "chat", "plain")),
             Speed = !o.Flag("no-speed"), SpeedPrompts = o.Int("speed-prompts", 4), SpeedTokens = o.Int("speed-tokens", 64),
+            SpeedTask = o.String("speed-task"),
         };
+        bool heldOutOnly = o.Flag("heldout-only");
         string device = o.Device("device");
         try
         {
@@ -37,6 +40,24 @@ public sealed class EvalStage : StageKind
         {
             o.Error(e.Message.Replace("--", ""));
         }
+        IReadOnlyList<(string Name, string Dir)> pairs = Named(models);
+
+        return ctx =>
+        {
+            IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(suite);
+            if (heldOutOnly) tasks = SuiteLoader.HeldOutOnly(tasks, suite);
+            EvalResults results = new Evaluator(options, ctx.Ui).Run(pairs, tasks, ctx.Output, ComputeDevice.Resolve(device));
+            var scores = results.Models.Select(m => (m.Name, Avg: results.MicroAverage(m.Name))).Where(x => x.Avg.N > 0)
+                .Select(x => $"{x.Name} {x.Avg.Score:0.000}").ToList();
+            return $"{results.Models.Count} model(s) × {results.Tasks.Count} task(s); " +
+                   (scores.Count > 0 ? $"micro-average: {string.Join(", ", scores)}; " : "") + "report.md";
+        };
+    }
+
+    /// <summary>The models' names in results: NAME=…, else the stage an @STAGE names, else the dir's name; made
+    /// unique with a numeric suffix.</summary>
+    internal static IReadOnlyList<(string Name, string Dir)> Named(IReadOnlyList<NamedPath> models)
+    {
         var pairs = new List<(string Name, string Dir)>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (NamedPath m in models)
@@ -46,14 +67,6 @@ public sealed class EvalStage : StageKind
             for (int k = 2; !used.Add(unique); k++) unique = $"{name}-{k}";
             pairs.Add((unique, m.Path));
         }
-
-        return ctx =>
-        {
-            IReadOnlyList<EvalTask> tasks = SuiteLoader.Load(suite);
-            EvalResults results = new Evaluator(options, ctx.Ui).Run(pairs, tasks, ctx.Output, ComputeDevice.Resolve(device));
-            var scores = results.Models.Select(m => (m.Name, Avg: results.MicroAverage(m.Name))).Where(x => x.Avg.N > 0)
-                .Select(x => $"{x.Name} {x.Avg.Score:0.000}");
-            return $"{results.Models.Count} model(s) × {results.Tasks.Count} task(s); micro-average: {string.Join(", ", scores)}; report.md";
-        };
+        return pairs;
     }
 }
