@@ -18,6 +18,11 @@ public static class CommandAction
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (Options.OptionException e)
+        {
+            Console.Error.WriteLine($"error: {e.Format(SchemaOptions.Wording)}");
+            return ExitCodes.BadInput;
+        }
         catch (ArgumentException e) when (e.GetType() == typeof(ArgumentException))
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lep.Options;
 
 namespace Lep.Pipeline;
 
 /// <summary>
-/// A stage's options as its kind reads them. Each read names an option (so the kind's reads are its option list:
-/// keys nobody read are typos), expands <c>${VAR}</c> / <c>${VAR:-default}</c> in strings, checks the JSON type,
+/// A stage's options as its kind reads them. Each read is of an <see cref="OptionSpec"/> of the job's schema, the
+/// one `lep` builds its flags from (so the kind's reads are its option list, with the CLI's defaults and checks: keys
+/// nobody read are typos), expands <c>${VAR}</c> / <c>${VAR:-default}</c> in strings, checks the JSON type,
 /// resolves paths (relative to the pipeline file's directory; <c>@STAGE</c> or <c>@STAGE/sub/path</c> = that earlier
 /// stage's artifact dir) and records the canonical value that the stage's fingerprint hashes. A bad value is recorded
 /// and a default returned, so one pass reports every problem of the file.
@@ -20,6 +22,7 @@ public sealed class StageOptions
     private readonly JsonObject _raw;
     private readonly PipelineScope _scope;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OptionSpec> _specs = new(StringComparer.Ordinal);
     private readonly JsonObject _canonical = [];
     private readonly JsonObject _resolved = [];
     private readonly List<string> _errors = [];
@@ -66,6 +69,157 @@ public sealed class StageOptions
     /// <summary>The errors minus "missing" ones (which a misspelt option causes, and which its own error explains).</summary>
     internal IEnumerable<string> ValueErrors => _errors.Where(e => !_missing.Contains(e));
 
+    /// <summary>The options the kind read, by name (what a test compares with the job's schema).</summary>
+    internal IReadOnlyDictionary<string, OptionSpec> SpecsRead => _specs;
+
+    /// <summary>Every key the kind read, options and selectors.</summary>
+    internal IReadOnlySet<string> KeysRead => _read;
+
+    public void Missing(OptionSpec option, string problem = "missing (required)") => Missing(option.Name, problem);
+
+    public bool Has(OptionSpec option)
+    {
+        _specs[option.Name] = option;
+        return Has(option.Name);
+    }
+
+    public void Error(OptionSpec option, string problem) => Error(option.Name, problem);
+
+    /// <summary>A problem of the stage as a whole (e.g. options that contradict each other).</summary>
+    public void Error(string problem) => _errors.Add(problem);
+
+    /// <summary>Runs a library check of the bound options (e.g. <c>TrainingOptions.Validate</c>) and reports what it
+    /// refuses in the pipeline's words: <c>option 'warmup': must be ≤ "steps" (10 &gt; 5)</c>.</summary>
+    public void Check(Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (OptionException e)
+        {
+            if (e.Subject is OptionSpec subject) Error(subject, e.FormatProblem(KeyWording.Instance));
+            else Error(e.FormatProblem(KeyWording.Instance));
+        }
+        catch (ArgumentException e)
+        {
+            Error(e.Message);
+        }
+    }
+
+    /// <summary>A required choice that decides which other options exist (e.g. the tokenizer stage's "op"): a missing
+    /// or wrong value stops the stage's binding at once, since the rest cannot be checked without it.</summary>
+    public string Selector(string name, params string[] allowed)
+    {
+        if (!Has(name)) throw new StageOptionException($"option '{name}': missing (required; one of {string.Join(", ", allowed)})");
+        int before = _errors.Count;
+        string? s = ChoiceOrNull(name, allowed);
+        if (s is null) throw new StageOptionException(_errors.Count > before ? _errors[^1] : $"option '{name}': missing");
+        return s;
+    }
+
+    // ------------------------------------------------------------------ options of a schema
+
+    /// <summary>The option's value: its default when not given; for a bad value (wrong type, not a choice, out of
+    /// range: the spec's check) the error is recorded and the default returned.</summary>
+    public T Get<T>(OptionSpec<T> option)
+    {
+        _specs[option.Name] = option;
+        if (option.Required && !Has(option.Name))
+        {
+            Missing(option.Name, option.Choices is { } c ? $"missing (required; one of {string.Join(", ", c)})" : "missing (required)");
+            return option.Default;
+        }
+        int before = _errors.Count;
+        object? value = Read(option);
+        if (value is null || _errors.Count > before) return option.Default;
+        T typed = (T)value;
+        if (option.Problem(typed) is string problem)
+        {
+            Error(option.Name, problem);
+            return option.Default;
+        }
+        return typed;
+    }
+
+    /// <summary>A compute device (cpu, auto, cuda or cuda:N), lower case; one other than cpu is checked for
+    /// availability before a run starts when <paramref name="register"/>.</summary>
+    public string Device(OptionSpec<string> option, bool register = true)
+    {
+        int before = _errors.Count;
+        string d = Get(option).Trim().ToLowerInvariant();
+        if (!Has(option.Name) || _errors.Count > before) return d;
+        Set(option.Name, d);
+        if (register && d != "cpu") _devices.Add(new StageInput(option.Name, d));
+        return d;
+    }
+
+    /// <summary>A text option given as one string or as an array of strings, joined with commas (e.g. "lora-targets":
+    /// "q_proj,v_proj" like the flag, or ["q_proj", "v_proj"]).</summary>
+    public string JoinedText(OptionSpec<string> option)
+    {
+        _specs[option.Name] = option;
+        int before = _errors.Count;
+        IReadOnlyList<string> parts = StringList(option.Name);
+        if (!Has(option.Name) || _errors.Count > before) return option.Default;
+        string joined = string.Join(",", parts);
+        if (option.Problem(joined) is string problem)
+        {
+            Error(option.Name, problem);
+            return option.Default;
+        }
+        return joined;
+    }
+
+    /// <summary>An id, or <c>@STAGE[/sub]</c> whose value the stage works out at run time from that artifact.</summary>
+    public (int? Value, string? Reference) IntOrReference(OptionSpec<int?> option)
+    {
+        _specs[option.Name] = option;
+        var (value, reference) = LongOrReference(option.Name);
+        if (value is null) return (null, reference);
+        if (value is < int.MinValue or > int.MaxValue) { Error(option.Name, $"{value} is out of range"); return (null, null); }
+        if (option.Problem((int)value) is string problem) { Error(option.Name, problem); return (null, null); }
+        return ((int)value, null);
+    }
+
+    /// <summary>Paths given as <c>PATH</c> or <c>NAME=PATH</c> (e.g. eval's models); one string or an array.</summary>
+    public IReadOnlyList<NamedPath> NamedPaths(OptionSpec<string[]> option)
+    {
+        _specs[option.Name] = option;
+        if (option.Required && !Has(option.Name)) { Missing(option.Name, "missing (required: one path or a list of them)"); return []; }
+        return NamedPathList(option.Name);
+    }
+
+    private object? Read(OptionSpec option)
+    {
+        Type t = option.ValueType;
+        if (t == typeof(int) || t == typeof(int?)) return OptionalInt(option.Name);
+        if (t == typeof(long)) return OptionalLong(option.Name);
+        if (t == typeof(double)) return OptionalDouble(option.Name);
+        if (t == typeof(bool)) return FlagOrNull(option.Name);
+        if (t == typeof(string))
+            return option.Choices is { } choices ? ChoiceOrNull(option.Name, choices) : option.IsPath ? OptionalPath(option.Name) : String(option.Name);
+        if (t == typeof(string[]))
+            return (option.IsPath ? NamedPathList(option.Name, allowNames: false).Select(p => p.Path) : StringList(option.Name)).ToArray() is { Length: > 0 } list ? list : null;
+        throw new ArgumentException($"option '{option.Name}': a {t.Name} cannot be read from a pipeline file");
+    }
+
+    /// <summary>How a pipeline file names options in messages: as its keys.</summary>
+    private sealed class KeyWording : IOptionWording
+    {
+        public static readonly KeyWording Instance = new();
+        public string Name(OptionSpec option) => $"\"{option.Name}\"";
+        public string Setting(OptionSpec option, object? value) => $"\"{option.Name}\": " + value switch
+        {
+            string s => JsonValue.Create(s).ToJsonString(),
+            bool b => b ? "true" : "false",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => "null",
+        };
+    }
+
+    // ------------------------------------------------------------------ scalars
+
     public void Missing(string option, string problem = "missing (required)")
     {
         Error(option, problem);
@@ -79,22 +233,6 @@ public sealed class StageOptions
     }
 
     public void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
-
-    /// <summary>A problem of the stage as a whole (e.g. options that contradict each other).</summary>
-    public void Error(string problem) => _errors.Add(problem);
-
-    /// <summary>A required choice that decides which other options exist (e.g. the tokenizer stage's "op"): a missing
-    /// or wrong value stops the stage's binding at once, since the rest cannot be checked without it.</summary>
-    public string Selector(string name, params string[] allowed)
-    {
-        if (!Has(name)) throw new StageOptionException($"option '{name}': missing (required; one of {string.Join(", ", allowed)})");
-        int before = _errors.Count;
-        string? s = ChoiceOrNull(name, allowed);
-        if (s is null) throw new StageOptionException(_errors.Count > before ? _errors[^1] : $"option '{name}': missing");
-        return s;
-    }
-
-    // ------------------------------------------------------------------ scalars
 
     public string? String(string name)
     {
@@ -110,24 +248,7 @@ public sealed class StageOptions
         return value;
     }
 
-    public string String(string name, string fallback) => String(name) ?? fallback;
-
-    public string RequiredString(string name)
-    {
-        if (!Has(name)) { Missing(name); return ""; }
-        return String(name) ?? "";
-    }
-
-    /// <summary>One of <paramref name="allowed"/> (case-insensitive, returned lower-case), or the fallback when absent.</summary>
-    public string Choice(string name, string fallback, params string[] allowed) => ChoiceOrNull(name, allowed) ?? fallback;
-
-    public string RequiredChoice(string name, params string[] allowed)
-    {
-        if (!Has(name)) { Missing(name, $"missing (required; one of {string.Join(", ", allowed)})"); return allowed[0]; }
-        return ChoiceOrNull(name, allowed) ?? allowed[0];
-    }
-
-    private string? ChoiceOrNull(string name, string[] allowed)
+    private string? ChoiceOrNull(string name, IReadOnlyList<string> allowed)
     {
         string? s = String(name);
         if (s is null) return null;
@@ -158,16 +279,6 @@ public sealed class StageOptions
         return (int)v.Value;
     }
 
-    public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
-
-    public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
-
-    public int RequiredInt(string name)
-    {
-        if (!Has(name)) { Missing(name); return 1; }
-        return OptionalInt(name) ?? 1;
-    }
-
     public double? OptionalDouble(string name)
     {
         JsonNode? node = Read(name);
@@ -180,13 +291,11 @@ public sealed class StageOptions
         return value;
     }
 
-    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
-
-    /// <summary>A switch (a CLI flag without value): true/false, absent = false.</summary>
-    public bool Flag(string name)
+    /// <summary>A switch (a CLI flag without value): true/false, null when absent.</summary>
+    private bool? FlagOrNull(string name)
     {
         JsonNode? node = Read(name);
-        if (node is null) return false;
+        if (node is null) return null;
         bool? value = node.GetValueKind() switch
         {
             JsonValueKind.True => true,
@@ -194,7 +303,7 @@ public sealed class StageOptions
             JsonValueKind.String => Expand(name, node.GetValue<string>()).ToLowerInvariant() switch { "true" => true, "false" => false, _ => null },
             _ => null,
         };
-        if (value is null) { TypeError(name, $"expected true or false, got {Show(node)}"); return false; }
+        if (value is null) { TypeError(name, $"expected true or false, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value.Value;
     }
@@ -214,30 +323,7 @@ public sealed class StageOptions
         return list;
     }
 
-    /// <summary>A compute device: cpu, auto, cuda or cuda:N (the --device flag).</summary>
-    public string Device(string name, string fallback = "cpu")
-    {
-        string? s = String(name);
-        if (s is null) return fallback;
-        string d = s.Trim().ToLowerInvariant();
-        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
-        {
-            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
-            return fallback;
-        }
-        Set(name, d);
-        if (d != "cpu") _devices.Add(new StageInput(name, d));
-        return d;
-    }
-
     // ------------------------------------------------------------------ paths
-
-    /// <summary>A required input path: a file or dir (relative to the pipeline file) or <c>@STAGE[/sub/path]</c>.</summary>
-    public string Path(string name)
-    {
-        if (!Has(name)) { Missing(name); return ""; }
-        return OptionalPath(name) ?? "";
-    }
 
     public string? OptionalPath(string name)
     {
@@ -249,14 +335,6 @@ public sealed class StageOptions
         return full;
     }
 
-    /// <summary>One path or an array of them (a repeatable CLI flag).</summary>
-    public IReadOnlyList<string> PathList(string name, bool required)
-    {
-        if (required && !Has(name)) { Missing(name); return []; }
-        return NamedPathList(name, allowNames: false).Select(p => p.Path).ToList();
-    }
-
-    /// <summary>Paths given as <c>PATH</c> or <c>NAME=PATH</c> (e.g. eval's models); one string or an array.</summary>
     public IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
     {
         JsonNode? node = Read(name);
@@ -285,7 +363,6 @@ public sealed class StageOptions
         return list;
     }
 
-    /// <summary>An integer, or <c>@STAGE[/sub]</c> whose value the stage works out at run time from that artifact.</summary>
     public (long? Value, string? Reference) LongOrReference(string name)
     {
         JsonNode? node = Read(name);
@@ -333,6 +410,42 @@ public sealed class StageOptions
         string relative = System.IO.Path.GetRelativePath(_scope.BaseDirectory, resolved);
         bool inside = !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
         return (resolved, inside ? relative.Replace('\\', '/') : resolved);
+    }
+
+    // ------------------------------------------------------------------ by name (TEMPORARY: kinds not yet on a schema)
+
+    public string String(string name, string fallback) => String(name) ?? fallback;
+    public string RequiredString(string name) { if (!Has(name)) { Missing(name); return ""; } return String(name) ?? ""; }
+    public string Choice(string name, string fallback, params string[] allowed) => ChoiceOrNull(name, allowed) ?? fallback;
+    public string RequiredChoice(string name, params string[] allowed)
+    {
+        if (!Has(name)) { Missing(name, $"missing (required; one of {string.Join(", ", allowed)})"); return allowed[0]; }
+        return ChoiceOrNull(name, allowed) ?? allowed[0];
+    }
+    public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
+    public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
+    public int RequiredInt(string name) { if (!Has(name)) { Missing(name); return 1; } return OptionalInt(name) ?? 1; }
+    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
+    public bool Flag(string name) => FlagOrNull(name) ?? false;
+    public string Path(string name) { if (!Has(name)) { Missing(name); return ""; } return OptionalPath(name) ?? ""; }
+    public IReadOnlyList<string> PathList(string name, bool required)
+    {
+        if (required && !Has(name)) { Missing(name); return []; }
+        return NamedPathList(name, allowNames: false).Select(p => p.Path).ToList();
+    }
+    public string Device(string name, string fallback = "cpu")
+    {
+        string? s = String(name);
+        if (s is null) return fallback;
+        string d = s.Trim().ToLowerInvariant();
+        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
+        {
+            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
+            return fallback;
+        }
+        Set(name, d);
+        if (d != "cpu") _devices.Add(new StageInput(name, d));
+        return d;
     }
 
     // ------------------------------------------------------------------ checks

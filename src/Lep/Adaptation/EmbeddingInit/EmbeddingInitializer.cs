@@ -1,3 +1,4 @@
+using Lep.Options;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;

@@ -57,14 +57,7 @@ public sealed class CalibrateStage : StageKind
         if (copyCount is not null && !copy) o.Error("copy-count", "only applies with \"copy-from\"");
         if (copyLang is not null && !copy) o.Error("copy-lang", "only applies with \"copy-from\"");
         if (copyCount is < 1) o.Error("copy-count", "must be ≥ 1");
-        try
-        {
-            training.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            o.Error(e.Message);
-        }
+        o.Check(training.Validate);
 
         var sources = new CalibrationSources
         {

@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Adaptation.EmbeddingInit;
 
 namespace Lep.Pipeline.Kinds;

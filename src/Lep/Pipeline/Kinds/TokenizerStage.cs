@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Pipeline.Kinds;

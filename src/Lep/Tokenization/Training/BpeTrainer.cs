@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data;
 using Lep.Tokenization.Decoders;
 using Lep.Tokenization.Models;

@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data;
 using System.Globalization;
 using System.Runtime.InteropServices;

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lep.Cli;
+using Lep.Modeling;
+using Lep.Options;
+using Lep.Pipeline;
+using Lep.Runtime;
+using Lep.Training;
+using Lep.Training.Torchrun;
+
+namespace Lep.Tests.Options;
+
+/// <summary>
+/// Every job's options are declared once, in its schema: for each job, the CLI command offers every option of the
+/// schema with the schema's help text and default, the pipeline stage kind reads exactly the schema's options (the
+/// same specs, so the same defaults and checks), and the library's options record defaults to the schema's values.
+/// A default written out anywhere else (e.g. TrainingOptions.CheckpointEvery = 200 while the CLI said 100) fails here.
+/// </summary>
+public sealed class SchemaAgreementTests
+{
+    /// <param name="Cli">the command's path under `lep` and the arguments that make a valid command line</param>
+    /// <param name="Stage">a stage of the job with its required options only</param>
+    /// <param name="Schemas">the static classes that declare the job's options</param>
+    /// <param name="Library">the options record's defaults, each beside the option it must equal</param>
+    public sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library)
+    {
+        public IReadOnlyList<OptionSpec> Options => Schemas
+            .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Where(f => typeof(OptionSpec).IsAssignableFrom(f.FieldType)).Select(f => (OptionSpec)f.GetValue(null)!).ToList();
+    }
+
+    private static readonly Dictionary<string, Job> Jobs = new()
+    {
+        ["train"] = new(["train", "MODEL", "--corpus", "c.txt", "--out", "o"], """{"kind": "train", "model": "m", "corpus": "c.txt"}""",
+            [typeof(TrainingSchema), typeof(LoraSchema), typeof(TorchrunSchema), typeof(DeviceSchema)], () =>
+            {
+                var t = new TrainingOptions();
+                var launch = new TorchrunLaunch();
+                return
+                [
+                    (TrainingSchema.Trainable, TrainableSets.Name(t.Trainable)), (TrainingSchema.Steps, t.Steps), (TrainingSchema.BlockSize, t.BlockSize),
+                    (TrainingSchema.BatchSize, t.BatchSize), (TrainingSchema.GradientAccumulation, t.GradientAccumulation), (TrainingSchema.LearningRate, t.LearningRate),
+                    (TrainingSchema.Warmup, t.WarmupSteps), (TrainingSchema.MinLearningRateRatio, t.MinLearningRateRatio), (TrainingSchema.WeightDecay, t.WeightDecay),
+                    (TrainingSchema.Clip, t.GradientClip), (TrainingSchema.EvalEvery, t.EvalEvery), (TrainingSchema.CheckpointEvery, t.CheckpointEvery),
+                    (TrainingSchema.NewRowsFrom, t.TrainRowsFrom), (TrainingSchema.NewRowsOnly, t.TrainRowIds is not null), (TrainingSchema.Seed, t.Seed),
+                    (LoraSchema.Rank, t.Lora!.Rank), (LoraSchema.Alpha, t.Lora.Alpha), (LoraSchema.Targets, string.Join(",", t.Lora.Targets) == string.Join(",", LoraOptions.KnownTargets) ? "all" : "?"),
+                    (LoraSchema.Embeddings, t.Lora.TrainEmbeddings),
+                    (TorchrunSchema.NprocPerNode, launch.NprocPerNode), (TorchrunSchema.Nnodes, launch.Nnodes), (TorchrunSchema.NodeRank, launch.NodeRank),
+                    (TorchrunSchema.RendezvousEndpoint, launch.RendezvousEndpoint), (TorchrunSchema.RendezvousTimeout, launch.RendezvousTimeoutSeconds),
+                    (TorchrunSchema.ActivationCheckpointing, launch.ActivationCheckpointing), (DeviceSchema.Device, new TrainingJobSpec { ModelDirectory = "", Corpus = [], OutputDirectory = "" }.Device),
+                ];
+            }),
+    };
+
+    public static TheoryData<string> JobNames => new(Jobs.Keys);
+
+    [Theory]
+    [MemberData(nameof(JobNames))]
+    public void The_cli_command_offers_every_option_with_the_schema_help_and_default(string name)
+    {
+        Job job = Jobs[name];
+        RootCommand root = LepCli.Build();
+        string[] args = job.Cli.Select(a => a == "MODEL" ? "model-dir" : a).ToArray();
+        ParseResult parse = root.Parse(args);
+        Assert.Empty(parse.Errors.Select(e => e.Message));
+        Command command = parse.CommandResult.Command;
+        var symbols = command.Options.Cast<Symbol>().Concat(command.Arguments).ToList();
+        foreach (OptionSpec spec in job.Options)
+        {
+            Symbol? symbol = symbols.FirstOrDefault(s => s.Name == "--" + spec.Name) ?? symbols.FirstOrDefault(s => SchemaOptions.SpecOf(s) == spec);
+            Assert.True(symbol is not null, $"{name}: no --{spec.Name}");
+            Assert.Equal(spec.Description, symbol.Description);
+            if (spec.Required) continue;
+            object? value = typeof(ParseResult).GetMethods().Single(m => m.Name == nameof(ParseResult.GetValue) && m.GetParameters()[0].ParameterType == typeof(string))
+                .MakeGenericMethod(spec.ValueType).Invoke(parse, [symbol.Name]);
+            Assert.True(Json(spec.DefaultValue) == Json(value), $"{name}: --{spec.Name} defaults to {Json(value)}, the schema to {Json(spec.DefaultValue)}");
+        }
+        // and no flag of another job's schema
+        foreach (Symbol s in symbols)
+            if (SchemaOptions.SpecOf(s) is OptionSpec spec) Assert.Contains(spec, job.Options);
+    }
+
+    [Theory]
+    [MemberData(nameof(JobNames))]
+    public void The_stage_kind_reads_exactly_the_schema(string name)
+    {
+        Job job = Jobs[name];
+        var raw = JsonNode.Parse(job.Stage)!.AsObject();
+        string kind = raw["kind"]!.GetValue<string>();
+        var scope = new PipelineScope("/tmp/p", "/tmp/p/work", new Dictionary<string, int> { ["s"] = 0 }, _ => null);
+        var options = new StageOptions(scope, "s", kind, 0, raw);
+        StageKindRegistry.Default.Find(kind)!.Bind(options);
+        Assert.Empty(options.Errors);
+        Assert.Equal(job.Options.Select(o => o.Name).Order(), options.SpecsRead.Keys.Order());
+        foreach (OptionSpec spec in job.Options) Assert.Same(spec, options.SpecsRead[spec.Name]);
+        Assert.Equal(options.SpecsRead.Keys.Order(), options.KeysRead.Except(Selectors).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(JobNames))]
+    public void The_library_record_defaults_to_the_schema(string name)
+    {
+        foreach (var (option, value) in Jobs[name].Library())
+            Assert.True(Json(option.DefaultValue) == Json(value), $"{name}: the library's {option.Name} defaults to {Json(value)}, the schema to {Json(option.DefaultValue)}");
+    }
+
+    /// <summary>Stage keys that choose the job (the CLI's subcommand) rather than set an option of it.</summary>
+    private static readonly string[] Selectors = ["op"];
+
+    private static string Json(object? value) => JsonSerializer.Serialize(value is string[] { Length: 0 } ? null : value);
+}
