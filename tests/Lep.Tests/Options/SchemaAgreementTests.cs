@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lep.Calibration;
 using Lep.Cli;
 using Lep.Modeling;
 using Lep.Options;
@@ -19,8 +20,9 @@ namespace Lep.Tests.Options;
 /// </summary>
 public sealed class SchemaAgreementTests
 {
-    /// <param name="Cli">the command's path under `lep` and the arguments that make a valid command line</param>
-    /// <param name="Stage">a stage of the job with its required options only</param>
+    /// <param name="Cli">the command's path under `lep` and the arguments that make a valid command line (given
+    /// options are not compared with their defaults)</param>
+    /// <param name="Stage">a stage of the job with its required options only (or what it needs to be valid)</param>
     /// <param name="Schemas">the static classes that declare the job's options</param>
     /// <param name="Library">the options record's defaults, each beside the option it must equal</param>
     public sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library)
@@ -37,6 +39,7 @@ public sealed class SchemaAgreementTests
             {
                 var t = new TrainingOptions();
                 var launch = new TorchrunLaunch();
+                var job = new TrainingJobSpec { ModelDirectory = "", Corpus = [], OutputDirectory = "" };
                 return
                 [
                     (TrainingSchema.Trainable, TrainableSets.Name(t.Trainable)), (TrainingSchema.Steps, t.Steps), (TrainingSchema.BlockSize, t.BlockSize),
@@ -44,11 +47,27 @@ public sealed class SchemaAgreementTests
                     (TrainingSchema.Warmup, t.WarmupSteps), (TrainingSchema.MinLearningRateRatio, t.MinLearningRateRatio), (TrainingSchema.WeightDecay, t.WeightDecay),
                     (TrainingSchema.Clip, t.GradientClip), (TrainingSchema.EvalEvery, t.EvalEvery), (TrainingSchema.CheckpointEvery, t.CheckpointEvery),
                     (TrainingSchema.NewRowsFrom, t.TrainRowsFrom), (TrainingSchema.NewRowsOnly, t.TrainRowIds is not null), (TrainingSchema.Seed, t.Seed),
+                    (TrainingSchema.Storage, job.Storage.ToString().ToLowerInvariant()), (TrainingSchema.MaxDocuments, job.MaxDocuments),
                     (LoraSchema.Rank, t.Lora!.Rank), (LoraSchema.Alpha, t.Lora.Alpha), (LoraSchema.Targets, string.Join(",", t.Lora.Targets) == string.Join(",", LoraOptions.KnownTargets) ? "all" : "?"),
                     (LoraSchema.Embeddings, t.Lora.TrainEmbeddings),
                     (TorchrunSchema.NprocPerNode, launch.NprocPerNode), (TorchrunSchema.Nnodes, launch.Nnodes), (TorchrunSchema.NodeRank, launch.NodeRank),
                     (TorchrunSchema.RendezvousEndpoint, launch.RendezvousEndpoint), (TorchrunSchema.RendezvousTimeout, launch.RendezvousTimeoutSeconds),
-                    (TorchrunSchema.ActivationCheckpointing, launch.ActivationCheckpointing), (DeviceSchema.Device, new TrainingJobSpec { ModelDirectory = "", Corpus = [], OutputDirectory = "" }.Device),
+                    (TorchrunSchema.ActivationCheckpointing, launch.ActivationCheckpointing), (DeviceSchema.Device, job.Device),
+                ];
+            }),
+        ["calibrate"] = new(["calibrate", "MODEL", "--out", "o", "--sft", "s.jsonl"], """{"kind": "calibrate", "model": "m", "sft": "s.jsonl"}""",
+            [typeof(CalibrationSchema), typeof(LoraSchema), typeof(DeviceSchema)], () =>
+            {
+                TrainingOptions t = Calibrator.DefaultTraining;
+                var options = new CalibrationOptions { Model = "", Output = "", Sources = new() };
+                return
+                [
+                    (CalibrationSchema.MaxNewTokens, new SelfCalibrationSource("", "").MaxNewTokens), (CalibrationSchema.CopyLanguage, new CopyTaskSource("", 1).Language),
+                    (CalibrationSchema.Trainable, TrainableSets.Name(t.Trainable)), (CalibrationSchema.Steps, t.Steps), (CalibrationSchema.LearningRate, t.LearningRate),
+                    (CalibrationSchema.BatchSize, t.BatchSize), (CalibrationSchema.BlockSize, t.BlockSize), (CalibrationSchema.Warmup, t.WarmupSteps),
+                    (CalibrationSchema.CheckpointEvery, t.CheckpointEvery), (CalibrationSchema.Seed, t.Seed), (CalibrationSchema.Storage, options.Storage),
+                    (LoraSchema.Rank, t.Lora!.Rank), (LoraSchema.Alpha, t.Lora.Alpha), (LoraSchema.Embeddings, t.Lora.TrainEmbeddings),
+                    (DeviceSchema.Device, options.Device),
                 ];
             }),
     };
@@ -71,7 +90,7 @@ public sealed class SchemaAgreementTests
             Symbol? symbol = symbols.FirstOrDefault(s => s.Name == "--" + spec.Name) ?? symbols.FirstOrDefault(s => SchemaOptions.SpecOf(s) == spec);
             Assert.True(symbol is not null, $"{name}: no --{spec.Name}");
             Assert.Equal(spec.Description, symbol.Description);
-            if (spec.Required) continue;
+            if (spec.Required || args.Contains(symbol.Name)) continue;
             object? value = typeof(ParseResult).GetMethods().Single(m => m.Name == nameof(ParseResult.GetValue) && m.GetParameters()[0].ParameterType == typeof(string))
                 .MakeGenericMethod(spec.ValueType).Invoke(parse, [symbol.Name]);
             Assert.True(Json(spec.DefaultValue) == Json(value), $"{name}: --{spec.Name} defaults to {Json(value)}, the schema to {Json(spec.DefaultValue)}");
