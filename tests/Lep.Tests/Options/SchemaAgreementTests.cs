@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Calibration;
 using Lep.Cli;
+using Lep.Evaluation;
 using Lep.Modeling;
 using Lep.Options;
 using Lep.Pipeline;
@@ -68,6 +69,17 @@ public sealed class SchemaAgreementTests
                     (CalibrationSchema.CheckpointEvery, t.CheckpointEvery), (CalibrationSchema.Seed, t.Seed), (CalibrationSchema.Storage, options.Storage),
                     (LoraSchema.Rank, t.Lora!.Rank), (LoraSchema.Alpha, t.Lora.Alpha), (LoraSchema.Embeddings, t.Lora.TrainEmbeddings),
                     (DeviceSchema.Device, options.Device),
+                ];
+            }),
+        ["eval"] = new(["eval", "--model", "m", "--suite", "s", "--out", "o"], """{"kind": "eval", "model": "m", "suite": "s"}""",
+            [typeof(EvalSchema), typeof(DeviceSchema)], () =>
+            {
+                var e = new EvalOptions();
+                return
+                [
+                    (EvalSchema.Limit, e.Limit), (EvalSchema.Shots, e.Shots), (EvalSchema.BatchSize, e.BatchSize), (EvalSchema.MaxNewTokens, e.MaxNewTokens),
+                    (EvalSchema.Prompt, e.Prompt.ToString().ToLowerInvariant()), (EvalSchema.NoSpeed, !e.Speed), (EvalSchema.SpeedPrompts, e.SpeedPrompts),
+                    (EvalSchema.SpeedTokens, e.SpeedTokens),
                 ];
             }),
     };
