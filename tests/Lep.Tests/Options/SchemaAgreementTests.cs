@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lep.Adaptation.EmbeddingInit;
+using Lep.Adaptation.Propagation;
 using Lep.Calibration;
 using Lep.Cli;
 using Lep.Evaluation;
@@ -80,6 +82,27 @@ public sealed class SchemaAgreementTests
                     (EvalSchema.Limit, e.Limit), (EvalSchema.Shots, e.Shots), (EvalSchema.BatchSize, e.BatchSize), (EvalSchema.MaxNewTokens, e.MaxNewTokens),
                     (EvalSchema.Prompt, e.Prompt.ToString().ToLowerInvariant()), (EvalSchema.NoSpeed, !e.Speed), (EvalSchema.SpeedPrompts, e.SpeedPrompts),
                     (EvalSchema.SpeedTokens, e.SpeedTokens),
+                ];
+            }),
+        ["init"] = new(["init", "--base", "b", "--tokenizer", "t", "--out", "o"], """{"kind": "init", "base": "b", "tokenizer": "t"}""",
+            [typeof(InitSchema)], () =>
+            {
+                var i = new InitOptions { Base = "", Tokenizer = "", Output = "" };
+                return
+                [
+                    (InitSchema.Method, i.Method.ToString().ToLowerInvariant()), (InitSchema.Head, i.Head.ToString().ToLowerInvariant()), (InitSchema.Seed, i.Seed),
+                    (InitSchema.WMeanDecay, i.WMeanDecay), (InitSchema.OmpAtoms, i.OmpAtoms),
+                ];
+            }),
+        ["propagate"] = new(["propagate", "--base", "b", "--instruct", "i", "--donor", "d", "--out", "o"],
+            """{"kind": "propagate", "base": "b", "instruct": "i", "donor": "d"}""", [typeof(PropagateSchema)], () =>
+            {
+                var p = new PropagationOptions { Base = "", Instruct = "", Donor = "", Output = "" };
+                return
+                [
+                    (PropagateSchema.Mode, p.Mode.ToString().ToLowerInvariant()), (PropagateSchema.Compat, p.Compat.ToString().ToLowerInvariant()),
+                    (PropagateSchema.Corpus, p.Corpus), (PropagateSchema.Precision, p.Precision == FitPrecision.Mixed ? "mixed" : "fp64"),
+                    (PropagateSchema.SaveProjection, p.SaveProjections),
                 ];
             }),
     };
