@@ -25,7 +25,7 @@ public readonly record struct NumericRange(double Min, double Max, bool MinInclu
         double.IsFinite(value) && (MinInclusive ? value >= Min : value > Min) && (MaxInclusive ? value <= Max : value < Max);
 
     /// <summary>Null when <paramref name="value"/> is in range, else what is wrong ("must be …, not …").</summary>
-    public string? Problem(double value) => Contains(value) ? null : $"must be {Describe()}, not {Show(value)}";
+    public string? Problem(double value) => Contains(value) ? null : $"must be {(double.IsFinite(value) ? Describe() : "a finite number")}, not {Show(value)}";
 
     /// <summary>As <see cref="Problem(double)"/> for a whole number ("must be ≥ 1, not 0").</summary>
     public string? Problem(long value) => Contains(value) ? null : $"must be {Describe(integer: true)}, not {value.ToString(CultureInfo.InvariantCulture)}";

@@ -22,7 +22,8 @@ public sealed class OptionSpecTests
     {
         Assert.Equal("must be ≥ 1, not 0", TrainingSchema.Steps.Problem(0));
         Assert.Null(TrainingSchema.Steps.Problem(1));
-        Assert.Equal("must be a finite number > 0, not NaN", TrainingSchema.LearningRate.Problem(double.NaN));
+        Assert.Equal("must be a finite number > 0, not 0", TrainingSchema.LearningRate.Problem(0));
+        Assert.Equal("must be a finite number, not NaN", TrainingSchema.LearningRate.Problem(double.NaN));
         Assert.Equal("must be within [0, 1], not 1.5", TrainingSchema.MinLearningRateRatio.Problem(1.5));
         Assert.Equal("'sgd' is not one of all, embeddings, lora", TrainingSchema.Trainable.Problem("sgd"));
         Assert.Equal("must be a finite number, not Infinity", OptionSpec.Number("x", 0, "x").Problem(double.PositiveInfinity));

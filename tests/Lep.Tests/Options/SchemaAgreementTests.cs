@@ -10,6 +10,9 @@ using Lep.Modeling;
 using Lep.Options;
 using Lep.Pipeline;
 using Lep.Runtime;
+using Lep.Tokenization;
+using Lep.Tokenization.Training;
+using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Training.Torchrun;
 
@@ -105,6 +108,25 @@ public sealed class SchemaAgreementTests
                     (PropagateSchema.SaveProjection, p.SaveProjections),
                 ];
             }),
+        ["tokenizer train"] = new(["tokenizer", "train", "--type", "bpe", "--corpus", "c", "--vocab-size", "300", "--out", "o"],
+            """{"kind": "tokenizer", "op": "train", "type": "bpe", "corpus": "c", "vocab-size": 300}""", [typeof(TokenizerTrainSchema)], () =>
+            {
+                var t = new TokenizerTrainSpec { Type = TokenizerType.Bpe, VocabSize = 300 };
+                return
+                [
+                    (TokenizerTrainSchema.Special, t.SpecialTokens), (TokenizerTrainSchema.MinFrequency, t.MinFrequency),
+                    (TokenizerTrainSchema.CharacterCoverage, t.CharacterCoverage), (TokenizerTrainSchema.Source, t.Source),
+                    (TokenizerTrainSchema.MinFrequency, new BpeTrainerOptions().MinFrequency), (TokenizerTrainSchema.CharacterCoverage, new BpeTrainerOptions().CharacterCoverage),
+                    (TokenizerTrainSchema.CharacterCoverage, new UnigramTrainerOptions().CharacterCoverage),
+                ];
+            }),
+        ["tokenizer extend"] = new(["tokenizer", "extend", "--tokenizer", "t", "--corpus", "c", "--add", "10", "--out", "o"],
+            """{"kind": "tokenizer", "op": "extend", "tokenizer": "t", "corpus": "c", "add": 10}""", [typeof(TokenizerExtendSchema)],
+            () => [(TokenizerExtendSchema.MinFrequency, new ExtendOptions { Add = 1 }.MinFrequency)]),
+        ["tokenizer replace"] = new(["tokenizer", "replace", "--source", "s", "--tokenizer", "t", "--out", "o"],
+            """{"kind": "tokenizer", "op": "replace", "source": "s", "tokenizer": "t"}""", [typeof(TokenizerReplaceSchema)], () => []),
+        ["tokenizer trim"] = new(["tokenizer", "trim", "--tokenizer", "t", "--keep", "10", "--out", "o"],
+            """{"kind": "tokenizer", "op": "trim", "tokenizer": "t", "keep": 10}""", [typeof(TokenizerTrimSchema)], () => []),
     };
 
     public static TheoryData<string> JobNames => new(Jobs.Keys);

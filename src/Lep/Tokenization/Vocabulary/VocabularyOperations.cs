@@ -8,8 +8,8 @@ namespace Lep.Tokenization.Vocabulary;
 public sealed record ExtendOptions
 {
     /// <summary>New tokens to add.</summary>
-    public int Add { get; init; } = 16000;
-    public long MinFrequency { get; init; } = 2;
+    public required int Add { get; init; }
+    public long MinFrequency { get; init; } = TokenizerExtendSchema.MinFrequency.Default;
     /// <summary>SentencePiece-style models: longest new piece in characters.</summary>
     public int MaxPieceLength { get; init; } = 16;
 }
@@ -28,7 +28,8 @@ public static class VocabularyOperations
     public static (Tokenizer Tokenizer, TrainingReport Report) Extend(Tokenizer old, CorpusReader corpus, ExtendOptions o,
         IProgress<(string Stage, double Fraction)>? progress = null)
     {
-        if (o.Add < 1) throw new ArgumentException("--add must be positive");
+        TokenizerExtendSchema.Add.Require(o.Add);
+        TokenizerExtendSchema.MinFrequency.Require(o.MinFrequency);
         if (old.Model is not Bpe bpe) throw new LepInputException("<tokenizer>", $"extend needs a BPE model, this tokenizer has {old.Model.GetType().Name}");
         if (bpe.ContinuingSubwordPrefix != null || bpe.EndOfWordSuffix != null)
             throw new LepInputException("<tokenizer>", "extend does not support BPE models with continuing_subword_prefix / end_of_word_suffix");
