@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Adaptation.EmbeddingInit;
+using Lep.Adaptation.Merging;
 using Lep.Adaptation.Propagation;
 using Lep.Calibration;
 using Lep.Cli;
 using Lep.Evaluation;
+using Lep.Formats.Gguf;
 using Lep.Modeling;
 using Lep.Options;
 using Lep.Pipeline;
@@ -31,7 +33,8 @@ public sealed class SchemaAgreementTests
     /// <param name="Stage">a stage of the job with its required options only (or what it needs to be valid)</param>
     /// <param name="Schemas">the static classes that declare the job's options</param>
     /// <param name="Library">the options record's defaults, each beside the option it must equal</param>
-    public sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library)
+    /// <param name="CliSelects">the option the CLI expresses as the subcommand (merge's method)</param>
+    public sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library, OptionSpec? CliSelects = null)
     {
         public IReadOnlyList<OptionSpec> Options => Schemas
             .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
@@ -127,7 +130,25 @@ public sealed class SchemaAgreementTests
             """{"kind": "tokenizer", "op": "replace", "source": "s", "tokenizer": "t"}""", [typeof(TokenizerReplaceSchema)], () => []),
         ["tokenizer trim"] = new(["tokenizer", "trim", "--tokenizer", "t", "--keep", "10", "--out", "o"],
             """{"kind": "tokenizer", "op": "trim", "tokenizer": "t", "keep": 10}""", [typeof(TokenizerTrimSchema)], () => []),
+        ["export gguf"] = new(["export", "gguf", "MODEL", "o.gguf"], """{"kind": "gguf", "model": "m"}""", [typeof(GgufSchema)], () =>
+            {
+                var g = new GgufExportOptions();
+                return [(GgufSchema.OutType, g.MatrixType.ToString().ToLowerInvariant()), (GgufSchema.UnigramAsLlama, !g.UnigramAsUgm)];
+            }),
+        ["merge chat-vector"] = new(["merge", "chat-vector", "--base", "b", "--instruct", "i", "--donor", "d", "--out", "o"],
+            """{"kind": "chat-vector", "base": "b", "instruct": "i", "donor": "d"}""", [typeof(ChatVectorSchema)],
+            () => [(ChatVectorSchema.SkipEmbed, new ChatVectorOptions { Base = "", Instruct = "", Donor = "", Output = "" }.SkipEmbed)]),
+        ["merge linear"] = new(["merge", "linear", "--a", "a", "--b", "b", "--weight", "0.5", "--out", "o"],
+            """{"kind": "merge", "a": "a", "b": "b", "weight": 0.5}""", [typeof(MergeSchema)], MergeDefaults, MergeSchema.Method),
+        ["merge slerp"] = new(["merge", "slerp", "--a", "a", "--b", "b", "--weight", "0.5", "--out", "o"],
+            """{"kind": "merge", "method": "slerp", "a": "a", "b": "b", "weight": 0.5}""", [typeof(MergeSchema)], MergeDefaults, MergeSchema.Method),
     };
+
+    private static IEnumerable<(OptionSpec, object?)> MergeDefaults()
+    {
+        var m = new MergeOptions { A = "", B = "", Weight = 0, Output = "" };
+        return [(MergeSchema.Method, m.Method.ToString().ToLowerInvariant()), (MergeSchema.MergeSpecialRows, !m.CopySpecialRows)];
+    }
 
     public static TheoryData<string> JobNames => new(Jobs.Keys);
 
@@ -144,6 +165,11 @@ public sealed class SchemaAgreementTests
         var symbols = command.Options.Cast<Symbol>().Concat(command.Arguments).ToList();
         foreach (OptionSpec spec in job.Options)
         {
+            if (spec == job.CliSelects)
+            {
+                Assert.Contains(command.Name, spec.Choices!);
+                continue;
+            }
             Symbol? symbol = symbols.FirstOrDefault(s => s.Name == "--" + spec.Name) ?? symbols.FirstOrDefault(s => SchemaOptions.SpecOf(s) == spec);
             Assert.True(symbol is not null, $"{name}: no --{spec.Name}");
             Assert.Equal(spec.Description, symbol.Description);
