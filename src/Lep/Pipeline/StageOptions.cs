@@ -220,21 +220,21 @@ public sealed class StageOptions
 
     // ------------------------------------------------------------------ scalars
 
-    public void Missing(string option, string problem = "missing (required)")
+    private void Missing(string option, string problem = "missing (required)")
     {
         Error(option, problem);
         _missing.Add(_errors[^1]);
     }
 
-    public bool Has(string name)
+    private bool Has(string name)
     {
         _read.Add(name);
         return _raw[name] is not null;
     }
 
-    public void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
+    private void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
 
-    public string? String(string name)
+    private string? String(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -258,7 +258,7 @@ public sealed class StageOptions
         return null;
     }
 
-    public long? OptionalLong(string name)
+    private long? OptionalLong(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -271,7 +271,7 @@ public sealed class StageOptions
         return value;
     }
 
-    public int? OptionalInt(string name)
+    private int? OptionalInt(string name)
     {
         long? v = OptionalLong(name);
         if (v is null) return null;
@@ -279,7 +279,7 @@ public sealed class StageOptions
         return (int)v.Value;
     }
 
-    public double? OptionalDouble(string name)
+    private double? OptionalDouble(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -309,7 +309,7 @@ public sealed class StageOptions
     }
 
     /// <summary>A string or an array of strings (a repeatable CLI flag).</summary>
-    public IReadOnlyList<string> StringList(string name)
+    private IReadOnlyList<string> StringList(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return [];
@@ -325,7 +325,7 @@ public sealed class StageOptions
 
     // ------------------------------------------------------------------ paths
 
-    public string? OptionalPath(string name)
+    private string? OptionalPath(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -335,7 +335,7 @@ public sealed class StageOptions
         return full;
     }
 
-    public IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
+    private IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
     {
         JsonNode? node = Read(name);
         if (node is null) return [];
@@ -363,7 +363,7 @@ public sealed class StageOptions
         return list;
     }
 
-    public (long? Value, string? Reference) LongOrReference(string name)
+    private (long? Value, string? Reference) LongOrReference(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return (null, null);
@@ -410,42 +410,6 @@ public sealed class StageOptions
         string relative = System.IO.Path.GetRelativePath(_scope.BaseDirectory, resolved);
         bool inside = !relative.StartsWith("..", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(relative);
         return (resolved, inside ? relative.Replace('\\', '/') : resolved);
-    }
-
-    // ------------------------------------------------------------------ by name (TEMPORARY: kinds not yet on a schema)
-
-    public string String(string name, string fallback) => String(name) ?? fallback;
-    public string RequiredString(string name) { if (!Has(name)) { Missing(name); return ""; } return String(name) ?? ""; }
-    public string Choice(string name, string fallback, params string[] allowed) => ChoiceOrNull(name, allowed) ?? fallback;
-    public string RequiredChoice(string name, params string[] allowed)
-    {
-        if (!Has(name)) { Missing(name, $"missing (required; one of {string.Join(", ", allowed)})"); return allowed[0]; }
-        return ChoiceOrNull(name, allowed) ?? allowed[0];
-    }
-    public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
-    public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
-    public int RequiredInt(string name) { if (!Has(name)) { Missing(name); return 1; } return OptionalInt(name) ?? 1; }
-    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
-    public bool Flag(string name) => FlagOrNull(name) ?? false;
-    public string Path(string name) { if (!Has(name)) { Missing(name); return ""; } return OptionalPath(name) ?? ""; }
-    public IReadOnlyList<string> PathList(string name, bool required)
-    {
-        if (required && !Has(name)) { Missing(name); return []; }
-        return NamedPathList(name, allowNames: false).Select(p => p.Path).ToList();
-    }
-    public string Device(string name, string fallback = "cpu")
-    {
-        string? s = String(name);
-        if (s is null) return fallback;
-        string d = s.Trim().ToLowerInvariant();
-        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
-        {
-            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
-            return fallback;
-        }
-        Set(name, d);
-        if (d != "cpu") _devices.Add(new StageInput(name, d));
-        return d;
     }
 
     // ------------------------------------------------------------------ checks

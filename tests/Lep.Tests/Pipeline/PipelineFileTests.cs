@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lep.Options;
 using Lep.Pipeline;
 using Lep.Tests.Support;
 
@@ -7,6 +8,11 @@ namespace Lep.Tests.Pipeline;
 /// <summary>Loading, validation, planning and running with fake stage kinds (no models, no TorchSharp): fast.</summary>
 public class PipelineFileTests
 {
+    private static readonly OptionSpec<string> Text = new("text", "test", "", null, required: true);
+    private static readonly OptionSpec<string?> Note = OptionSpec.OptionalText("note", "test");
+    private static readonly OptionSpec<string?> Input = OptionSpec.OptionalPath("input", "test");
+    private static readonly OptionSpec<int> Steps = OptionSpec.RequiredInt("steps", "test");
+
     /// <summary>"write": a staged kind that writes out.txt = (input's out.txt) + text, and counts its runs.</summary>
     private sealed class WriteKind : StageKind
     {
@@ -16,9 +22,9 @@ public class PipelineFileTests
 
         public override StageAction Bind(StageOptions o)
         {
-            string text = o.RequiredString("text");
-            string? input = o.OptionalPath("input");
-            o.String("note");
+            string text = o.Get(Text);
+            string? input = o.Get(Input);
+            o.Get(Note);
             return ctx =>
             {
                 Runs.Add(ctx.Name);
@@ -42,8 +48,8 @@ public class PipelineFileTests
 
         public override StageAction Bind(StageOptions o)
         {
-            int steps = o.RequiredInt("steps");
-            string? input = o.OptionalPath("input");
+            int steps = o.Get(Steps);
+            string? input = o.Get(Input);
             return ctx =>
             {
                 Directory.CreateDirectory(ctx.ArtifactDirectory + ".run");

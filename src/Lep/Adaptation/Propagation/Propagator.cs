@@ -1,10 +1,10 @@
-using Lep.Options;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Lep.Data;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
+using Lep.Options;
 using Lep.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;

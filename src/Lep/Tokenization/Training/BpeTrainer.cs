@@ -1,6 +1,6 @@
 using Lep.Data;
-using Lep.Tokenization.Decoders;
 using Lep.Options;
+using Lep.Tokenization.Decoders;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.Normalizers;
 using Lep.Tokenization.PostProcessors;

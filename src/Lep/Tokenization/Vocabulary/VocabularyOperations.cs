@@ -1,4 +1,5 @@
 using Lep.Data;
+using Lep.Options;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.PostProcessors;
 using Lep.Tokenization.Training;
@@ -177,7 +178,7 @@ public static class VocabularyOperations
             if (uni.UnkId is int u) Mark(u);
         }
         else throw new LepInputException("<tokenizer>", $"trim does not support {old.Model.GetType().Name} models");
-        if (keep < count) throw new ArgumentException($"--keep {keep} is smaller than the {count} tokens that must stay (base alphabet, byte and special tokens)");
+        if (keep < count) throw new OptionException(TokenizerTrimSchema.Keep, $"{keep} is smaller than the {count} tokens that must stay (base alphabet, byte and special tokens)");
 
         IEnumerable<int> order = Enumerable.Range(0, n);
         if (frequencies != null) order = order.OrderByDescending(i => i < frequencies.Length ? frequencies[i] : 0).ThenBy(i => i);
