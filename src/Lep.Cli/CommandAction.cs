@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Lep.Options;
 
 namespace Lep.Cli;
 
-/// <summary>Runs a command body, turning <see cref="LepInputException"/> into the one-line error + exit code 2.</summary>
+/// <summary>Runs a command body, turning <see cref="LepInputException"/> and refused options (<see cref="OptionException"/>,
+/// worded as flags) into the one-line error + exit code 2.</summary>
 public static class CommandAction
 {
     public static void Set(Command command, Func<ParseResult, int> body) => command.SetAction(parse => Guard(() => body(parse)));
@@ -18,7 +20,7 @@ public static class CommandAction
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (Options.OptionException e)
+        catch (OptionException e)
         {
             Console.Error.WriteLine($"error: {e.Format(SchemaOptions.Wording)}");
             return ExitCodes.BadInput;
