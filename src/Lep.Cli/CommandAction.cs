@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Lep.Options;
 
 namespace Lep.Cli;
 
-/// <summary>Runs a command body, turning <see cref="LepInputException"/> into the one-line error + exit code 2.</summary>
+/// <summary>Runs a command body, turning <see cref="LepInputException"/> and refused options (<see cref="OptionException"/>,
+/// worded as flags) into the one-line error + exit code 2.</summary>
 public static class CommandAction
 {
     public static void Set(Command command, Func<ParseResult, int> body) => command.SetAction(parse => Guard(() => body(parse)));
@@ -16,6 +18,11 @@ public static class CommandAction
         catch (LepInputException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (OptionException e)
+        {
+            Console.Error.WriteLine($"error: {e.Format(SchemaOptions.Wording)}");
             return ExitCodes.BadInput;
         }
         catch (ArgumentException e) when (e.GetType() == typeof(ArgumentException))

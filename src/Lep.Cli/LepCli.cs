@@ -32,11 +32,13 @@ public static class LepCli
         return root;
     }
 
-    /// <summary>Every floating-point option refuses NaN and ±∞ when parsed, whatever range its command checks later.</summary>
+    /// <summary>Every floating-point option refuses NaN and ±∞ when parsed, whatever range its command checks later
+    /// (those of a schema check it with their range: <see cref="SchemaOptions"/>).</summary>
     private static void RequireFiniteNumbers(Command command)
     {
         foreach (Option option in command.Options)
         {
+            if (SchemaOptions.SpecOf(option) is not null) continue;
             if (option is Option<double> d) d.Validators.Add(r => RequireFinite(r, r.GetValueOrDefault<double>()));
             else if (option is Option<double?> n) n.Validators.Add(r => RequireFinite(r, r.GetValueOrDefault<double?>()));
         }

@@ -9,28 +9,25 @@ public static class CalibrateCommand
 {
     public static Command Create()
     {
-        TrainingOptions d = Calibrator.DefaultTraining;
-        var model = new Argument<string>("MODEL_DIR") { Description = "the LEP model dir to tune (with its tokenizer.json and chat template)" };
+        var model = SchemaOptions.Argument(CalibrationSchema.Model, "MODEL_DIR");
         var output = new Option<string>("--out", "-o") { Description = "where the calibrated HF model dir is written (run state goes to OUT.run/)", Required = true };
-        var teacher = new Option<string?>("--teacher") { Description = "self-calibration: the original instruct model dir, which answers --prompts" };
-        var prompts = new Option<string?>("--prompts") { Description = "self-calibration prompts: .txt (one per line) or .jsonl ({\"prompt\"} or {\"messages\"})" };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "longest teacher answer, in teacher tokens", DefaultValueFactory = _ => SelfCalibrationSource.DefaultMaxNewTokens };
-        var sft = new Option<string?>("--sft") { Description = "SFT data: .jsonl with {\"messages\": [...]} or {\"prompt\", \"response\"} per line" };
-        var copyFrom = new Option<string?>("--copy-from") { Description = "copy task: take sentences (≤ 20 words) from this text file" };
-        var copyCount = new Option<int>("--copy-count") { Description = "copy task: number of \"repeat exactly\" conversations", DefaultValueFactory = _ => CopyTaskSource.DefaultCount };
-        var copyLang = new Option<string>("--copy-lang") { Description = "copy task: language of the instruction (en or ru)", DefaultValueFactory = _ => "en" };
-        copyLang.AcceptOnlyFromAmong("en", "ru");
-        var trainable = new Option<string>("--trainable") { Description = "lora (adapters, merged on save) or all", DefaultValueFactory = _ => "lora" };
-        trainable.AcceptOnlyFromAmong("lora", "all");
+        var teacher = SchemaOptions.Create(CalibrationSchema.Teacher);
+        var prompts = SchemaOptions.Create(CalibrationSchema.Prompts);
+        var maxNew = SchemaOptions.Create(CalibrationSchema.MaxNewTokens);
+        var sft = SchemaOptions.Create(CalibrationSchema.Sft);
+        var copyFrom = SchemaOptions.Create(CalibrationSchema.CopyFrom);
+        var copyCount = SchemaOptions.Create(CalibrationSchema.CopyCount);
+        var copyLang = SchemaOptions.Create(CalibrationSchema.CopyLanguage);
+        var trainable = SchemaOptions.Create(CalibrationSchema.Trainable);
         var lora = new LoraCliOptions();
-        var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => d.Steps };
-        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => d.LearningRate };
-        var batch = new Option<int>("--batch-size") { Description = "rows per optimizer step", DefaultValueFactory = _ => d.BatchSize };
-        var block = new Option<int>("--block-size") { Description = "tokens per packed row", DefaultValueFactory = _ => d.BlockSize };
-        var warmup = new Option<int>("--warmup") { Description = "linear warm-up steps", DefaultValueFactory = _ => d.WarmupSteps };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "checkpoint every N steps (resume by re-running the command)", DefaultValueFactory = _ => d.CheckpointEvery };
-        var seed = new Option<long>("--seed") { Description = "seed of the adapters, the copy-task sentences and the data order", DefaultValueFactory = _ => d.Seed };
-        var storage = new Option<string?>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32 (default: the input's)" };
+        var steps = SchemaOptions.Create(CalibrationSchema.Steps);
+        var lr = SchemaOptions.Create(CalibrationSchema.LearningRate);
+        var batch = SchemaOptions.Create(CalibrationSchema.BatchSize);
+        var block = SchemaOptions.Create(CalibrationSchema.BlockSize);
+        var warmup = SchemaOptions.Create(CalibrationSchema.Warmup);
+        var checkpointEvery = SchemaOptions.Create(CalibrationSchema.CheckpointEvery);
+        var seed = SchemaOptions.Create(CalibrationSchema.Seed);
+        var storage = SchemaOptions.Create(CalibrationSchema.Storage);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("calibrate",
@@ -62,7 +59,7 @@ public static class CalibrateCommand
                     Sft = parse.GetValue(sft),
                     Copy = parse.GetValue(copyFrom) is string c ? new CopyTaskSource(c, parse.GetValue(copyCount)) { Language = parse.GetValue(copyLang)! } : null,
                 },
-                Training = d with
+                Training = Calibrator.DefaultTraining with
                 {
                     Steps = parse.GetValue(steps), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), BlockSize = parse.GetValue(block),
                     WarmupSteps = parse.GetValue(warmup), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),

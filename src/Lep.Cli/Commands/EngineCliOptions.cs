@@ -3,24 +3,18 @@ using Lep.Training.Torchrun;
 
 namespace Lep.Cli.Commands;
 
-/// <summary>`lep train`'s choice of engine and the torchrun layout (checks: <see cref="TorchrunLaunch.Validate"/>,
-/// which the pipeline's "engine" options use too).</summary>
+/// <summary>`lep train`'s choice of engine and the torchrun layout (<see cref="TorchrunSchema"/>; checks:
+/// <see cref="TorchrunLaunch.Validate"/>), and --print-launch, which only the command line has.</summary>
 public sealed class EngineCliOptions
 {
-    public readonly Option<string> Engine = new("--engine")
-    {
-        Description = "local (TorchSharp, this machine) or torchrun (PyTorch's distributed engine: GPUs, many nodes; embeddings only)",
-        DefaultValueFactory = _ => "local",
-    };
-    public readonly Option<int> NprocPerNode = new("--nproc-per-node") { Description = "torchrun: ranks (GPUs) on this node", DefaultValueFactory = _ => 1 };
-    public readonly Option<int> Nnodes = new("--nnodes") { Description = "torchrun: nodes in the job", DefaultValueFactory = _ => 1 };
-    public readonly Option<int> NodeRank = new("--node-rank") { Description = "torchrun: this node's rank (0 writes the model)", DefaultValueFactory = _ => 0 };
-    public readonly Option<string?> RendezvousEndpoint = new("--rdzv-endpoint") { Description = "torchrun: HOST:PORT of node 0, where the nodes meet" };
-    public readonly Option<int> RendezvousTimeout = new("--rdzv-timeout") { Description = "torchrun: seconds for every rank to start before the launch is given up", DefaultValueFactory = _ => 600 };
+    public readonly Option<string> Engine = SchemaOptions.Create(TorchrunSchema.Engine);
+    public readonly Option<int> NprocPerNode = SchemaOptions.Create(TorchrunSchema.NprocPerNode);
+    public readonly Option<int> Nnodes = SchemaOptions.Create(TorchrunSchema.Nnodes);
+    public readonly Option<int> NodeRank = SchemaOptions.Create(TorchrunSchema.NodeRank);
+    public readonly Option<string?> RendezvousEndpoint = SchemaOptions.Create(TorchrunSchema.RendezvousEndpoint);
+    public readonly Option<int> RendezvousTimeout = SchemaOptions.Create(TorchrunSchema.RendezvousTimeout);
     public readonly Option<bool> PrintLaunch = new("--print-launch") { Description = "torchrun: prepare the job and print the torchrun command (for Slurm, Kubernetes …) instead of running it" };
-    public readonly Option<bool> ActivationCheckpointing = new("--activation-checkpointing") { Description = "torchrun: recompute activations in the backward pass (less memory, ~1/3 more compute)" };
-
-    public EngineCliOptions() => Engine.AcceptOnlyFromAmong("local", "torchrun");
+    public readonly Option<bool> ActivationCheckpointing = SchemaOptions.Create(TorchrunSchema.ActivationCheckpointing);
 
     public void AddTo(Command command)
     {

@@ -11,25 +11,19 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var models = new Option<string[]>("--model")
-        {
-            Description = "a model directory (HF format with tokenizer.json), optionally NAME=DIR; repeat for side by side (the first is the speed baseline)",
-            Required = true,
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var suite = new Option<string>("--suite") { Description = "a task file (.jsonl, .json, .txt) or a directory of them (see docs/eval.md)", Required = true };
+        var models = SchemaOptions.Create(EvalSchema.Model);
+        var suite = SchemaOptions.Create(EvalSchema.Suite);
         var output = new Option<string>("--out") { Description = "output directory: results.json, speed.json, report.md, plots/, runs/ (the resume cache)", Required = true };
-        var limit = new Option<int?>("--limit") { Description = "score at most N items (documents) per task" };
-        var shots = new Option<int>("--shots") { Description = "few-shot demonstrations taken from the start of each task file", DefaultValueFactory = _ => 0 };
-        var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass when scoring log-likelihoods", DefaultValueFactory = _ => 8 };
-        var maxNew = new Option<int>("--max-new-tokens") { Description = "cap on generated tokens per reply", DefaultValueFactory = _ => 256 };
-        var prompt = new Option<string>("--prompt") { Description = "prompt style: auto (chat template when the model has one), chat, plain", DefaultValueFactory = _ => "auto" };
-        prompt.AcceptOnlyFromAmong("auto", "chat", "plain");
-        var noSpeed = new Option<bool>("--no-speed") { Description = "skip the generation speed benchmark" };
-        var speedPrompts = new Option<int>("--speed-prompts") { Description = "prompts in the speed benchmark", DefaultValueFactory = _ => 4 };
-        var speedTokens = new Option<int>("--speed-tokens") { Description = "new tokens per speed prompt", DefaultValueFactory = _ => 64 };
-        var speedTask = new Option<string?>("--speed-task") { Description = "take the speed prompts from this task first (e.g. copy_ru, to time Russian generation)" };
-        var heldOutOnly = new Option<bool>("--heldout-only") { Description = "measure only the held-out texts (.txt tasks: bits/char, chars/token), e.g. for base models, which have no chat template" };
+        var limit = SchemaOptions.Create(EvalSchema.Limit);
+        var shots = SchemaOptions.Create(EvalSchema.Shots);
+        var batch = SchemaOptions.Create(EvalSchema.BatchSize);
+        var maxNew = SchemaOptions.Create(EvalSchema.MaxNewTokens);
+        var prompt = SchemaOptions.Create(EvalSchema.Prompt);
+        var noSpeed = SchemaOptions.Create(EvalSchema.NoSpeed);
+        var speedPrompts = SchemaOptions.Create(EvalSchema.SpeedPrompts);
+        var speedTokens = SchemaOptions.Create(EvalSchema.SpeedTokens);
+        var speedTask = SchemaOptions.Create(EvalSchema.SpeedTask);
+        var heldOutOnly = SchemaOptions.Create(EvalSchema.HeldOutOnly);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("eval", "Evaluate models side by side on a task suite: accuracy, chrF, ROUGE-L, bits/char, speed; writes a report with plots.")

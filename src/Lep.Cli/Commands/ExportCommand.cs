@@ -14,14 +14,10 @@ public static class ExportCommand
 
     private static Command Gguf()
     {
-        var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json, safetensors, tokenizer.json)" };
+        var dir = SchemaOptions.Argument(GgufSchema.Model, "DIR");
         var output = new Argument<string>("OUT.gguf") { Description = "the GGUF file to write" };
-        var outType = new Option<string>("--outtype") { Description = "matrix storage: f16, f32 or bf16 (norms and biases stay f32)", DefaultValueFactory = _ => "f16" };
-        outType.AcceptOnlyFromAmong("f16", "f32", "bf16");
-        var unigramAsLlama = new Option<bool>("--unigram-as-llama")
-        {
-            Description = "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram",
-        };
+        var outType = SchemaOptions.Create(GgufSchema.OutType);
+        var unigramAsLlama = SchemaOptions.Create(GgufSchema.UnigramAsLlama);
         var force = ForceOption.Create();
         var command = new Command("gguf", "Write a GGUF file (llama/qwen2 architecture + tokenizer metadata) that llama.cpp loads.")
             { dir, output, outType, unigramAsLlama, force };
@@ -32,7 +28,7 @@ public static class ExportCommand
             var options = new GgufExportOptions
             {
                 ReplaceOutput = replace,
-                MatrixType = parse.GetValue(outType) switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
+                MatrixType = GgufSchema.ParseOutType(parse.GetValue(outType)!),
                 UnigramAsUgm = !parse.GetValue(unigramAsLlama),
             };
             GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));

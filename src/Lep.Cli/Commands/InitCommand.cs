@@ -8,16 +8,14 @@ public static class InitCommand
 {
     public static Command Create()
     {
-        var baseDir = new Option<string>("--base") { Description = "the base model dir (B)", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "the new tokenizer: a tokenizer.json or a dir holding one (with its tokenizer_config.json)", Required = true };
+        var baseDir = SchemaOptions.Create(InitSchema.Base);
+        var tokenizer = SchemaOptions.Create(InitSchema.Tokenizer);
         var output = new Option<string>("--out", "-o") { Description = "the donor dir to write", Required = true };
-        var method = new Option<string>("--method") { Description = "rows of new tokens: mean (default), wmean, random, meancov (baseline), omp (baseline)", DefaultValueFactory = _ => "mean" };
-        method.AcceptOnlyFromAmong("mean", "wmean", "random", "meancov", "omp");
-        var head = new Option<string>("--head") { Description = "lm_head rows of new tokens: own (the method on the old head rows) or tie (the input embedding's vector)", DefaultValueFactory = _ => "own" };
-        head.AcceptOnlyFromAmong("own", "tie");
-        var seed = new Option<int>("--seed") { Description = "seed of random/meancov draws", DefaultValueFactory = _ => 0 };
-        var decay = new Option<double>("--wmean-decay") { Description = "m in w_i ∝ exp(−m·i) for wmean", DefaultValueFactory = _ => 0.5 };
-        var atoms = new Option<int>("--omp-atoms") { Description = "shared tokens per new token for omp", DefaultValueFactory = _ => 8 };
+        var method = SchemaOptions.Create(InitSchema.Method);
+        var head = SchemaOptions.Create(InitSchema.Head);
+        var seed = SchemaOptions.Create(InitSchema.Seed);
+        var decay = SchemaOptions.Create(InitSchema.WMeanDecay);
+        var atoms = SchemaOptions.Create(InitSchema.OmpAtoms);
         var force = ForceOption.Create();
         var command = new Command("init", "Initialise a donor: the base model with a new vocabulary's embedding and head rows (copied, composed from old sub-tokens, or sampled).")
             { baseDir, tokenizer, output, method, head, seed, decay, atoms, force };
@@ -28,8 +26,7 @@ public static class InitCommand
             var options = new InitOptions
             {
                 Base = parse.GetValue(baseDir)!, Tokenizer = parse.GetValue(tokenizer)!, Output = parse.GetValue(output)!, ReplaceOutput = replace,
-                Method = Enum.Parse<InitMethod>(parse.GetValue(method)!, ignoreCase: true),
-                Head = parse.GetValue(head) == "tie" ? HeadInit.Tie : HeadInit.Own,
+                Method = InitSchema.ParseMethod(parse.GetValue(method)!), Head = InitSchema.ParseHead(parse.GetValue(head)!),
                 Seed = parse.GetValue(seed), WMeanDecay = parse.GetValue(decay), OmpAtoms = parse.GetValue(atoms),
             };
             InitResult r = ConsoleUi.WithProgress("initialising", p => EmbeddingInitializer.Run(options, SyncProgress.Fractions(p)));

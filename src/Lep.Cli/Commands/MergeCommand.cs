@@ -18,12 +18,12 @@ public static class MergeCommand
 
     private static Command ChatVectorCommand()
     {
-        var baseDir = new Option<string>("--base") { Description = "the base model dir (B)", Required = true };
-        var instruct = new Option<string>("--instruct") { Description = "the instruct model dir (I, B's vocabulary)", Required = true };
-        var donor = new Option<string>("--donor") { Description = "B after continued pre-training (D, any vocabulary)", Required = true };
+        var baseDir = SchemaOptions.Create(ChatVectorSchema.Base);
+        var instruct = SchemaOptions.Create(ChatVectorSchema.Instruct);
+        var donor = SchemaOptions.Create(ChatVectorSchema.Donor);
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged chat model (D + (I − B))", Required = true };
         var force = ForceOption.Create();
-        var skip = new Option<bool>("--skip-embed") { Description = "keep the donor's embedding and head rows (special tokens still from I)" };
+        var skip = SchemaOptions.Create(ChatVectorSchema.SkipEmbed);
         var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding rows of tokens shared by D and B get it too.")
             { baseDir, instruct, donor, output, skip, force };
         CommandAction.Set(command, parse =>
@@ -45,12 +45,12 @@ public static class MergeCommand
 
     private static Command InterpolationCommand(MergeMethod method, string what)
     {
-        var a = new Option<string>("--a") { Description = "model A (w = 0): its tokenizer and layout are kept; may have a larger vocabulary than B", Required = true };
-        var b = new Option<string>("--b") { Description = "model B (w = 1): same architecture, its vocabulary A's first rows; its special-token rows are kept", Required = true };
-        var weight = new Option<double>("--weight", "-w") { Description = "w in [0, 1]", Required = true };
+        var a = SchemaOptions.Create(MergeSchema.A);
+        var b = SchemaOptions.Create(MergeSchema.B);
+        var weight = SchemaOptions.Create(MergeSchema.Weight, "-w");
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged model", Required = true };
         var force = ForceOption.Create();
-        var mergeSpecial = new Option<bool>("--merge-special-rows") { Description = "merge B's special-token rows like the others instead of copying them from B" };
+        var mergeSpecial = SchemaOptions.Create(MergeSchema.MergeSpecialRows);
         string name = method.ToString().ToLowerInvariant();
         var command = new Command(name, $"Merge two models of one architecture: {what}. Rows past B's vocabulary stay A's; B's special-token rows are B's.")
             { a, b, weight, output, mergeSpecial, force };

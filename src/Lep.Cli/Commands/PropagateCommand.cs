@@ -8,19 +8,16 @@ public static class PropagateCommand
 {
     public static Command Create()
     {
-        var baseDir = new Option<string>("--base") { Description = "the base model dir (B, old vocabulary)", Required = true };
-        var instruct = new Option<string>("--instruct") { Description = "the instruct model dir (I, same vocabulary as B)", Required = true };
-        var donor = new Option<string>("--donor") { Description = "the donor dir (D: B with the new vocabulary, trained embeddings)", Required = true };
+        var baseDir = SchemaOptions.Create(PropagateSchema.Base);
+        var instruct = SchemaOptions.Create(PropagateSchema.Instruct);
+        var donor = SchemaOptions.Create(PropagateSchema.Donor);
         var output = new Option<string>("--out", "-o") { Description = "the dir of the propagated instruct model (I')", Required = true };
-        var mode = new Option<string>("--mode") { Description = "swap, overlap, conversion (default), sum, cooccurrence or bypass (fit over the whole old vocabulary)", DefaultValueFactory = _ => "conversion" };
-        mode.AcceptOnlyFromAmong("swap", "overlap", "conversion", "sum", "cooccurrence", "bypass");
-        var compat = new Option<string>("--compat") { Description = "none (default: our corrected reading) or ruadapt (the reference implementation's arithmetic, docs/adaptation.md)", DefaultValueFactory = _ => "none" };
-        compat.AcceptOnlyFromAmong("none", "ruadapt");
-        var corpus = new Option<string?>("--corpus") { Description = "text tokenised both ways for --mode cooccurrence (.txt or .jsonl)" };
-        var precision = new Option<string>("--precision") { Description = "fp64 (default) or mixed (float32 block products summed in float64)", DefaultValueFactory = _ => "fp64" };
-        precision.AcceptOnlyFromAmong("fp64", "mixed");
+        var mode = SchemaOptions.Create(PropagateSchema.Mode);
+        var compat = SchemaOptions.Create(PropagateSchema.Compat);
+        var corpus = SchemaOptions.Create(PropagateSchema.Corpus);
+        var precision = SchemaOptions.Create(PropagateSchema.Precision);
         var force = ForceOption.Create();
-        var save = new Option<bool>("--save-projection") { Description = "also write each P (d × d float64, row-major) as projection-*.f64" };
+        var save = SchemaOptions.Create(PropagateSchema.SaveProjection);
         var command = new Command("propagate", "Learned Embedding Propagation: give the instruct model the donor's vocabulary through a least-squares map from base to instruct embeddings.")
             { baseDir, instruct, donor, output, mode, compat, corpus, precision, save, force };
         CommandAction.Set(command, parse =>
@@ -32,9 +29,8 @@ public static class PropagateCommand
             var options = new PropagationOptions
             {
                 Base = parse.GetValue(baseDir)!, Instruct = parse.GetValue(instruct)!, Donor = parse.GetValue(donor)!, Output = parse.GetValue(output)!, ReplaceOutput = replace,
-                Mode = Enum.Parse<PropagationMode>(parse.GetValue(mode)!, ignoreCase: true), Corpus = parse.GetValue(corpus),
-                Compat = Enum.Parse<PropagationCompat>(parse.GetValue(compat)!, ignoreCase: true),
-                Precision = parse.GetValue(precision) == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64,
+                Mode = PropagateSchema.ParseMode(parse.GetValue(mode)!), Corpus = parse.GetValue(corpus),
+                Compat = PropagateSchema.ParseCompat(parse.GetValue(compat)!), Precision = PropagateSchema.ParsePrecision(parse.GetValue(precision)!),
                 SaveProjections = parse.GetValue(save),
             };
             PropagationResult r = ConsoleUi.WithProgress("propagating", p => Propagator.Run(options, SyncProgress.Fractions(p)));

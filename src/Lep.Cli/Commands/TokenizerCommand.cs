@@ -32,15 +32,15 @@ public static class TokenizerCommand
 
     private static Command Train()
     {
-        var type = new Option<string>("--type") { Description = "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)", Required = true };
-        type.AcceptOnlyFromAmong("bpe", "spbpe", "unigram");
-        var corpus = Req("--corpus", "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"");
-        var size = new Option<int>("--vocab-size") { Description = "total vocabulary size (special tokens and base alphabet included)", Required = true };
+        var type = SchemaOptions.Create(TokenizerTrainSchema.Type);
+        var corpus = SchemaOptions.Create(TokenizerTrainSchema.Corpus);
+        var size = SchemaOptions.Create(TokenizerTrainSchema.VocabSize);
         var output = Req("--out", "output tokenizer directory");
-        var special = new Option<string[]>("--special") { Description = "special tokens (default: none for bpe; <unk> <s> </s> otherwise)", AllowMultipleArgumentsPerToken = true };
-        var minFreq = new Option<long>("--min-frequency") { Description = "BPE: least pair count to merge", DefaultValueFactory = _ => 2 };
-        var coverage = new Option<double>("--character-coverage") { Description = "SentencePiece styles: share of characters in the alphabet (the rest: byte fallback)", DefaultValueFactory = _ => 0.9995 };
-        var source = new Option<string?>("--source") { Description = "replace this tokenizer's vocabulary with the trained one (its special tokens and tokenizer_config.json carried over, as `lep tokenizer replace`)" };
+        var special = SchemaOptions.Create(TokenizerTrainSchema.Special);
+        special.AllowMultipleArgumentsPerToken = true;
+        var minFreq = SchemaOptions.Create(TokenizerTrainSchema.MinFrequency);
+        var coverage = SchemaOptions.Create(TokenizerTrainSchema.CharacterCoverage);
+        var source = SchemaOptions.Create(TokenizerTrainSchema.Source);
         var force = ForceOption.Create();
         var cmd = new Command("train", "Train a byte-level BPE, SentencePiece BPE or Unigram tokenizer on a corpus; writes tokenizer.json + tokenizer_config.json.")
             { type, corpus, size, output, special, minFreq, coverage, source, force };
@@ -65,11 +65,11 @@ public static class TokenizerCommand
 
     private static Command Extend()
     {
-        var tokenizer = Req("--tokenizer", "the tokenizer to extend: tokenizer.json or a directory holding one (byte-level or SentencePiece BPE)");
-        var corpus = Req("--corpus", "text to learn the new tokens on");
-        var add = new Option<int>("--add") { Description = "number of new tokens", Required = true };
+        var tokenizer = SchemaOptions.Create(TokenizerExtendSchema.Tokenizer);
+        var corpus = SchemaOptions.Create(TokenizerExtendSchema.Corpus);
+        var add = SchemaOptions.Create(TokenizerExtendSchema.Add);
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
-        var minFreq = new Option<long>("--min-frequency") { Description = "least pair count to merge", DefaultValueFactory = _ => 2 };
+        var minFreq = SchemaOptions.Create(TokenizerExtendSchema.MinFrequency);
         var force = ForceOption.Create();
         var cmd = new Command("extend", "Extend a BPE tokenizer with new tokens learned on a corpus, starting from its merges; old ids keep their tokens.")
             { tokenizer, corpus, add, output, minFreq, force };
@@ -87,8 +87,8 @@ public static class TokenizerCommand
 
     private static Command ReplaceCmd()
     {
-        var source = Req("--source", "the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)");
-        var tokenizer = Req("--tokenizer", "the new tokenizer (e.g. from `lep tokenizer train`)");
+        var source = SchemaOptions.Create(TokenizerReplaceSchema.Source);
+        var tokenizer = SchemaOptions.Create(TokenizerReplaceSchema.Tokenizer);
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
         var force = ForceOption.Create();
         var cmd = new Command("replace", "Replace a vocabulary with a new tokenizer, carrying the source's special tokens (by content) and its tokenizer_config.json.")
@@ -106,11 +106,11 @@ public static class TokenizerCommand
 
     private static Command Trim()
     {
-        var tokenizer = Req("--tokenizer", "the tokenizer to trim (BPE or Unigram)");
-        var keep = new Option<int>("--keep") { Description = "tokens to keep in all (base alphabet, bytes and special tokens always stay)", Required = true };
+        var tokenizer = SchemaOptions.Create(TokenizerTrimSchema.Tokenizer);
+        var keep = SchemaOptions.Create(TokenizerTrimSchema.Keep);
         var output = Req("--out", "output tokenizer directory (tokenizer.json, tokenizer_config.json, alignment.json)");
-        var corpus = new Option<string?>("--corpus") { Description = "keep the most frequent tokens on this text instead of the first ids" };
-        var maxDocs = new Option<int>("--max-documents") { Description = "with --corpus: count on at most this many documents", DefaultValueFactory = _ => int.MaxValue };
+        var corpus = SchemaOptions.Create(TokenizerTrimSchema.Corpus);
+        var maxDocs = SchemaOptions.Create(TokenizerTrimSchema.MaxDocuments);
         var force = ForceOption.Create();
         var cmd = new Command("trim", "Keep the first (or most frequent) N tokens, dropping merges whose parts vanish; ids renumbered compactly.")
             { tokenizer, keep, output, corpus, maxDocs, force };

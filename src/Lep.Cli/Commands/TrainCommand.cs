@@ -10,29 +10,29 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL_DIR") { Description = "the HF model dir to start from (with tokenizer.json)" };
-        var corpus = new Option<string[]>("--corpus") { Description = "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"; repeatable", Required = true, AllowMultipleArgumentsPerToken = true };
-        var validation = new Option<string?>("--validation") { Description = "held-out text (default: every 50th training document)" };
+        var model = SchemaOptions.Argument(TrainingSchema.Model, "MODEL_DIR");
+        var corpus = SchemaOptions.Create(TrainingSchema.Corpus);
+        corpus.AllowMultipleArgumentsPerToken = true;
+        var validation = SchemaOptions.Create(TrainingSchema.Validation);
         var output = new Option<string>("--out", "-o") { Description = "where the trained HF model dir is written (run state goes to OUT.run/)", Required = true };
-        var trainable = new Option<string>("--trainable") { Description = "all; embeddings (embed_tokens + lm_head only: the LEP donor stage); or lora (adapters on the projections, merged on save)", DefaultValueFactory = _ => "all" };
-        trainable.AcceptOnlyFromAmong("all", "embeddings", "lora");
+        var trainable = SchemaOptions.Create(TrainingSchema.Trainable);
         var lora = new LoraCliOptions();
-        var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 1000 };
-        var block = new Option<int>("--block-size") { Description = "tokens per packed row", DefaultValueFactory = _ => 256 };
-        var batch = new Option<int>("--batch-size") { Description = "rows per micro-batch", DefaultValueFactory = _ => 8 };
-        var accumulation = new Option<int>("--grad-accum") { Description = "micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
-        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3 };
-        var warmup = new Option<int>("--warmup") { Description = "linear warm-up steps", DefaultValueFactory = _ => 50 };
-        var minLr = new Option<double>("--min-lr-ratio") { Description = "final learning rate as a share of the peak (cosine)", DefaultValueFactory = _ => 0.1 };
-        var decay = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 0.1 };
-        var clip = new Option<double>("--clip") { Description = "gradient norm clip (0 = off)", DefaultValueFactory = _ => 1.0 };
-        var evalEvery = new Option<int>("--eval-every") { Description = "validate every N steps", DefaultValueFactory = _ => 100 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "checkpoint every N steps (resume by re-running the command)", DefaultValueFactory = _ => 100 };
-        var maxDocs = new Option<int?>("--max-documents") { Description = "use only the first N documents" };
-        var newRowsFrom = new Option<int?>("--new-rows-from") { Description = "with --trainable embeddings: update only rows with this id or above (e.g. the tokens an extension added)" };
-        var newRowsOnly = new Option<bool>("--new-rows-only") { Description = "with --trainable embeddings: update only the rows `lep init` did not copy (read from MODEL_DIR/alignment.json; any vocabulary, replaced ones included)" };
-        var seed = new Option<long>("--seed") { Description = "data order seed", DefaultValueFactory = _ => 1 };
-        var storage = new Option<string>("--storage") { Description = "dtype of the written weights: bf16, f16 or f32", DefaultValueFactory = _ => "bf16" };
+        var steps = SchemaOptions.Create(TrainingSchema.Steps);
+        var block = SchemaOptions.Create(TrainingSchema.BlockSize);
+        var batch = SchemaOptions.Create(TrainingSchema.BatchSize);
+        var accumulation = SchemaOptions.Create(TrainingSchema.GradientAccumulation);
+        var lr = SchemaOptions.Create(TrainingSchema.LearningRate);
+        var warmup = SchemaOptions.Create(TrainingSchema.Warmup);
+        var minLr = SchemaOptions.Create(TrainingSchema.MinLearningRateRatio);
+        var decay = SchemaOptions.Create(TrainingSchema.WeightDecay);
+        var clip = SchemaOptions.Create(TrainingSchema.Clip);
+        var evalEvery = SchemaOptions.Create(TrainingSchema.EvalEvery);
+        var checkpointEvery = SchemaOptions.Create(TrainingSchema.CheckpointEvery);
+        var maxDocs = SchemaOptions.Create(TrainingSchema.MaxDocuments);
+        var newRowsFrom = SchemaOptions.Create(TrainingSchema.NewRowsFrom);
+        var newRowsOnly = SchemaOptions.Create(TrainingSchema.NewRowsOnly);
+        var seed = SchemaOptions.Create(TrainingSchema.Seed);
+        var storage = SchemaOptions.Create(TrainingSchema.Storage);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
@@ -87,17 +87,13 @@ public static class TrainCommand
     }
 }
 
-/// <summary>The LoRA flags shared by `lep train` and `lep calibrate` (defaults and checks: <see cref="LoraOptions"/>, which
-/// the pipeline's "lora-*" options use too).</summary>
+/// <summary>The LoRA flags shared by `lep train` and `lep calibrate` (<see cref="LoraSchema"/>).</summary>
 public sealed class LoraCliOptions
 {
-    public readonly Option<int> Rank = new("--lora-rank") { Description = "LoRA rank r", DefaultValueFactory = _ => LoraOptions.Default.Rank };
-    public readonly Option<double> Alpha = new("--lora-alpha") { Description = "LoRA alpha (the update is scaled by alpha/r)", DefaultValueFactory = _ => LoraOptions.Default.Alpha };
-    public readonly Option<string> Targets = new("--lora-targets")
-    {
-        Description = $"comma-separated projections that get adapters ({string.Join(",", LoraOptions.KnownTargets)}, or all)", DefaultValueFactory = _ => "all",
-    };
-    public readonly Option<bool> Embeddings = new("--lora-embeddings") { Description = "also train embed_tokens and lm_head fully alongside the adapters" };
+    public readonly Option<int> Rank = SchemaOptions.Create(LoraSchema.Rank);
+    public readonly Option<double> Alpha = SchemaOptions.Create(LoraSchema.Alpha);
+    public readonly Option<string> Targets = SchemaOptions.Create(LoraSchema.Targets);
+    public readonly Option<bool> Embeddings = SchemaOptions.Create(LoraSchema.Embeddings);
 
     public void AddTo(Command command)
     {

@@ -18,7 +18,7 @@ public sealed record CalibrationOptions
     public TrainingOptions Training { get; init; } = Calibrator.DefaultTraining;
     /// <summary>dtype of the written weights; null = the input's (bf16 stays bf16).</summary>
     public DType? Storage { get; init; }
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
 }
 
 /// <summary>The data of a calibration; any combination, at least one.</summary>
@@ -38,21 +38,16 @@ public sealed record CalibrationSources
 /// <param name="Prompts">.txt (one prompt per line) or .jsonl ({"prompt": ...} or {"messages": [...]})</param>
 public sealed record SelfCalibrationSource(string Teacher, string Prompts)
 {
-    public const int DefaultMaxNewTokens = 256;
-
     /// <summary>Greedy answers stop at the teacher's eos ids or after this many tokens.</summary>
-    public int MaxNewTokens { get; init; } = DefaultMaxNewTokens;
+    public int MaxNewTokens { get; init; } = CalibrationSchema.MaxNewTokens.Default;
 }
 
 /// <param name="Text">sentences come from here: .txt (documents separated by an empty line) or .jsonl with "text"</param>
 /// <param name="Count">how many conversations (fewer when the file has fewer distinct sentences)</param>
 public sealed record CopyTaskSource(string Text, int Count)
 {
-    /// <summary>The default of `--copy-count` and of the pipeline's "copy-count".</summary>
-    public const int DefaultCount = 500;
-
     /// <summary>"en" ("Repeat exactly: …") or "ru" ("Повтори в точности: …").</summary>
-    public string Language { get; init; } = "en";
+    public string Language { get; init; } = CalibrationSchema.CopyLanguage.Default;
     /// <summary>Longest sentence taken, in words.</summary>
     public int MaxWords { get; init; } = 20;
 }

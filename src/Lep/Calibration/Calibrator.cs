@@ -20,11 +20,14 @@ public static class Calibrator
 {
     public const string ReportFile = "calibration.json";
 
-    /// <summary>The defaults of `lep calibrate`: LoRA r=8, alpha=16 on every projection, 200 steps.</summary>
+    /// <summary>The defaults of <see cref="CalibrationSchema"/> (LoRA r=8, alpha=16 on every projection, 200 steps),
+    /// no weight decay and no validation.</summary>
     public static readonly TrainingOptions DefaultTraining = new()
     {
-        Steps = 200, BlockSize = 256, BatchSize = 8, LearningRate = 5e-4, WarmupSteps = 10, WeightDecay = 0.0,
-        EvalEvery = 0, CheckpointEvery = 50, Trainable = TrainableSet.Lora, Lora = new(),
+        Steps = CalibrationSchema.Steps.Default, BlockSize = CalibrationSchema.BlockSize.Default, BatchSize = CalibrationSchema.BatchSize.Default,
+        LearningRate = CalibrationSchema.LearningRate.Default, WarmupSteps = CalibrationSchema.Warmup.Default, WeightDecay = 0.0, EvalEvery = 0,
+        CheckpointEvery = CalibrationSchema.CheckpointEvery.Default, Seed = CalibrationSchema.Seed.Default,
+        Trainable = TrainableSets.Parse(CalibrationSchema.Trainable.Default), Lora = new(),
     };
 
     public static CalibrationResult Run(CalibrationOptions o, IProgress<(string Stage, double Fraction)>? stages = null,

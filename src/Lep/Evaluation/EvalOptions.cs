@@ -6,24 +6,26 @@ namespace Lep.Evaluation;
 /// <summary>Settings of one evaluation run (all but <see cref="BatchSize"/> affect results and the cache key).</summary>
 public sealed record EvalOptions
 {
-    public int? Limit { get; init; }
-    public int Shots { get; init; }
-    public int BatchSize { get; init; } = 8;
-    public int MaxNewTokens { get; init; } = 256;
-    public PromptMode Prompt { get; init; } = PromptMode.Auto;
-    public bool Speed { get; init; } = true;
-    public int SpeedPrompts { get; init; } = 4;
-    public int SpeedTokens { get; init; } = 64;
+    public int? Limit { get; init; } = EvalSchema.Limit.Default;
+    public int Shots { get; init; } = EvalSchema.Shots.Default;
+    public int BatchSize { get; init; } = EvalSchema.BatchSize.Default;
+    public int MaxNewTokens { get; init; } = EvalSchema.MaxNewTokens.Default;
+    public PromptMode Prompt { get; init; } = PromptFormatters.Parse(EvalSchema.Prompt.Default);
+    public bool Speed { get; init; } = !EvalSchema.NoSpeed.Default;
+    public int SpeedPrompts { get; init; } = EvalSchema.SpeedPrompts.Default;
+    public int SpeedTokens { get; init; } = EvalSchema.SpeedTokens.Default;
     /// <summary>Take the speed prompts from this task first (e.g. a Russian one, to time Russian generation).</summary>
     public string? SpeedTask { get; init; }
 
+    /// <summary>Throws <see cref="Options.OptionException"/> naming the <see cref="EvalSchema"/> option at fault.</summary>
     public void Validate()
     {
-        if (Limit is < 1) throw new ArgumentException("--limit must be ≥ 1");
-        if (Shots < 0) throw new ArgumentException("--shots must be ≥ 0");
-        if (BatchSize < 1) throw new ArgumentException("--batch-size must be ≥ 1");
-        if (MaxNewTokens < 1) throw new ArgumentException("--max-new-tokens must be ≥ 1");
-        if (SpeedPrompts < 1 || SpeedTokens < 1) throw new ArgumentException("speed prompts and tokens must be ≥ 1");
+        EvalSchema.Limit.Require(Limit);
+        EvalSchema.Shots.Require(Shots);
+        EvalSchema.BatchSize.Require(BatchSize);
+        EvalSchema.MaxNewTokens.Require(MaxNewTokens);
+        EvalSchema.SpeedPrompts.Require(SpeedPrompts);
+        EvalSchema.SpeedTokens.Require(SpeedTokens);
     }
 
     public JsonObject ToJson()

@@ -1,3 +1,4 @@
+using Lep.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,39 +14,30 @@ public sealed record LoraOptions
     /// <summary>The projections that may carry an adapter (HF module names inside a decoder layer).</summary>
     public static readonly IReadOnlyList<string> KnownTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
-    public int Rank { get; init; } = 8;
-    public double Alpha { get; init; } = 16;
+    public int Rank { get; init; } = LoraSchema.Rank.Default;
+    public double Alpha { get; init; } = LoraSchema.Alpha.Default;
     /// <summary>Module names (from <see cref="KnownTargets"/>) that get an adapter; default all of them.</summary>
-    public IReadOnlyList<string> Targets { get; init; } = KnownTargets;
+    public IReadOnlyList<string> Targets { get; init; } = ParseTargets(LoraSchema.Targets.Default);
     /// <summary>Train embed_tokens and lm_head fully alongside the adapters (the new vocabulary's rows move too).</summary>
-    public bool TrainEmbeddings { get; init; }
+    public bool TrainEmbeddings { get; init; } = LoraSchema.Embeddings.Default;
 
     public double Scale => Alpha / Rank;
 
-    /// <summary>The defaults of `--lora-*` and of the pipeline's "lora-*" options.</summary>
-    public static readonly LoraOptions Default = new();
-
+    /// <summary>Throws <see cref="OptionException"/> naming the <see cref="LoraSchema"/> option at fault.</summary>
     public void Validate()
     {
-        foreach (var (_, problem) in Problems()) throw new ArgumentException(problem);
+        LoraSchema.Rank.Require(Rank);
+        LoraSchema.Alpha.Require(Alpha);
+        if (TargetsProblem(Targets) is string problem) throw new OptionException(LoraSchema.Targets, $"{problem}");
     }
 
-    /// <summary>What is wrong with these options, each problem with the flag it comes from (without dashes:
-    /// lora-rank, lora-alpha, lora-targets), so the CLI and the pipeline report it the same way.</summary>
-    public IEnumerable<(string Option, string Problem)> Problems()
+    /// <summary>Null when <paramref name="targets"/> are known projections, at least one, none twice; else what is wrong.</summary>
+    public static string? TargetsProblem(IReadOnlyList<string> targets)
     {
-        if (Rank <= 0) yield return ("lora-rank", "LoRA rank must be > 0");
-        if (NumericRange.Positive.Problem(Alpha) is string alpha) yield return ("lora-alpha", $"LoRA alpha {alpha}");
-        if (Targets.Count == 0) yield return ("lora-targets", "LoRA needs at least one target module");
-        foreach (string t in Targets)
-        {
-            if (!KnownTargets.Contains(t))
-            {
-                yield return ("lora-targets", $"unknown LoRA target '{t}' (expected some of {string.Join(", ", KnownTargets)}, or all)");
-                yield break;
-            }
-        }
-        if (Targets.Distinct().Count() != Targets.Count) yield return ("lora-targets", "LoRA targets are listed twice");
+        if (targets.Count == 0) return "needs at least one target module";
+        foreach (string t in targets)
+            if (!KnownTargets.Contains(t)) return $"'{t}' is not a projection (expected some of {string.Join(", ", KnownTargets)}, or all)";
+        return targets.Distinct().Count() != targets.Count ? "lists a target twice" : null;
     }
 
     /// <summary>Parses "q_proj,v_proj" (commas or spaces); "all" = every known target.</summary>

@@ -1,3 +1,5 @@
+using Lep.Options;
+
 namespace Lep.Modeling;
 
 /// <summary>Decoding settings. Temperature 0 is greedy; otherwise top-k (0 = off) then top-p (1 = off) sampling, seeded.</summary>

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lep.Options;
 
 namespace Lep.Pipeline;
 
 /// <summary>
-/// A stage's options as its kind reads them. Each read names an option (so the kind's reads are its option list:
-/// keys nobody read are typos), expands <c>${VAR}</c> / <c>${VAR:-default}</c> in strings, checks the JSON type,
+/// A stage's options as its kind reads them. Each read is of an <see cref="OptionSpec"/> of the job's schema, the
+/// one `lep` builds its flags from (so the kind's reads are its option list, with the CLI's defaults and checks: keys
+/// nobody read are typos), expands <c>${VAR}</c> / <c>${VAR:-default}</c> in strings, checks the JSON type,
 /// resolves paths (relative to the pipeline file's directory; <c>@STAGE</c> or <c>@STAGE/sub/path</c> = that earlier
 /// stage's artifact dir) and records the canonical value that the stage's fingerprint hashes. A bad value is recorded
 /// and a default returned, so one pass reports every problem of the file.
@@ -20,6 +22,7 @@ public sealed class StageOptions
     private readonly JsonObject _raw;
     private readonly PipelineScope _scope;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OptionSpec> _specs = new(StringComparer.Ordinal);
     private readonly JsonObject _canonical = [];
     private readonly HashSet<string> _howItRuns = new(StringComparer.Ordinal);
     private readonly JsonObject _resolved = [];
@@ -56,7 +59,7 @@ public sealed class StageOptions
 
     /// <summary>Options that change how a stage runs but not what it writes (ranks per node, nodes, the rendezvous):
     /// changing them neither re-runs a finished stage nor marks it changed.</summary>
-    public void HowItRuns(params string[] names) => _howItRuns.UnionWith(names);
+    public void HowItRuns(params OptionSpec[] options) => _howItRuns.UnionWith(options.Select(o => o.Name));
 
     /// <summary>The given options as the stage uses them: like <see cref="Canonical"/> with every path absolute.</summary>
     public JsonObject Resolved => _resolved;
@@ -75,22 +78,43 @@ public sealed class StageOptions
     /// <summary>The errors minus "missing" ones (which a misspelt option causes, and which its own error explains).</summary>
     internal IEnumerable<string> ValueErrors => _errors.Where(e => !_missing.Contains(e));
 
-    public void Missing(string option, string problem = "missing (required)")
+    /// <summary>The options the kind read, by name (what a test compares with the job's schema).</summary>
+    internal IReadOnlyDictionary<string, OptionSpec> SpecsRead => _specs;
+
+    /// <summary>Every key the kind read, options and selectors.</summary>
+    internal IReadOnlySet<string> KeysRead => _read;
+
+    public void Missing(OptionSpec option, string problem = "missing (required)") => Missing(option.Name, problem);
+
+    public bool Has(OptionSpec option)
     {
-        Error(option, problem);
-        _missing.Add(_errors[^1]);
+        _specs[option.Name] = option;
+        return Has(option.Name);
     }
 
-    public bool Has(string name)
-    {
-        _read.Add(name);
-        return _raw[name] is not null;
-    }
-
-    public void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
+    public void Error(OptionSpec option, string problem) => Error(option.Name, problem);
 
     /// <summary>A problem of the stage as a whole (e.g. options that contradict each other).</summary>
     public void Error(string problem) => _errors.Add(problem);
+
+    /// <summary>Runs a library check of the bound options (e.g. <c>TrainingOptions.Validate</c>) and reports what it
+    /// refuses in the pipeline's words: <c>option 'warmup': must be ≤ "steps" (10 &gt; 5)</c>.</summary>
+    public void Check(Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (OptionException e)
+        {
+            if (e.Subject is OptionSpec subject) Error(subject, e.FormatProblem(KeyWording.Instance));
+            else Error(e.FormatProblem(KeyWording.Instance));
+        }
+        catch (ArgumentException e)
+        {
+            Error(e.Message);
+        }
+    }
 
     /// <summary>A required choice that decides which other options exist (e.g. the tokenizer stage's "op"): a missing
     /// or wrong value stops the stage's binding at once, since the rest cannot be checked without it.</summary>
@@ -103,9 +127,123 @@ public sealed class StageOptions
         return s;
     }
 
+    // ------------------------------------------------------------------ options of a schema
+
+    /// <summary>The option's value: its default when not given; for a bad value (wrong type, not a choice, out of
+    /// range: the spec's check) the error is recorded and the default returned.</summary>
+    public T Get<T>(OptionSpec<T> option)
+    {
+        _specs[option.Name] = option;
+        if (option.Required && !Has(option.Name))
+        {
+            Missing(option.Name, option.Choices is { } c ? $"missing (required; one of {string.Join(", ", c)})" : "missing (required)");
+            return option.Default;
+        }
+        int before = _errors.Count;
+        object? value = Read(option);
+        if (value is null || _errors.Count > before) return option.Default;
+        T typed = (T)value;
+        if (option.Problem(typed) is string problem)
+        {
+            Error(option.Name, problem);
+            return option.Default;
+        }
+        return typed;
+    }
+
+    /// <summary>A compute device (cpu, auto, cuda or cuda:N), lower case; one other than cpu is checked for
+    /// availability before a run starts when <paramref name="register"/>.</summary>
+    public string Device(OptionSpec<string> option, bool register = true)
+    {
+        int before = _errors.Count;
+        string d = Get(option).Trim().ToLowerInvariant();
+        if (!Has(option.Name) || _errors.Count > before) return d;
+        Set(option.Name, d);
+        if (register && d != "cpu") _devices.Add(new StageInput(option.Name, d));
+        return d;
+    }
+
+    /// <summary>A text option given as one string or as an array of strings, joined with commas (e.g. "lora-targets":
+    /// "q_proj,v_proj" like the flag, or ["q_proj", "v_proj"]).</summary>
+    public string JoinedText(OptionSpec<string> option)
+    {
+        _specs[option.Name] = option;
+        int before = _errors.Count;
+        IReadOnlyList<string> parts = StringList(option.Name);
+        if (!Has(option.Name) || _errors.Count > before) return option.Default;
+        string joined = string.Join(",", parts);
+        if (option.Problem(joined) is string problem)
+        {
+            Error(option.Name, problem);
+            return option.Default;
+        }
+        return joined;
+    }
+
+    /// <summary>An id, or <c>@STAGE[/sub]</c> whose value the stage works out at run time from that artifact.</summary>
+    public (int? Value, string? Reference) IntOrReference(OptionSpec<int?> option)
+    {
+        _specs[option.Name] = option;
+        var (value, reference) = LongOrReference(option.Name);
+        if (value is null) return (null, reference);
+        if (value is < int.MinValue or > int.MaxValue) { Error(option.Name, $"{value} is out of range"); return (null, null); }
+        if (option.Problem((int)value) is string problem) { Error(option.Name, problem); return (null, null); }
+        return ((int)value, null);
+    }
+
+    /// <summary>Paths given as <c>PATH</c> or <c>NAME=PATH</c> (e.g. eval's models); one string or an array.</summary>
+    public IReadOnlyList<NamedPath> NamedPaths(OptionSpec<string[]> option)
+    {
+        _specs[option.Name] = option;
+        if (option.Required && !Has(option.Name)) { Missing(option.Name, "missing (required: one path or a list of them)"); return []; }
+        return NamedPathList(option.Name);
+    }
+
+    private object? Read(OptionSpec option)
+    {
+        Type t = option.ValueType;
+        if (t == typeof(int) || t == typeof(int?)) return OptionalInt(option.Name);
+        if (t == typeof(long)) return OptionalLong(option.Name);
+        if (t == typeof(double)) return OptionalDouble(option.Name);
+        if (t == typeof(bool)) return FlagOrNull(option.Name);
+        if (t == typeof(string))
+            return option.Choices is { } choices ? ChoiceOrNull(option.Name, choices) : option.IsPath ? OptionalPath(option.Name) : String(option.Name);
+        if (t == typeof(string[]))
+            return (option.IsPath ? NamedPathList(option.Name, allowNames: false).Select(p => p.Path) : StringList(option.Name)).ToArray() is { Length: > 0 } list ? list : null;
+        throw new ArgumentException($"option '{option.Name}': a {t.Name} cannot be read from a pipeline file");
+    }
+
+    /// <summary>How a pipeline file names options in messages: as its keys.</summary>
+    private sealed class KeyWording : IOptionWording
+    {
+        public static readonly KeyWording Instance = new();
+        public string Name(OptionSpec option) => $"\"{option.Name}\"";
+        public string Setting(OptionSpec option, object? value) => $"\"{option.Name}\": " + value switch
+        {
+            string s => JsonValue.Create(s).ToJsonString(),
+            bool b => b ? "true" : "false",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => "null",
+        };
+    }
+
     // ------------------------------------------------------------------ scalars
 
-    public string? String(string name)
+    private void Missing(string option, string problem = "missing (required)")
+    {
+        Error(option, problem);
+        _missing.Add(_errors[^1]);
+    }
+
+    private bool Has(string name)
+    {
+        _read.Add(name);
+        return _raw[name] is not null;
+    }
+
+    private void Error(string option, string problem) => _errors.Add($"option '{option}': {problem}");
+
+    private string? String(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -119,24 +257,7 @@ public sealed class StageOptions
         return value;
     }
 
-    public string String(string name, string fallback) => String(name) ?? fallback;
-
-    public string RequiredString(string name)
-    {
-        if (!Has(name)) { Missing(name); return ""; }
-        return String(name) ?? "";
-    }
-
-    /// <summary>One of <paramref name="allowed"/> (case-insensitive, returned lower-case), or the fallback when absent.</summary>
-    public string Choice(string name, string fallback, params string[] allowed) => ChoiceOrNull(name, allowed) ?? fallback;
-
-    public string RequiredChoice(string name, params string[] allowed)
-    {
-        if (!Has(name)) { Missing(name, $"missing (required; one of {string.Join(", ", allowed)})"); return allowed[0]; }
-        return ChoiceOrNull(name, allowed) ?? allowed[0];
-    }
-
-    private string? ChoiceOrNull(string name, string[] allowed)
+    private string? ChoiceOrNull(string name, IReadOnlyList<string> allowed)
     {
         string? s = String(name);
         if (s is null) return null;
@@ -146,7 +267,7 @@ public sealed class StageOptions
         return null;
     }
 
-    public long? OptionalLong(string name)
+    private long? OptionalLong(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -159,7 +280,7 @@ public sealed class StageOptions
         return value;
     }
 
-    public int? OptionalInt(string name)
+    private int? OptionalInt(string name)
     {
         long? v = OptionalLong(name);
         if (v is null) return null;
@@ -167,17 +288,7 @@ public sealed class StageOptions
         return (int)v.Value;
     }
 
-    public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
-
-    public long Long(string name, long fallback) => OptionalLong(name) ?? fallback;
-
-    public int RequiredInt(string name)
-    {
-        if (!Has(name)) { Missing(name); return 1; }
-        return OptionalInt(name) ?? 1;
-    }
-
-    public double? OptionalDouble(string name)
+    private double? OptionalDouble(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -189,13 +300,11 @@ public sealed class StageOptions
         return value;
     }
 
-    public double Double(string name, double fallback) => OptionalDouble(name) ?? fallback;
-
-    /// <summary>A switch (a CLI flag without value): true/false, absent = false.</summary>
-    public bool Flag(string name)
+    /// <summary>A switch (a CLI flag without value): true/false, null when absent.</summary>
+    private bool? FlagOrNull(string name)
     {
         JsonNode? node = Read(name);
-        if (node is null) return false;
+        if (node is null) return null;
         bool? value = node.GetValueKind() switch
         {
             JsonValueKind.True => true,
@@ -203,13 +312,13 @@ public sealed class StageOptions
             JsonValueKind.String => Expand(name, node.GetValue<string>()).ToLowerInvariant() switch { "true" => true, "false" => false, _ => null },
             _ => null,
         };
-        if (value is null) { TypeError(name, $"expected true or false, got {Show(node)}"); return false; }
+        if (value is null) { TypeError(name, $"expected true or false, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value.Value;
     }
 
     /// <summary>A string or an array of strings (a repeatable CLI flag).</summary>
-    public IReadOnlyList<string> StringList(string name)
+    private IReadOnlyList<string> StringList(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return [];
@@ -223,32 +332,9 @@ public sealed class StageOptions
         return list;
     }
 
-    /// <summary>A compute device: cpu, auto, cuda or cuda:N (the --device flag).</summary>
-    public string Device(string name, string fallback = "cpu")
-    {
-        string? s = String(name);
-        if (s is null) return fallback;
-        string d = s.Trim().ToLowerInvariant();
-        if (d != "cpu" && d != "auto" && d != "cuda" && !(d.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(d[5..], out int n) && n >= 0))
-        {
-            Error(name, $"'{s}' is not a device (expected cpu, cuda, cuda:N or auto)");
-            return fallback;
-        }
-        Set(name, d);
-        if (d != "cpu") _devices.Add(new StageInput(name, d));
-        return d;
-    }
-
     // ------------------------------------------------------------------ paths
 
-    /// <summary>A required input path: a file or dir (relative to the pipeline file) or <c>@STAGE[/sub/path]</c>.</summary>
-    public string Path(string name)
-    {
-        if (!Has(name)) { Missing(name); return ""; }
-        return OptionalPath(name) ?? "";
-    }
-
-    public string? OptionalPath(string name)
+    private string? OptionalPath(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return null;
@@ -258,15 +344,7 @@ public sealed class StageOptions
         return full;
     }
 
-    /// <summary>One path or an array of them (a repeatable CLI flag).</summary>
-    public IReadOnlyList<string> PathList(string name, bool required)
-    {
-        if (required && !Has(name)) { Missing(name); return []; }
-        return NamedPathList(name, allowNames: false).Select(p => p.Path).ToList();
-    }
-
-    /// <summary>Paths given as <c>PATH</c> or <c>NAME=PATH</c> (e.g. eval's models); one string or an array.</summary>
-    public IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
+    private IReadOnlyList<NamedPath> NamedPathList(string name, bool allowNames = true)
     {
         JsonNode? node = Read(name);
         if (node is null) return [];
@@ -294,8 +372,7 @@ public sealed class StageOptions
         return list;
     }
 
-    /// <summary>An integer, or <c>@STAGE[/sub]</c> whose value the stage works out at run time from that artifact.</summary>
-    public (long? Value, string? Reference) LongOrReference(string name)
+    private (long? Value, string? Reference) LongOrReference(string name)
     {
         JsonNode? node = Read(name);
         if (node is null) return (null, null);

@@ -17,11 +17,11 @@ public sealed record TrainingJobSpec
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
     public TrainingOptions Options { get; init; } = new();
-    public DType Storage { get; init; } = DType.BF16;
+    public DType Storage { get; init; } = DTypes.ParseFloat(TrainingSchema.Storage.Default);
     public int? MaxDocuments { get; init; }
     /// <summary>Share of documents held out for validation when no validation corpus is given (every k-th document).</summary>
     public int ValidationEvery { get; init; } = 50;
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
     /// <summary>Run on PyTorch's distributed engine (engines/torch) under torchrun instead of the local trainer.</summary>
     public TorchrunLaunch? Torchrun { get; init; }
 }

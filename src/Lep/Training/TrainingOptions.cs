@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Lep.Modeling;
+using Lep.Options;
 
 namespace Lep.Training;
 
@@ -35,26 +36,26 @@ public static class TrainableSets
     };
 }
 
-/// <summary>Hyper-parameters of a training run (defaults: the LEP paper's AdamW setting).</summary>
+/// <summary>Hyper-parameters of a training run (defaults: <see cref="TrainingSchema"/>, the LEP paper's AdamW setting).</summary>
 public sealed record TrainingOptions
 {
-    public int Steps { get; init; } = 1000;
-    public int BlockSize { get; init; } = 256;
-    public int BatchSize { get; init; } = 8;
-    public int GradientAccumulation { get; init; } = 1;
-    public double LearningRate { get; init; } = 1e-3;
-    public double MinLearningRateRatio { get; init; } = 0.1;
-    public int WarmupSteps { get; init; } = 50;
+    public int Steps { get; init; } = TrainingSchema.Steps.Default;
+    public int BlockSize { get; init; } = TrainingSchema.BlockSize.Default;
+    public int BatchSize { get; init; } = TrainingSchema.BatchSize.Default;
+    public int GradientAccumulation { get; init; } = TrainingSchema.GradientAccumulation.Default;
+    public double LearningRate { get; init; } = TrainingSchema.LearningRate.Default;
+    public double MinLearningRateRatio { get; init; } = TrainingSchema.MinLearningRateRatio.Default;
+    public int WarmupSteps { get; init; } = TrainingSchema.Warmup.Default;
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.95;
     public double Epsilon { get; init; } = 1e-5;
-    public double WeightDecay { get; init; } = 0.1;
-    public double GradientClip { get; init; } = 1.0;
-    public int EvalEvery { get; init; } = 100;
+    public double WeightDecay { get; init; } = TrainingSchema.WeightDecay.Default;
+    public double GradientClip { get; init; } = TrainingSchema.Clip.Default;
+    public int EvalEvery { get; init; } = TrainingSchema.EvalEvery.Default;
     public int EvalBatches { get; init; } = 8;
-    public int CheckpointEvery { get; init; } = 200;
-    public long Seed { get; init; } = 1;
-    public TrainableSet Trainable { get; init; } = TrainableSet.All;
+    public int CheckpointEvery { get; init; } = TrainingSchema.CheckpointEvery.Default;
+    public long Seed { get; init; } = TrainingSchema.Seed.Default;
+    public TrainableSet Trainable { get; init; } = TrainableSets.Parse(TrainingSchema.Trainable.Default);
     /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only rows with this id or above (the new
     /// vocabulary of an extended tokenizer), leaving every old row as it was.</summary>
     public int? TrainRowsFrom { get; init; }
@@ -67,20 +68,28 @@ public sealed record TrainingOptions
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LoraOptions? Lora { get; init; } = new();
 
+    /// <summary>Throws <see cref="OptionException"/> naming the <see cref="TrainingSchema"/> (or <see cref="LoraSchema"/>)
+    /// option at fault.</summary>
     public void Validate()
     {
-        if (Steps <= 0) throw new ArgumentException("steps must be > 0");
-        if (BlockSize < 2) throw new ArgumentException("block size must be ≥ 2");
-        if (BatchSize <= 0 || GradientAccumulation <= 0) throw new ArgumentException("batch size and gradient accumulation must be > 0");
-        NumericRange.Positive.Require("--lr", LearningRate);
-        NumericRange.NonNegative.Require("--weight-decay", WeightDecay);
-        NumericRange.NonNegative.Require("--clip", GradientClip);
-        if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("warm-up steps must be within [0, steps]");
-        NumericRange.Fraction.Require("--min-lr-ratio", MinLearningRateRatio);
-        if (TrainRowsFrom is int from && (from < 0 || Trainable != TrainableSet.EmbeddingsAndHead))
-            throw new ArgumentException("training only the new rows needs --trainable embeddings and a non-negative first row id");
-        if (TrainRowIds is not null && (Trainable != TrainableSet.EmbeddingsAndHead || TrainRowsFrom is not null))
-            throw new ArgumentException("training only the new rows of a donor needs --trainable embeddings (and not --new-rows-from as well)");
+        TrainingSchema.Steps.Require(Steps);
+        TrainingSchema.BlockSize.Require(BlockSize);
+        TrainingSchema.BatchSize.Require(BatchSize);
+        TrainingSchema.GradientAccumulation.Require(GradientAccumulation);
+        TrainingSchema.LearningRate.Require(LearningRate);
+        TrainingSchema.WeightDecay.Require(WeightDecay);
+        TrainingSchema.Clip.Require(GradientClip);
+        TrainingSchema.Warmup.Require(WarmupSteps);
+        if (WarmupSteps > Steps) throw new OptionException(TrainingSchema.Warmup, $"must be ≤ {TrainingSchema.Steps} ({WarmupSteps} > {Steps})");
+        TrainingSchema.MinLearningRateRatio.Require(MinLearningRateRatio);
+        TrainingSchema.NewRowsFrom.Require(TrainRowsFrom);
+        OptionSetting embeddings = TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead));
+        if (TrainRowsFrom is not null && Trainable != TrainableSet.EmbeddingsAndHead)
+            throw new OptionException(TrainingSchema.NewRowsFrom, $"needs {embeddings} (only embedding and head rows can be trained row by row)");
+        if (TrainRowIds is not null && Trainable != TrainableSet.EmbeddingsAndHead)
+            throw new OptionException(TrainingSchema.NewRowsOnly, $"needs {embeddings} (only embedding and head rows can be trained row by row)");
+        if (TrainRowIds is not null && TrainRowsFrom is not null)
+            throw new OptionException(TrainingSchema.NewRowsOnly, $"cannot be combined with {TrainingSchema.NewRowsFrom}");
         if (Trainable == TrainableSet.Lora)
         {
             if (Lora is null) throw new ArgumentException("LoRA training needs LoRA options (rank, alpha, targets)");

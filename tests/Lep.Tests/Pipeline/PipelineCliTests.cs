@@ -199,7 +199,7 @@ public class PipelineCliTests
         "stage 'cal': no calibration data: give \"teacher\" + \"prompts\" (self-calibration), \"sft\" and/or \"copy-from\" (copy task)")]
     [InlineData("\"mode\": \"conversion\"}", "\"mode\": \"conversion\"}, {\"name\": \"cal\", \"kind\": \"calibrate\", \"model\": \"@lep\", \"teacher\": \"instruct\"}",
         "stage 'cal': option 'prompts': missing: self-calibration needs both \"teacher\" and \"prompts\"")]
-    [InlineData("\"trainable\": \"embeddings\"", "\"trainable\": \"lora\", \"lora-rank\": 0", "stage 'train': option 'lora-rank': LoRA rank must be > 0")]
+    [InlineData("\"trainable\": \"embeddings\"", "\"trainable\": \"lora\", \"lora-rank\": 0", "stage 'train': option 'lora-rank': must be ≥ 1, not 0")]
     [InlineData("\"trainable\": \"embeddings\"", "\"trainable\": \"all\", \"new-rows-only\": true", "stage 'train': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
     public void A_bad_file_exits_2_naming_the_stage_and_writes_nothing(string from, string to, string message)
     {

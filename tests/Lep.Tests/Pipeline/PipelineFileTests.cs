@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lep.Options;
 using Lep.Pipeline;
 using Lep.Tests.Support;
 
@@ -7,6 +8,11 @@ namespace Lep.Tests.Pipeline;
 /// <summary>Loading, validation, planning and running with fake stage kinds (no models, no TorchSharp): fast.</summary>
 public class PipelineFileTests
 {
+    private static readonly OptionSpec<string> Text = new("text", "test", "", null, required: true);
+    private static readonly OptionSpec<string?> Note = OptionSpec.OptionalText("note", "test");
+    private static readonly OptionSpec<string?> Input = OptionSpec.OptionalPath("input", "test");
+    private static readonly OptionSpec<int> Steps = OptionSpec.RequiredInt("steps", "test");
+
     /// <summary>"write": a staged kind that writes out.txt = (input's out.txt) + text, and counts its runs.</summary>
     private sealed class WriteKind : StageKind
     {
@@ -16,9 +22,9 @@ public class PipelineFileTests
 
         public override StageAction Bind(StageOptions o)
         {
-            string text = o.RequiredString("text");
-            string? input = o.OptionalPath("input");
-            o.String("note");
+            string text = o.Get(Text);
+            string? input = o.Get(Input);
+            o.Get(Note);
             return ctx =>
             {
                 Runs.Add(ctx.Name);
@@ -42,8 +48,8 @@ public class PipelineFileTests
 
         public override StageAction Bind(StageOptions o)
         {
-            int steps = o.RequiredInt("steps");
-            string? input = o.OptionalPath("input");
+            int steps = o.Get(Steps);
+            string? input = o.Get(Input);
             return ctx =>
             {
                 Directory.CreateDirectory(ctx.ArtifactDirectory + ".run");
@@ -131,17 +137,17 @@ public class PipelineFileTests
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "sft": "s.jsonl", "copy-count": 5}""", "stage 'c': option 'copy-count': only applies with \"copy-from\"")]
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "copy-lang": "de"}""", "stage 'c': option 'copy-lang': 'de' is not one of en, ru")]
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "max-new-tokens": 9}""", "stage 'c': option 'max-new-tokens': only applies to self-calibration")]
-    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-rank": 0}""", "stage 'c': option 'lora-rank': LoRA rank must be > 0")]
-    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-targets": "q_proj,x_proj"}""", "stage 'c': option 'lora-targets': unknown LoRA target 'x_proj'")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-rank": 0}""", "stage 'c': option 'lora-rank': must be ≥ 1, not 0")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "lora-targets": "q_proj,x_proj"}""", "stage 'c': option 'lora-targets': 'x_proj' is not a projection")]
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "trainable": "all", "lora-alpha": 4}""", "stage 'c': option 'lora-alpha': only applies with \"trainable\": \"lora\"")]
     [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "trainable": "embeddings"}""", "stage 'c': option 'trainable': 'embeddings' is not one of lora, all")]
-    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "steps": 5, "warmup": 10}""", "stage 'c': warm-up steps must be within [0, steps]")]
-    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-rank": 0}""", "stage 't': option 'lora-rank': LoRA rank must be > 0")]
-    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-alpha": -1}""", "stage 't': option 'lora-alpha': LoRA alpha must be a finite number > 0, not -1")]
+    [InlineData("""{"name": "c", "kind": "calibrate", "model": "m", "copy-from": "t.txt", "steps": 5, "warmup": 10}""", "stage 'c': option 'warmup': must be ≤ \"steps\" (10 > 5)")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-rank": 0}""", "stage 't': option 'lora-rank': must be ≥ 1, not 0")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "lora-alpha": -1}""", "stage 't': option 'lora-alpha': must be a finite number > 0, not -1")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "lora-rank": 4}""", "stage 't': option 'lora-rank': only applies with \"trainable\": \"lora\"")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "lora", "new-rows-only": true}""", "stage 't': option 'new-rows-only': needs \"trainable\": \"embeddings\"")]
-    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": true, "new-rows-from": 5}""", "stage 't': option 'new-rows-only': use new-rows-only or new-rows-from, not both")]
+    [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": true, "new-rows-from": 5}""", "stage 't': option 'new-rows-only': cannot be combined with \"new-rows-from\"")]
     [InlineData("""{"name": "t", "kind": "train", "model": "m", "corpus": "c.txt", "trainable": "embeddings", "new-rows-only": "yes"}""", "stage 't': option 'new-rows-only': expected true or false")]
     public void Calibrate_and_lora_options_are_checked_at_load(string stage, string message)
     {

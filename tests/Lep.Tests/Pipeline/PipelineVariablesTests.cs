@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Pipeline;
 using Lep.Tests.Support;
 
@@ -9,14 +10,18 @@ public class PipelineVariablesTests
     /// <summary>"echo": writes its "text" to out.txt (after its input's, if any).</summary>
     private sealed class EchoKind : StageKind
     {
+        private static readonly OptionSpec<string> Text = new("text", "test", "", null, required: true);
+        private static readonly OptionSpec<int> N = OptionSpec.Int("n", 0, "test");
+        private static readonly OptionSpec<string?> Input = OptionSpec.OptionalPath("input", "test");
+
         public override string Name => "echo";
         public override string Description => "test";
 
         public override StageAction Bind(StageOptions o)
         {
-            string text = o.RequiredString("text");
-            o.Int("n", 0);
-            string? input = o.OptionalPath("input");
+            string text = o.Get(Text);
+            o.Get(N);
+            string? input = o.Get(Input);
             return ctx =>
             {
                 File.WriteAllText(Path.Combine(ctx.Output, "out.txt"), (input is null ? "" : File.ReadAllText(Path.Combine(input, "out.txt"))) + text);

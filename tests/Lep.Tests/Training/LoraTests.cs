@@ -1,6 +1,7 @@
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
+using Lep.Options;
 using Lep.Tests.Support;
 using Lep.Training;
 using static TorchSharp.torch;
@@ -63,8 +64,8 @@ public class LoraTests
     public void TargetsAndRankAreValidated()
     {
         using var lm = TinyModels.Create("mha", vocab: 64);
-        Assert.Throws<ArgumentException>(() => lm.AddLora(new LoraOptions { Targets = ["q_proj", "w_proj"] }, 1));
-        Assert.Throws<ArgumentException>(() => lm.AddLora(new LoraOptions { Rank = 0 }, 1));
+        Assert.Same(LoraSchema.Targets, Assert.Throws<OptionException>(() => lm.AddLora(new LoraOptions { Targets = ["q_proj", "w_proj"] }, 1)).Subject);
+        Assert.Same(LoraSchema.Rank, Assert.Throws<OptionException>(() => lm.AddLora(new LoraOptions { Rank = 0 }, 1)).Subject);
         Assert.Throws<ArgumentException>(() => new TrainingOptions { Trainable = TrainableSet.Lora, Lora = null }.Validate());
         lm.AddLora(new LoraOptions { Targets = ["v_proj", "down_proj"] }, 1);
         Assert.Equal(["v_proj", "down_proj", "v_proj", "down_proj"],

@@ -5,6 +5,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Modeling;
+using Lep.Options;
 using Lep.Runtime;
 using Lep.Tests.Support;
 using Lep.Training;
@@ -230,10 +231,14 @@ public sealed class TorchEngineTests : IClassFixture<TorchEngineTests.Runs>
     public void BadLaunchesAreRejectedBeforeAnythingIsWritten()
     {
         var embeddings = new TrainingOptions { Trainable = TrainableSet.EmbeddingsAndHead, BatchSize = 4 };
-        Assert.Contains("multiple of the 3 ranks", Assert.Throws<ArgumentException>(() => new TorchrunLaunch { NprocPerNode = 3 }.Validate(embeddings)).Message);
-        Assert.Contains("trains embeddings only", Assert.Throws<ArgumentException>(() => new TorchrunLaunch().Validate(embeddings with { Trainable = TrainableSet.All })).Message);
-        Assert.Contains("--rdzv-endpoint", Assert.Throws<ArgumentException>(() => new TorchrunLaunch { Nnodes = 2 }.Validate(embeddings)).Message);
-        Assert.Contains("HOST:PORT", Assert.Throws<ArgumentException>(() => new TorchrunLaunch { Nnodes = 2, RendezvousEndpoint = "node0" }.Validate(embeddings)).Message);
+        // Each names the options at fault, worded as the CLI words them.
+        string Refusal(TorchrunLaunch launch, TrainingOptions options) =>
+            Assert.Throws<OptionException>(() => launch.Validate(options)).Format(Lep.Cli.SchemaOptions.Wording);
+        Assert.Equal("--batch-size 4 (rows per micro-batch, all ranks together) must be a multiple of the 3 ranks", Refusal(new TorchrunLaunch { NprocPerNode = 3 }, embeddings));
+        Assert.Equal("--engine torchrun trains embeddings only: use --trainable embeddings (or --engine local)", Refusal(new TorchrunLaunch(), embeddings with { Trainable = TrainableSet.All }));
+        Assert.Equal("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address)", Refusal(new TorchrunLaunch { Nnodes = 2 }, embeddings));
+        Assert.Equal("--rdzv-endpoint 'node0' is not HOST:PORT", Refusal(new TorchrunLaunch { Nnodes = 2, RendezvousEndpoint = "node0" }, embeddings));
+        Assert.Equal("--node-rank must be < --nnodes (2 ≥ 2)", Refusal(new TorchrunLaunch { Nnodes = 2, NodeRank = 2, RendezvousEndpoint = "node0:29500" }, embeddings));
         var e = Assert.Throws<LepInputException>(() => TorchrunEngine.Locate("no-such-torchrun"));
         Assert.Contains("python3-torch", e.Message);
     }

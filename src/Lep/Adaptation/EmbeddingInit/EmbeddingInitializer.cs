@@ -36,12 +36,12 @@ public sealed record InitOptions
     public required string Output { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
-    public InitMethod Method { get; init; } = InitMethod.Mean;
-    public HeadInit Head { get; init; } = HeadInit.Own;
-    public int Seed { get; init; } = 0;
-    public double WMeanDecay { get; init; } = 0.5;
+    public InitMethod Method { get; init; } = InitSchema.ParseMethod(InitSchema.Method.Default);
+    public HeadInit Head { get; init; } = InitSchema.ParseHead(InitSchema.Head.Default);
+    public int Seed { get; init; } = InitSchema.Seed.Default;
+    public double WMeanDecay { get; init; } = InitSchema.WMeanDecay.Default;
     public double WhitespaceWeight { get; init; } = VocabularyAlignment.DefaultWhitespaceWeight;
-    public int OmpAtoms { get; init; } = 8;
+    public int OmpAtoms { get; init; } = InitSchema.OmpAtoms.Default;
     public int BlockRows { get; init; } = 1024;
 }
 
@@ -67,8 +67,8 @@ public static class EmbeddingInitializer
         Tokenizer newTok = Tokenizer.Load(tokPath);
         string norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (norm(o.Output) == norm(o.Base)) throw new LepInputException("--out " + o.Output, "is the base model dir; choose a new directory");
-        NumericRange.NonNegative.Require("--wmean-decay", o.WMeanDecay);
-        if (o.OmpAtoms < 1) throw new LepInputException("--omp-atoms", "must be ≥ 1");
+        InitSchema.WMeanDecay.Require(o.WMeanDecay);
+        InitSchema.OmpAtoms.Require(o.OmpAtoms);
 
         progress?.Report(("aligning vocabularies", 0));
         VocabularyAlignment alignment = VocabularyAlignment.Between(b.Tokenizer, b.Directory, newTok, tokPath);

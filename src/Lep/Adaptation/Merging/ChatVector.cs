@@ -21,7 +21,7 @@ public sealed record ChatVectorOptions
     /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
     public bool ReplaceOutput { get; init; }
     /// <summary>Keep D's embedding and head rows (only the special tokens come from I).</summary>
-    public bool SkipEmbed { get; init; }
+    public bool SkipEmbed { get; init; } = ChatVectorSchema.SkipEmbed.Default;
     /// <summary>Rows per block when writing embed_tokens / lm_head.</summary>
     public int BlockRows { get; init; } = 2048;
     /// <summary>Maximal shard size of the output; null = the largest shard of D (one file when D has one).</summary>

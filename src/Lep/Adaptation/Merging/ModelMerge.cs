@@ -24,12 +24,12 @@ public sealed record MergeOptions
     public required string Output { get; init; }
     /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
     public bool ReplaceOutput { get; init; }
-    public MergeMethod Method { get; init; } = MergeMethod.Linear;
+    public MergeMethod Method { get; init; } = MergeSchema.ParseMethod(MergeSchema.Method.Default);
     /// <summary>w: 0 gives A, 1 gives B (all of A at w = 0 only without <see cref="CopySpecialRows"/>).</summary>
     public required double Weight { get; init; }
     /// <summary>The rows of B's added/special tokens are B's, whatever w (ElChat copies the chat model's special rows);
     /// false merges them like every other row.</summary>
-    public bool CopySpecialRows { get; init; } = true;
+    public bool CopySpecialRows { get; init; } = !MergeSchema.MergeSpecialRows.Default;
     /// <summary>Rows per block when writing embed_tokens / lm_head.</summary>
     public int BlockRows { get; init; } = 2048;
     /// <summary>Maximal shard size of the output; null = the largest shard of A (one file when A has one).</summary>
@@ -131,7 +131,7 @@ public static class ModelMerge
     private static void Validate(MergeOptions o, ModelInput a, ModelInput b)
     {
         MergeInputs.RequireNewOutput(o.Output, a, b);
-        if (!double.IsFinite(o.Weight) || o.Weight < 0 || o.Weight > 1) throw new LepInputException("--weight", $"{o.Weight} is not in [0, 1]");
+        MergeSchema.Weight.Require(o.Weight);
         if (o.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
         a.RequireSameArchitecture(b);
         MergeInputs.RequireFloatVocabulary(a, b);

@@ -4,6 +4,7 @@ using Lep.Data;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
+using Lep.Options;
 using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
@@ -46,16 +47,26 @@ public sealed record PropagationOptions
     public required string Output { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
-    public PropagationMode Mode { get; init; } = PropagationMode.Conversion;
-    public PropagationCompat Compat { get; init; } = PropagationCompat.None;
-    public string? Corpus { get; init; }
-    public FitPrecision Precision { get; init; } = FitPrecision.Float64;
+    public PropagationMode Mode { get; init; } = PropagateSchema.ParseMode(PropagateSchema.Mode.Default);
+    public PropagationCompat Compat { get; init; } = PropagateSchema.ParseCompat(PropagateSchema.Compat.Default);
+    public string? Corpus { get; init; } = PropagateSchema.Corpus.Default;
+    public FitPrecision Precision { get; init; } = PropagateSchema.ParsePrecision(PropagateSchema.Precision.Default);
     /// <summary>Rows per block of the normal equations and of the output product.</summary>
     public int BlockRows { get; init; } = 2048;
     /// <summary>Maximal shard size of the output; null = the largest shard of I (one file when I has one).</summary>
     public long? MaxShardBytes { get; init; }
     /// <summary>Also write each P as raw little-endian float64 (d × d, row-major): projection-embed_tokens.f64, projection-lm_head.f64.</summary>
-    public bool SaveProjections { get; init; }
+    public bool SaveProjections { get; init; } = PropagateSchema.SaveProjection.Default;
+
+    /// <summary>The options' own rules (no input is looked at): throws <see cref="OptionException"/> naming the
+    /// <see cref="PropagateSchema"/> options at fault.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Mode)) throw new OptionException(PropagateSchema.Mode, $"{Mode} is not a mode");
+        if (!Enum.IsDefined(Compat)) throw new OptionException(PropagateSchema.Compat, $"{Compat} is not a reading");
+        if (Mode == PropagationMode.Cooccurrence && Corpus is null)
+            throw new OptionException(PropagateSchema.Corpus, $"required with {PropagateSchema.Mode.Is("cooccurrence")} (text tokenised both ways)");
+    }
 }
 
 /// <summary>One propagated matrix: its fit (absent for swap) and timing.</summary>
@@ -75,6 +86,7 @@ public static class Propagator
     public static PropagationResult Run(PropagationOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();
+        options.Validate();
         var warnings = new List<string>();
         using ModelInput b = ModelInput.Open("--base", options.Base);
         using ModelInput i = ModelInput.Open("--instruct", options.Instruct);
@@ -221,13 +233,7 @@ public static class Propagator
             throw new LepInputException($"--donor {d.Directory}", $"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
         foreach (string name in i.VocabularyTensors)
             if (!i.Weights.Info(name).DType.IsFloat()) throw new LepInputException($"--instruct {i.Directory}", $"'{name}' is not a float tensor");
-        if (!Enum.IsDefined(o.Mode)) throw new LepInputException("--mode", $"unknown mode {o.Mode}");
-        if (!Enum.IsDefined(o.Compat)) throw new LepInputException("--compat", $"unknown reading {o.Compat}");
-        if (o.Mode == PropagationMode.Cooccurrence)
-        {
-            if (o.Corpus is null) throw new LepInputException("--mode cooccurrence", "needs --corpus FILE (text tokenised both ways)");
-            if (!File.Exists(o.Corpus)) throw new LepInputException("--corpus " + o.Corpus, "file not found");
-        }
+        if (o.Mode == PropagationMode.Cooccurrence && !File.Exists(o.Corpus)) throw new LepInputException("--corpus " + o.Corpus, "file not found");
         if (o.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
     }
 

@@ -7,14 +7,14 @@ namespace Lep.Formats.Gguf;
 public sealed record GgufExportOptions
 {
     /// <summary>Type of the 2-D weight matrices: F32, F16 or BF16. Norms, biases and rope factors are always F32.</summary>
-    public GgmlType MatrixType { get; init; } = GgmlType.F16;
+    public GgmlType MatrixType { get; init; } = GgufSchema.ParseOutType(GgufSchema.OutType.Default);
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
     /// <summary>Forces <c>tokenizer.ggml.pre</c> (byte-level BPE only) instead of choosing it from the split regex.</summary>
     public string? PreTokenizer { get; init; }
     /// <summary>Unigram vocabularies as llama.cpp's <c>t5</c> (UGM, Viterbi — the Unigram algorithm) rather than <c>llama</c>
     /// (greedy score merges, what convert_hf_to_gguf writes for SentencePiece models, which segments Unigram text differently).</summary>
-    public bool UnigramAsUgm { get; init; } = true;
+    public bool UnigramAsUgm { get; init; } = !GgufSchema.UnigramAsLlama.Default;
     /// <summary><c>general.name</c>; defaults to the directory name.</summary>
     public string? Name { get; init; }
 }

@@ -1,6 +1,7 @@
 using Lep.Calibration;
 using Lep.Formats;
 using Lep.Modeling;
+using Lep.Runtime;
 using Lep.Training;
 
 namespace Lep.Pipeline.Kinds;
@@ -21,58 +22,47 @@ public sealed class CalibrateStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        TrainingOptions d = Calibrator.DefaultTraining;
-        string model = o.Path("model");
+        string model = o.Get(CalibrationSchema.Model);
 
-        string? teacher = o.OptionalPath("teacher");
-        string? prompts = o.OptionalPath("prompts");
-        int? maxNewTokens = o.OptionalInt("max-new-tokens");
-        string? sft = o.OptionalPath("sft");
-        string? copyFrom = o.OptionalPath("copy-from");
-        int? copyCount = o.OptionalInt("copy-count");
-        string? copyLang = o.Has("copy-lang") ? o.Choice("copy-lang", "en", "en", "ru") : null;
+        string? teacher = o.Get(CalibrationSchema.Teacher);
+        string? prompts = o.Get(CalibrationSchema.Prompts);
+        int maxNewTokens = o.Get(CalibrationSchema.MaxNewTokens);
+        string? sft = o.Get(CalibrationSchema.Sft);
+        string? copyFrom = o.Get(CalibrationSchema.CopyFrom);
+        int copyCount = o.Get(CalibrationSchema.CopyCount);
+        string copyLanguage = o.Get(CalibrationSchema.CopyLanguage);
 
-        string trainable = o.Choice("trainable", "lora", "lora", "all");
+        string trainable = o.Get(CalibrationSchema.Trainable);
         LoraOptions? lora = LoraStageOptions.Read(o, trainable == "lora");
-        TrainingOptions training = d with
+        TrainingOptions training = Calibrator.DefaultTraining with
         {
-            Steps = o.Int("steps", d.Steps), LearningRate = o.Double("lr", d.LearningRate), BatchSize = o.Int("batch-size", d.BatchSize),
-            BlockSize = o.Int("block-size", d.BlockSize), WarmupSteps = o.Int("warmup", d.WarmupSteps),
-            CheckpointEvery = o.Int("checkpoint-every", d.CheckpointEvery), Seed = o.Long("seed", d.Seed),
-            Trainable = TrainableSets.Parse(trainable), Lora = lora ?? d.Lora,
+            Steps = o.Get(CalibrationSchema.Steps), LearningRate = o.Get(CalibrationSchema.LearningRate), BatchSize = o.Get(CalibrationSchema.BatchSize),
+            BlockSize = o.Get(CalibrationSchema.BlockSize), WarmupSteps = o.Get(CalibrationSchema.Warmup),
+            CheckpointEvery = o.Get(CalibrationSchema.CheckpointEvery), Seed = o.Get(CalibrationSchema.Seed),
+            Trainable = TrainableSets.Parse(trainable), Lora = lora ?? Calibrator.DefaultTraining.Lora,
         };
-        string? storage = o.Has("storage") ? o.Choice("storage", "bf16", "bf16", "f16", "f32") : null;
-        string device = o.Device("device");
+        string? storage = o.Get(CalibrationSchema.Storage);
+        string device = o.Device(DeviceSchema.Device);
 
         // The sources, checked like `lep calibrate` checks its flags.
-        if (teacher is not null && prompts is null && !o.Has("prompts"))
-            o.Missing("prompts", "missing: self-calibration needs both \"teacher\" and \"prompts\"");
-        if (prompts is not null && teacher is null && !o.Has("teacher"))
-            o.Missing("teacher", "missing: self-calibration needs both \"teacher\" (the original instruct model) and \"prompts\"");
-        bool self = o.Has("teacher") || o.Has("prompts"), copy = o.Has("copy-from");
-        if (!self && !o.Has("sft") && !copy)
+        bool hasTeacher = o.Has(CalibrationSchema.Teacher), hasPrompts = o.Has(CalibrationSchema.Prompts);
+        if (hasTeacher && !hasPrompts)
+            o.Missing(CalibrationSchema.Prompts, "missing: self-calibration needs both \"teacher\" and \"prompts\"");
+        if (hasPrompts && !hasTeacher)
+            o.Missing(CalibrationSchema.Teacher, "missing: self-calibration needs both \"teacher\" (the original instruct model) and \"prompts\"");
+        bool self = hasTeacher || hasPrompts, copy = o.Has(CalibrationSchema.CopyFrom);
+        if (!self && !o.Has(CalibrationSchema.Sft) && !copy)
             o.Error("no calibration data: give \"teacher\" + \"prompts\" (self-calibration), \"sft\" and/or \"copy-from\" (copy task)");
-        if (maxNewTokens is not null && !self) o.Error("max-new-tokens", "only applies to self-calibration (\"teacher\" + \"prompts\")");
-        if (maxNewTokens is < 1) o.Error("max-new-tokens", "must be ≥ 1");
-        if (copyCount is not null && !copy) o.Error("copy-count", "only applies with \"copy-from\"");
-        if (copyLang is not null && !copy) o.Error("copy-lang", "only applies with \"copy-from\"");
-        if (copyCount is < 1) o.Error("copy-count", "must be ≥ 1");
-        try
-        {
-            training.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            o.Error(e.Message);
-        }
+        if (o.Has(CalibrationSchema.MaxNewTokens) && !self) o.Error(CalibrationSchema.MaxNewTokens, "only applies to self-calibration (\"teacher\" + \"prompts\")");
+        if (o.Has(CalibrationSchema.CopyCount) && !copy) o.Error(CalibrationSchema.CopyCount, "only applies with \"copy-from\"");
+        if (o.Has(CalibrationSchema.CopyLanguage) && !copy) o.Error(CalibrationSchema.CopyLanguage, "only applies with \"copy-from\"");
+        o.Check(training.Validate);
 
         var sources = new CalibrationSources
         {
-            SelfCalibration = teacher is not null && prompts is not null
-                ? new SelfCalibrationSource(teacher, prompts) { MaxNewTokens = maxNewTokens ?? SelfCalibrationSource.DefaultMaxNewTokens }
-                : null,
+            SelfCalibration = teacher is not null && prompts is not null ? new SelfCalibrationSource(teacher, prompts) { MaxNewTokens = maxNewTokens } : null,
             Sft = sft,
-            Copy = copyFrom is not null ? new CopyTaskSource(copyFrom, copyCount ?? CopyTaskSource.DefaultCount) { Language = copyLang ?? "en" } : null,
+            Copy = copyFrom is not null ? new CopyTaskSource(copyFrom, copyCount) { Language = copyLanguage } : null,
         };
 
         return ctx =>

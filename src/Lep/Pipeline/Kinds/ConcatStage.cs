@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data;
 
 namespace Lep.Pipeline.Kinds;
@@ -13,11 +14,17 @@ public sealed class ConcatStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        IReadOnlyList<string> files = o.PathList("files", required: true);
+        IReadOnlyList<string> files = o.Get(ConcatSchema.Files);
         return ctx =>
         {
             int documents = DocumentWriter.Write(Path.Combine(ctx.Output, FileName), files.SelectMany(DocumentReader.Read));
             return $"{FileName}: {documents:N0} documents from {files.Count} file(s)";
         };
     }
+}
+
+/// <summary>The options of the "concat" stage kind.</summary>
+public static class ConcatSchema
+{
+    public static readonly OptionSpec<string[]> Files = OptionSpec.Paths("files", "text files joined in this order into one corpus (documents separated by an empty line)", required: true);
 }

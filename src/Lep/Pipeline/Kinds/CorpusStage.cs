@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data.Corpus;
 
 namespace Lep.Pipeline.Kinds;
@@ -11,7 +12,7 @@ public sealed class CorpusStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string profile = o.Choice("profile", "full", "full", "test");
+        string profile = o.Get(CorpusSchema.Profile);
         return ctx =>
         {
             var builder = new CorpusBuilder(new CorpusBuildOptions(ctx.Output, CorpusProfile.Get(profile), CorpusBuildOptions.DefaultCacheDir()), SystemTools.Find());
@@ -23,4 +24,10 @@ public sealed class CorpusStage : StageKind
                    $", {s.DictionaryPairs:N0} dictionary pairs";
         };
     }
+}
+
+/// <summary>The options of the "corpus" stage kind (`lep data build`).</summary>
+public static class CorpusSchema
+{
+    public static readonly OptionSpec<string> Profile = OptionSpec.Choice("profile", "full", "which corpus to build: full, or test (small, for tests and the smoke demo)", "full", "test");
 }

@@ -20,26 +20,18 @@ public sealed class EvalStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        if (!o.Has("model")) o.Missing("model", "missing (required: a model dir or a list of them)");
-        IReadOnlyList<NamedPath> models = o.NamedPathList("model");
-        string suite = o.Path("suite");
+        IReadOnlyList<NamedPath> models = o.NamedPaths(EvalSchema.Model);
+        string suite = o.Get(EvalSchema.Suite);
         var options = new EvalOptions
         {
-            Limit = o.OptionalInt("limit"), Shots = o.Int("shots", 0), BatchSize = o.Int("batch-size", 8),
-            MaxNewTokens = o.Int("max-new-tokens", 256), Prompt = PromptFormatters.Parse(o.Choice("prompt", "auto", "auto", "chat", "plain")),
-            Speed = !o.Flag("no-speed"), SpeedPrompts = o.Int("speed-prompts", 4), SpeedTokens = o.Int("speed-tokens", 64),
-            SpeedTask = o.String("speed-task"),
+            Limit = o.Get(EvalSchema.Limit), Shots = o.Get(EvalSchema.Shots), BatchSize = o.Get(EvalSchema.BatchSize),
+            MaxNewTokens = o.Get(EvalSchema.MaxNewTokens), Prompt = PromptFormatters.Parse(o.Get(EvalSchema.Prompt)),
+            Speed = !o.Get(EvalSchema.NoSpeed), SpeedPrompts = o.Get(EvalSchema.SpeedPrompts), SpeedTokens = o.Get(EvalSchema.SpeedTokens),
+            SpeedTask = o.Get(EvalSchema.SpeedTask),
         };
-        bool heldOutOnly = o.Flag("heldout-only");
-        string device = o.Device("device");
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            o.Error(e.Message.Replace("--", ""));
-        }
+        bool heldOutOnly = o.Get(EvalSchema.HeldOutOnly);
+        string device = o.Device(DeviceSchema.Device);
+        o.Check(options.Validate);
         IReadOnlyList<(string Name, string Dir)> pairs = Named(models);
 
         return ctx =>

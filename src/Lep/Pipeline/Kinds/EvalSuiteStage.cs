@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Evaluation;
 
 namespace Lep.Pipeline.Kinds;
@@ -12,17 +13,25 @@ public sealed class EvalSuiteStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string corpus = o.Path("corpus");
-        string tasks = o.Path("tasks");
-        int items = o.RequiredInt("items");
-        bool filtered = o.Has("include");
-        IReadOnlyList<string> include = o.StringList("include");
-        if (items < 1) o.Error("items", "must be ≥ 1");
-        if (filtered && include.Count == 0) o.Error("include", "must name at least one task");
+        string corpus = o.Get(EvalSuiteSchema.Corpus);
+        string tasks = o.Get(EvalSuiteSchema.Tasks);
+        int items = o.Get(EvalSuiteSchema.Items);
+        bool filtered = o.Has(EvalSuiteSchema.Include);
+        IReadOnlyList<string> include = o.Get(EvalSuiteSchema.Include);
+        if (filtered && include.Count == 0) o.Error(EvalSuiteSchema.Include, "must name at least one task");
         return ctx =>
         {
             EvalSuite.Write(corpus, tasks, ctx.Output, items, filtered ? include.Contains : null);
             return $"{Directory.GetFiles(ctx.Output).Length} task file(s), at most {items} items each";
         };
     }
+}
+
+/// <summary>The options of the "eval-suite" stage kind.</summary>
+public static class EvalSuiteSchema
+{
+    public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build` (its held-out text per language)");
+    public static readonly OptionSpec<string> Tasks = OptionSpec.Path("tasks", "a `lep data tasks` dir (its test split)");
+    public static readonly OptionSpec<int> Items = OptionSpec.RequiredInt("items", "at most this many items per task", min: 1);
+    public static readonly OptionSpec<string[]> Include = OptionSpec.TextList("include", "keep only these tasks (e.g. copy_ru, heldout_en)");
 }

@@ -12,13 +12,10 @@ public sealed class GgufStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string model = o.Path("model");
-        string outType = o.Choice("outtype", "f16", "f16", "f32", "bf16");
-        bool unigramAsLlama = o.Flag("unigram-as-llama");
+        string model = o.Get(GgufSchema.Model);
         var options = new GgufExportOptions
         {
-            MatrixType = outType switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
-            UnigramAsUgm = !unigramAsLlama,
+            MatrixType = GgufSchema.ParseOutType(o.Get(GgufSchema.OutType)), UnigramAsUgm = !o.Get(GgufSchema.UnigramAsLlama),
         };
         return ctx =>
         {

@@ -10,10 +10,10 @@ public sealed class ChatVectorStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string baseDir = o.Path("base");
-        string instruct = o.Path("instruct");
-        string donor = o.Path("donor");
-        bool skip = o.Flag("skip-embed");
+        string baseDir = o.Get(ChatVectorSchema.Base);
+        string instruct = o.Get(ChatVectorSchema.Instruct);
+        string donor = o.Get(ChatVectorSchema.Donor);
+        bool skip = o.Get(ChatVectorSchema.SkipEmbed);
         return ctx =>
         {
             var options = new ChatVectorOptions { Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output, SkipEmbed = skip };
@@ -32,18 +32,15 @@ public sealed class MergeStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string method = o.Choice("method", "linear", "linear", "slerp");
-        string a = o.Path("a");
-        string b = o.Path("b");
-        bool mergeSpecial = o.Flag("merge-special-rows");
-        double? weight = o.OptionalDouble("weight");
-        if (weight is null) o.Missing("weight");
-        else if (weight < 0 || weight > 1) o.Error("weight", $"{weight} is not in [0, 1]");
+        string method = o.Get(MergeSchema.Method);
+        var options = new MergeOptions
+        {
+            A = o.Get(MergeSchema.A), B = o.Get(MergeSchema.B), Weight = o.Get(MergeSchema.Weight), Output = "", Method = MergeSchema.ParseMethod(method),
+            CopySpecialRows = !o.Get(MergeSchema.MergeSpecialRows),
+        };
         return ctx =>
         {
-            var options = new MergeOptions { A = a, B = b, Weight = weight!.Value, Output = ctx.Output, Method = Enum.Parse<MergeMethod>(method, ignoreCase: true),
-                CopySpecialRows = !mergeSpecial };
-            MergeResult r = ctx.Step("merging", p => ModelMerge.Run(options, p));
+            MergeResult r = ctx.Step("merging", p => ModelMerge.Run(options with { Output = ctx.Output }, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
             return $"{method} merge at w = {r.Weight}, {r.Tensors.Count} tensors, {r.Rows:N0} rows ({r.RowsOnlyInA:N0} only in A, {r.SpecialRowsFromB} special rows from B)";
         };

@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data.Tasks;
 
 namespace Lep.Pipeline.Kinds;
@@ -13,17 +14,25 @@ public sealed class PromptsStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string tasks = o.Path("tasks");
-        int count = o.RequiredInt("count");
-        double share = o.Double("russian-share", 0.5);
-        int seed = o.Int("seed", 1);
-        IReadOnlyList<string> exclude = o.StringList("exclude-kind");
-        if (count < 1) o.Error("count", "must be ≥ 1");
-        if (NumericRange.Fraction.Problem(share) is string problem) o.Error("russian-share", problem);
+        string tasks = o.Get(PromptsSchema.Tasks);
+        int count = o.Get(PromptsSchema.Count);
+        double share = o.Get(PromptsSchema.RussianShare);
+        int seed = o.Get(PromptsSchema.Seed);
+        IReadOnlyList<string> exclude = o.Get(PromptsSchema.ExcludeKind);
         return ctx =>
         {
             int written = TaskPrompts.Write(tasks, Path.Combine(ctx.Output, FileName), count, share, seed, exclude);
             return $"{written} prompts";
         };
     }
+}
+
+/// <summary>The options of the "prompts" stage kind.</summary>
+public static class PromptsSchema
+{
+    public static readonly OptionSpec<string> Tasks = OptionSpec.Path("tasks", "a `lep data tasks` dir (prompts come from its dev split)");
+    public static readonly OptionSpec<int> Count = OptionSpec.RequiredInt("count", "prompts to write", min: 1);
+    public static readonly OptionSpec<double> RussianShare = OptionSpec.Number("russian-share", 0.5, "share of Russian prompts", NumericRange.Fraction);
+    public static readonly OptionSpec<int> Seed = OptionSpec.Int("seed", 1, "selection seed");
+    public static readonly OptionSpec<string[]> ExcludeKind = OptionSpec.TextList("exclude-kind", "task kinds left out (e.g. copy)");
 }

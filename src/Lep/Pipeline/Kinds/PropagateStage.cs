@@ -10,25 +10,18 @@ public sealed class PropagateStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string baseDir = o.Path("base");
-        string instruct = o.Path("instruct");
-        string donor = o.Path("donor");
-        string mode = o.Choice("mode", "conversion", "swap", "overlap", "conversion", "sum", "cooccurrence", "bypass");
-        string compat = o.Choice("compat", "none", "none", "ruadapt");
-        string? corpus = o.OptionalPath("corpus");
-        string precision = o.Choice("precision", "fp64", "fp64", "mixed");
-        bool save = o.Flag("save-projection");
-        if (mode == "cooccurrence" && corpus is null) o.Error("corpus", "required with \"mode\": \"cooccurrence\"");
+        var options = new PropagationOptions
+        {
+            Base = o.Get(PropagateSchema.Base), Instruct = o.Get(PropagateSchema.Instruct), Donor = o.Get(PropagateSchema.Donor), Output = "",
+            Mode = PropagateSchema.ParseMode(o.Get(PropagateSchema.Mode)), Compat = PropagateSchema.ParseCompat(o.Get(PropagateSchema.Compat)),
+            Corpus = o.Get(PropagateSchema.Corpus), Precision = PropagateSchema.ParsePrecision(o.Get(PropagateSchema.Precision)),
+            SaveProjections = o.Get(PropagateSchema.SaveProjection),
+        };
+        o.Check(options.Validate);
+        string mode = options.Mode.ToString().ToLowerInvariant(), compat = options.Compat.ToString().ToLowerInvariant();
         return ctx =>
         {
-            var options = new PropagationOptions
-            {
-                Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output,
-                Mode = Enum.Parse<PropagationMode>(mode, ignoreCase: true), Corpus = corpus,
-                Compat = Enum.Parse<PropagationCompat>(compat, ignoreCase: true),
-                Precision = precision == "mixed" ? FitPrecision.Mixed : FitPrecision.Float64, SaveProjections = save,
-            };
-            PropagationResult r = ctx.Step("propagating", p => Propagator.Run(options, p));
+            PropagationResult r = ctx.Step("propagating", p => Propagator.Run(options with { Output = ctx.Output }, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
             string fits = string.Join(", ", r.Matrices.Select(m => m.RelativeResidual is double res ? $"{m.Tensor} residual {res:0.000e0}" : $"{m.Tensor} swapped"));
             return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, {r.CopiedTensors} tensors copied";

@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Evaluation.Report;
 using Lep.Evaluation.Results;
 
@@ -12,7 +13,7 @@ public sealed class ReportStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        IReadOnlyList<string> inputs = o.PathList("results", required: true);
+        IReadOnlyList<string> inputs = o.Get(ReportSchema.Results);
         return ctx =>
         {
             EvalResults merged = EvalResults.Merge(inputs.Select(EvalResults.Load).ToList());
@@ -21,4 +22,10 @@ public sealed class ReportStage : StageKind
             return $"{merged.Models.Count} model(s) × {merged.Tasks.Count} task(s); report.md";
         };
     }
+}
+
+/// <summary>The options of the "report" stage kind.</summary>
+public static class ReportSchema
+{
+    public static readonly OptionSpec<string[]> Results = OptionSpec.Paths("results", "eval stages' artifacts (or results.json files) merged into one report", required: true);
 }

@@ -1,3 +1,4 @@
+using Lep.Options;
 using System.IO.Enumeration;
 using System.Text.Json.Nodes;
 using Lep.Evaluation.Results;
@@ -21,12 +22,11 @@ public sealed class SelectStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        if (!o.Has("model")) o.Missing("model", "missing (required: the candidate models)");
-        IReadOnlyList<(string Name, string Dir)> candidates = EvalStage.Named(o.NamedPathList("model"));
-        string results = o.Path("results");
-        IReadOnlyList<string> tasks = o.Has("tasks") ? o.StringList("tasks") : ["*"];
-        string score = o.String("score", ModelRanking.Primary);
-        if (tasks.Count == 0) o.Error("tasks", "must name at least one task pattern");
+        IReadOnlyList<(string Name, string Dir)> candidates = EvalStage.Named(o.NamedPaths(SelectSchema.Model));
+        string results = o.Get(SelectSchema.Results);
+        IReadOnlyList<string> tasks = o.Has(SelectSchema.Tasks) ? o.Get(SelectSchema.Tasks) : ["*"];
+        string score = o.Get(SelectSchema.Score);
+        if (tasks.Count == 0) o.Error(SelectSchema.Tasks, "must name at least one task pattern");
         return ctx =>
         {
             EvalResults evaluated = EvalResults.Load(results);
@@ -52,4 +52,13 @@ public sealed class SelectStage : StageKind
         JsonObject o = JsonFile.ReadObject(file);
         return (o.GetString("selected") ?? throw new LepInputException(file, "names no selected model"), o.GetString("path") ?? "");
     }
+}
+
+/// <summary>The options of the "select" stage kind.</summary>
+public static class SelectSchema
+{
+    public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's results", required: true);
+    public static readonly OptionSpec<string> Results = OptionSpec.Path("results", "the eval stage (or results.json) that scored the candidates");
+    public static readonly OptionSpec<string[]> Tasks = OptionSpec.TextList("tasks", "task name patterns whose scores are averaged (* wildcards; default all)");
+    public static readonly OptionSpec<string> Score = OptionSpec.Text("score", ModelRanking.Primary, "the metric to rank by (primary = each task's primary metric)");
 }

@@ -1,3 +1,4 @@
+using Lep.Options;
 using Lep.Data.Tasks;
 
 namespace Lep.Pipeline.Kinds;
@@ -11,12 +12,19 @@ public sealed class TasksStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string corpus = o.Path("corpus");
-        var options = new TaskOptions { Seed = o.Int("seed", new TaskOptions().Seed) };
+        string corpus = o.Get(TasksSchema.Corpus);
+        var options = new TaskOptions { Seed = o.Get(TasksSchema.Seed) };
         return ctx =>
         {
             TaskSummary s = ctx.Ui.Step($"{ctx.Name}: generating tasks", p => TaskGenerator.Generate(corpus, ctx.Output, options, p));
             return string.Join(", ", s.RecordsPerSplit.Select(x => $"{x.Split} {x.Count:N0}")) + " records";
         };
     }
+}
+
+/// <summary>The options of the "tasks" stage kind (`lep data tasks`).</summary>
+public static class TasksSchema
+{
+    public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build`");
+    public static readonly OptionSpec<int> Seed = OptionSpec.Int("seed", new TaskOptions().Seed, "generation seed");
 }

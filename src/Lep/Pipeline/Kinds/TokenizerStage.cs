@@ -1,3 +1,4 @@
+using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Pipeline.Kinds;
@@ -19,19 +20,14 @@ public sealed class TokenizerStage : StageKind
         {
             case "train":
             {
-                string type = o.RequiredChoice("type", "bpe", "spbpe", "unigram");
-                string corpus = o.Path("corpus");
-                int size = o.RequiredInt("vocab-size");
-                IReadOnlyList<string> special = o.StringList("special");
-                long minFrequency = o.Long("min-frequency", 2);
-                double coverage = o.Double("character-coverage", 0.9995);
-                string? source = o.OptionalPath("source");
-                if (size < 2) o.Error("vocab-size", "must be ≥ 2");
-                if (NumericRange.Share.Problem(coverage) is string problem) o.Error("character-coverage", problem);
+                string type = o.Get(TokenizerTrainSchema.Type);
+                string corpus = o.Get(TokenizerTrainSchema.Corpus);
+                string? source = o.Get(TokenizerTrainSchema.Source);
                 var spec = new TokenizerTrainSpec
                 {
-                    Type = TokenizerTrainSpec.ParseType(type), VocabSize = size, SpecialTokens = special.Count > 0 ? special : null,
-                    MinFrequency = minFrequency, CharacterCoverage = coverage, Source = source,
+                    Type = TokenizerTrainSpec.ParseType(type), VocabSize = o.Get(TokenizerTrainSchema.VocabSize),
+                    SpecialTokens = o.Get(TokenizerTrainSchema.Special) is { Length: > 0 } special ? special : null,
+                    MinFrequency = o.Get(TokenizerTrainSchema.MinFrequency), CharacterCoverage = o.Get(TokenizerTrainSchema.CharacterCoverage), Source = source,
                 };
                 return ctx =>
                 {
@@ -41,12 +37,9 @@ public sealed class TokenizerStage : StageKind
             }
             case "extend":
             {
-                string tokenizer = o.Path("tokenizer");
-                string corpus = o.Path("corpus");
-                int add = o.RequiredInt("add");
-                long minFrequency = o.Long("min-frequency", 2);
-                if (add < 1) o.Error("add", "must be ≥ 1");
-                var options = new ExtendOptions { Add = add, MinFrequency = minFrequency };
+                string tokenizer = o.Get(TokenizerExtendSchema.Tokenizer);
+                string corpus = o.Get(TokenizerExtendSchema.Corpus);
+                var options = new ExtendOptions { Add = o.Get(TokenizerExtendSchema.Add), MinFrequency = o.Get(TokenizerExtendSchema.MinFrequency) };
                 return ctx =>
                 {
                     var r = ctx.Step("extending", p => TokenizerJobs.Extend(tokenizer, corpus, options, ctx.Output, p));
@@ -55,8 +48,8 @@ public sealed class TokenizerStage : StageKind
             }
             case "replace":
             {
-                string source = o.Path("source");
-                string tokenizer = o.Path("tokenizer");
+                string source = o.Get(TokenizerReplaceSchema.Source);
+                string tokenizer = o.Get(TokenizerReplaceSchema.Tokenizer);
                 return ctx =>
                 {
                     var r = TokenizerJobs.Replace(source, tokenizer, ctx.Output);
@@ -65,11 +58,10 @@ public sealed class TokenizerStage : StageKind
             }
             default:
             {
-                string tokenizer = o.Path("tokenizer");
-                int keep = o.RequiredInt("keep");
-                string? corpus = o.OptionalPath("corpus");
-                int maxDocuments = o.Int("max-documents", int.MaxValue);
-                if (keep < 1) o.Error("keep", "must be ≥ 1");
+                string tokenizer = o.Get(TokenizerTrimSchema.Tokenizer);
+                int keep = o.Get(TokenizerTrimSchema.Keep);
+                string? corpus = o.Get(TokenizerTrimSchema.Corpus);
+                int maxDocuments = o.Get(TokenizerTrimSchema.MaxDocuments);
                 return ctx =>
                 {
                     var r = TokenizerJobs.Trim(tokenizer, keep, ctx.Output, corpus, maxDocuments);

@@ -1,5 +1,6 @@
 using Lep.Formats;
 using Lep.Modeling;
+using Lep.Runtime;
 using Lep.Training;
 using Lep.Training.Torchrun;
 
@@ -23,75 +24,52 @@ public sealed class TrainStage : StageKind
 
     public override StageAction Bind(StageOptions o)
     {
-        string model = o.Path("model");
-        IReadOnlyList<string> corpus = o.PathList("corpus", required: true);
-        string? validation = o.OptionalPath("validation");
-        string trainable = o.Choice("trainable", "all", "all", "embeddings", "lora");
+        string model = o.Get(TrainingSchema.Model);
+        IReadOnlyList<string> corpus = o.Get(TrainingSchema.Corpus);
+        string? validation = o.Get(TrainingSchema.Validation);
+        string trainable = o.Get(TrainingSchema.Trainable);
         LoraOptions? lora = LoraStageOptions.Read(o, trainable == "lora");
         var options = new TrainingOptions
         {
-            Steps = o.Int("steps", 1000), BlockSize = o.Int("block-size", 256), BatchSize = o.Int("batch-size", 8),
-            GradientAccumulation = o.Int("grad-accum", 1), LearningRate = o.Double("lr", 1e-3), WarmupSteps = o.Int("warmup", 50),
-            MinLearningRateRatio = o.Double("min-lr-ratio", 0.1), WeightDecay = o.Double("weight-decay", 0.1),
-            GradientClip = o.Double("clip", 1.0), EvalEvery = o.Int("eval-every", 100), CheckpointEvery = o.Int("checkpoint-every", 100),
-            Seed = o.Long("seed", 1), Trainable = TrainableSets.Parse(trainable),
+            Steps = o.Get(TrainingSchema.Steps), BlockSize = o.Get(TrainingSchema.BlockSize), BatchSize = o.Get(TrainingSchema.BatchSize),
+            GradientAccumulation = o.Get(TrainingSchema.GradientAccumulation), LearningRate = o.Get(TrainingSchema.LearningRate),
+            WarmupSteps = o.Get(TrainingSchema.Warmup), MinLearningRateRatio = o.Get(TrainingSchema.MinLearningRateRatio),
+            WeightDecay = o.Get(TrainingSchema.WeightDecay), GradientClip = o.Get(TrainingSchema.Clip), EvalEvery = o.Get(TrainingSchema.EvalEvery),
+            CheckpointEvery = o.Get(TrainingSchema.CheckpointEvery), Seed = o.Get(TrainingSchema.Seed), Trainable = TrainableSets.Parse(trainable),
         };
         if (lora is not null) options = options with { Lora = lora };
-        int? maxDocuments = o.OptionalInt("max-documents");
-        var (rowsFrom, rowsFromReference) = o.LongOrReference("new-rows-from");
-        string storage = o.Choice("storage", "bf16", "bf16", "f16", "f32");
-        string engine = o.Choice("engine", "local", "local", "torchrun");
+        int? maxDocuments = o.Get(TrainingSchema.MaxDocuments);
+        var (rowsFrom, rowsFromReference) = o.IntOrReference(TrainingSchema.NewRowsFrom);
+        string storage = o.Get(TrainingSchema.Storage);
+        bool torchrun = o.Get(TorchrunSchema.Engine) == "torchrun";
         var launch = new TorchrunLaunch
         {
-            NprocPerNode = o.Int("nproc-per-node", 1), Nnodes = o.Int("nnodes", 1), NodeRank = o.Int("node-rank", 0),
-            RendezvousEndpoint = o.String("rdzv-endpoint"), RendezvousTimeoutSeconds = o.Int("rdzv-timeout", 600),
-            ActivationCheckpointing = o.Flag("activation-checkpointing"),
+            NprocPerNode = o.Get(TorchrunSchema.NprocPerNode), Nnodes = o.Get(TorchrunSchema.Nnodes), NodeRank = o.Get(TorchrunSchema.NodeRank),
+            RendezvousEndpoint = o.Get(TorchrunSchema.RendezvousEndpoint), RendezvousTimeoutSeconds = o.Get(TorchrunSchema.RendezvousTimeout),
+            ActivationCheckpointing = o.Get(TorchrunSchema.ActivationCheckpointing),
         };
         // N ranks × b rows take the same steps as 1 rank × N·b (the engine's tests): the layout may change between runs.
-        o.HowItRuns("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout", "activation-checkpointing");
-        // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it).
-        string device = engine == "torchrun" ? o.Choice("device", "auto", "auto", "cpu", "cuda") : o.Device("device");
-        bool newRowsOnly = o.Flag("new-rows-only");
-        if (newRowsOnly && trainable != "embeddings")
-        {
-            o.Error("new-rows-only", "needs \"trainable\": \"embeddings\" (only embedding and head rows can be trained row by row)");
-            newRowsOnly = false;
-        }
-        else if (newRowsOnly && (rowsFrom is not null || rowsFromReference is not null))
-        {
-            o.Error("new-rows-only", "use new-rows-only or new-rows-from, not both");
-            newRowsOnly = false;
-        }
-        if (rowsFrom is > int.MaxValue) o.Error("new-rows-from", "is out of range");
-        if (maxDocuments is < 1) o.Error("max-documents", "must be ≥ 1");
+        o.HowItRuns(TorchrunSchema.NprocPerNode, TorchrunSchema.Nnodes, TorchrunSchema.NodeRank, TorchrunSchema.RendezvousEndpoint,
+            TorchrunSchema.RendezvousTimeout, TorchrunSchema.ActivationCheckpointing);
+        // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it): auto unless given.
+        string device = o.Device(DeviceSchema.Device, register: !torchrun);
+        if (torchrun && !o.Has(DeviceSchema.Device)) device = "auto";
+        else if (torchrun && device is not ("auto" or "cpu" or "cuda")) o.Error(DeviceSchema.Device, $"'{device}' is not one of auto, cpu, cuda (the torchrun engine places the ranks itself)");
+        bool newRowsOnly = o.Get(TrainingSchema.NewRowsOnly);
         // Placeholders for the run-time values, so that the checks below see what the run will have.
-        options = options with { TrainRowsFrom = rowsFromReference is not null ? 0 : (int?)rowsFrom, TrainRowIds = newRowsOnly ? [] : null };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            o.Error(e.Message.Replace("--trainable embeddings", "\"trainable\": \"embeddings\""));
-        }
-        try
-        {
-            if (engine == "torchrun") launch.Validate(options);
-        }
-        catch (ArgumentException e)
-        {
-            o.Error("engine", e.Message.Replace("--trainable embeddings", "\"trainable\": \"embeddings\""));
-        }
+        options = options with { TrainRowsFrom = rowsFromReference is not null ? 0 : rowsFrom, TrainRowIds = newRowsOnly ? [] : null };
+        o.Check(options.Validate);
+        if (torchrun) o.Check(() => launch.Validate(options));
 
         return ctx =>
         {
-            int? from = rowsFromReference is null ? (int?)rowsFrom : NewRows.FirstAddedId(rowsFromReference);
+            int? from = rowsFromReference is null ? rowsFrom : NewRows.FirstAddedId(rowsFromReference);
             int[]? rows = newRowsOnly ? NewRows.Of(model) : null;
             var spec = new TrainingJobSpec
             {
                 ModelDirectory = model, Corpus = corpus, ValidationCorpus = validation, OutputDirectory = ctx.Output, ReplaceOutput = true,
                 Storage = DTypes.ParseFloat(storage), MaxDocuments = maxDocuments, Device = device,
-                Torchrun = engine == "torchrun" ? launch : null,
+                Torchrun = torchrun ? launch : null,
                 Options = options with { TrainRowsFrom = from, TrainRowIds = rows },
             };
             TrainingResult r = ctx.Ui.Train($"{ctx.Name}: training", (p, steps) => TrainingJob.Run(spec, p, steps, ctx.Cancellation, ctx.Ui.Note));

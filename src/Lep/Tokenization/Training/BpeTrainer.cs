@@ -1,4 +1,5 @@
 using Lep.Data;
+using Lep.Options;
 using Lep.Tokenization.Decoders;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.Normalizers;
@@ -11,13 +12,13 @@ public sealed record BpeTrainerOptions
 {
     /// <summary>Total vocabulary size, special tokens and the base alphabet included.</summary>
     public int VocabSize { get; init; } = 32000;
-    public long MinFrequency { get; init; } = 2;
+    public long MinFrequency { get; init; } = TokenizerTrainSchema.MinFrequency.Default;
     /// <summary>Special tokens (ids 0…k-1). Default: none for byte-level, &lt;unk&gt; &lt;s&gt; &lt;/s&gt; for SentencePiece style.</summary>
     public IReadOnlyList<string>? SpecialTokens { get; init; }
     /// <summary>SentencePiece-style BPE (metaspace '▁', byte fallback, like Llama-2/Mistral) instead of byte-level.</summary>
     public bool SentencePiece { get; init; }
     /// <summary>SentencePiece style: share of characters covered by the alphabet; the rest goes to byte fallback.</summary>
-    public double CharacterCoverage { get; init; } = 0.9995;
+    public double CharacterCoverage { get; init; } = TokenizerTrainSchema.CharacterCoverage.Default;
     /// <summary>SentencePiece style: longest piece in characters.</summary>
     public int MaxPieceLength { get; init; } = 16;
     /// <summary>SentencePiece style: digits never merge.</summary>
@@ -25,9 +26,9 @@ public sealed record BpeTrainerOptions
 
     public void Validate()
     {
-        if (VocabSize < 1) throw new ArgumentException("--vocab-size must be positive");
-        if (MinFrequency < 1) throw new ArgumentException("--min-frequency must be at least 1");
-        NumericRange.Share.Require("--character-coverage", CharacterCoverage);
+        TokenizerTrainSchema.VocabSize.Require(VocabSize);
+        TokenizerTrainSchema.MinFrequency.Require(MinFrequency);
+        TokenizerTrainSchema.CharacterCoverage.Require(CharacterCoverage);
     }
 }
 
@@ -69,7 +70,7 @@ public static class BpeTrainer
             if (!ids.ContainsKey(c)) { ids[c] = tokens.Count; tokens.Add(c); }
         }
         int baseCount = tokens.Count;
-        if (o.VocabSize < baseCount) throw new ArgumentException($"--vocab-size {o.VocabSize} is smaller than the {baseCount} base tokens (256 bytes + special tokens)");
+        if (o.VocabSize < baseCount) throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (256 bytes + special tokens)");
         var (words, wordCounts) = Words(counts, w => w.Select(ch => ids[ch.ToString()]).ToArray());
         var specialSet = new HashSet<string>(specials, StringComparer.Ordinal);
         var learner = new MergeLearner(tokens, ids, words, wordCounts, t => specialSet.Contains(t) ? MergeLearner.NoMerge : (byte)0);
@@ -97,7 +98,7 @@ public static class BpeTrainer
         for (int b = 0; b < 256; b++) Add($"<0x{b:X2}>");
         foreach (var c in SentencePieceAlphabet.RequiredChars(counts, o.CharacterCoverage)) Add(c);
         int baseCount = tokens.Count;
-        if (o.VocabSize < baseCount) throw new ArgumentException($"--vocab-size {o.VocabSize} is smaller than the {baseCount} base tokens (specials, 256 bytes, alphabet)");
+        if (o.VocabSize < baseCount) throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (specials, 256 bytes, alphabet)");
         var (words, wordCounts) = Words(counts, w => SentencePieceAlphabet.Symbols(w, ids));
         var noMerge = new HashSet<string>(specials, StringComparer.Ordinal);
         for (int b = 0; b < 256; b++) noMerge.Add($"<0x{b:X2}>");

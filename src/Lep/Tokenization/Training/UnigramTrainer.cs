@@ -1,6 +1,7 @@
 using Lep.Data;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Lep.Options;
 using Lep.Tokenization.Models;
 
 namespace Lep.Tokenization.Training;
@@ -9,7 +10,7 @@ public sealed record UnigramTrainerOptions
 {
     /// <summary>Total size: specials, 256 byte pieces (with byte fallback) and pieces.</summary>
     public int VocabSize { get; init; } = 32000;
-    public double CharacterCoverage { get; init; } = 0.9995;
+    public double CharacterCoverage { get; init; } = TokenizerTrainSchema.CharacterCoverage.Default;
     public int SeedSize { get; init; } = 1_000_000;
     public double ShrinkingFactor { get; init; } = 0.75;
     public int SubIterations { get; init; } = 2;
@@ -21,9 +22,9 @@ public sealed record UnigramTrainerOptions
 
     public void Validate()
     {
-        if (VocabSize < 1) throw new ArgumentException("--vocab-size must be positive");
+        TokenizerTrainSchema.VocabSize.Require(VocabSize);
         new NumericRange(0, 1, MinInclusive: false, MaxInclusive: false).Require("shrinking factor", ShrinkingFactor);
-        NumericRange.Share.Require("--character-coverage", CharacterCoverage);
+        TokenizerTrainSchema.CharacterCoverage.Require(CharacterCoverage);
         if (SpecialTokens.Count == 0) throw new ArgumentException("a Unigram model needs an unk token (the first special token)");
     }
 }
@@ -51,7 +52,7 @@ public static class UnigramTrainer
         int target = o.VocabSize - meta;
         var required = SentencePieceAlphabet.RequiredChars(ToDict(words, wc), o.CharacterCoverage);
         if (target < required.Count)
-            throw new ArgumentException($"--vocab-size {o.VocabSize} is smaller than the {meta + required.Count} required pieces (specials, bytes, alphabet)");
+            throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {meta + required.Count} required pieces (specials, bytes, alphabet)");
         var requiredSet = new HashSet<string>(required, StringComparer.Ordinal);
 
         // ---- seeds

@@ -22,8 +22,8 @@ public sealed record TokenizerTrainSpec
     public required int VocabSize { get; init; }
     /// <summary>Special tokens (null: none for byte-level BPE, &lt;unk&gt; &lt;s&gt; &lt;/s&gt; otherwise).</summary>
     public IReadOnlyList<string>? SpecialTokens { get; init; }
-    public long MinFrequency { get; init; } = 2;
-    public double CharacterCoverage { get; init; } = 0.9995;
+    public long MinFrequency { get; init; } = TokenizerTrainSchema.MinFrequency.Default;
+    public double CharacterCoverage { get; init; } = TokenizerTrainSchema.CharacterCoverage.Default;
     /// <summary>When set, the trained vocabulary replaces this tokenizer's (its special/added tokens and
     /// tokenizer_config.json carried over, as <see cref="TokenizerJobs.Replace(string, string, string)"/>): the
     /// "BPE/Unigram replace" vocabularies of DESIGN §1.1 in one step.</summary>

@@ -1,4 +1,5 @@
 using Lep.Data;
+using Lep.Options;
 using Lep.Tokenization.Models;
 using Lep.Tokenization.PostProcessors;
 using Lep.Tokenization.Training;
@@ -8,8 +9,8 @@ namespace Lep.Tokenization.Vocabulary;
 public sealed record ExtendOptions
 {
     /// <summary>New tokens to add.</summary>
-    public int Add { get; init; } = 16000;
-    public long MinFrequency { get; init; } = 2;
+    public required int Add { get; init; }
+    public long MinFrequency { get; init; } = TokenizerExtendSchema.MinFrequency.Default;
     /// <summary>SentencePiece-style models: longest new piece in characters.</summary>
     public int MaxPieceLength { get; init; } = 16;
 }
@@ -29,7 +30,8 @@ public static class VocabularyOperations
     public static (Tokenizer Tokenizer, TrainingReport Report) Extend(Tokenizer old, CorpusReader corpus, ExtendOptions o,
         IProgress<(string Stage, double Fraction)>? progress = null, string source = "tokenizer.json")
     {
-        if (o.Add < 1) throw new ArgumentException("--add must be positive");
+        TokenizerExtendSchema.Add.Require(o.Add);
+        TokenizerExtendSchema.MinFrequency.Require(o.MinFrequency);
         if (old.Model is not Bpe bpe) throw new LepInputException(source, $"extend needs a BPE model, this tokenizer has {old.Model.GetType().Name}");
         if (bpe.ContinuingSubwordPrefix != null || bpe.EndOfWordSuffix != null)
             throw new LepInputException(source, "extend does not support BPE models with continuing_subword_prefix / end_of_word_suffix");
@@ -178,7 +180,7 @@ public static class VocabularyOperations
             if (uni.UnkId is int u) Mark(u);
         }
         else throw new LepInputException(source, $"trim does not support {old.Model.GetType().Name} models");
-        if (keep < count) throw new ArgumentException($"--keep {keep} is smaller than the {count} tokens that must stay (base alphabet, byte and special tokens)");
+        if (keep < count) throw new OptionException(TokenizerTrimSchema.Keep, $"{keep} is smaller than the {count} tokens that must stay (base alphabet, byte and special tokens)");
 
         IEnumerable<int> order = Enumerable.Range(0, n);
         if (frequencies != null) order = order.OrderByDescending(i => i < frequencies.Length ? frequencies[i] : 0).ThenBy(i => i);

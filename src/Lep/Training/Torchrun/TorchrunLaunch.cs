@@ -1,43 +1,44 @@
+using Lep.Options;
+
 namespace Lep.Training.Torchrun;
 
 /// <summary>How `lep train --engine torchrun` lays out the engine's processes: ranks per node, nodes, this node's rank
 /// and the rendezvous (node 0's host:port) that joins them.</summary>
 public sealed record TorchrunLaunch
 {
-    public int NprocPerNode { get; init; } = 1;
-    public int Nnodes { get; init; } = 1;
-    public int NodeRank { get; init; }
-    public string? RendezvousEndpoint { get; init; }
+    public int NprocPerNode { get; init; } = TorchrunSchema.NprocPerNode.Default;
+    public int Nnodes { get; init; } = TorchrunSchema.Nnodes.Default;
+    public int NodeRank { get; init; } = TorchrunSchema.NodeRank.Default;
+    public string? RendezvousEndpoint { get; init; } = TorchrunSchema.RendezvousEndpoint.Default;
     /// <summary>How long every rank of this node may take to start (the rendezvous, then loading torch and the model)
     /// before the launch is given up as a rendezvous that never formed.</summary>
-    public int RendezvousTimeoutSeconds { get; init; } = 600;
+    public int RendezvousTimeoutSeconds { get; init; } = TorchrunSchema.RendezvousTimeout.Default;
     /// <summary>Write the job and print the torchrun command instead of running it (for Slurm, Kubernetes …).</summary>
     public bool PrintOnly { get; init; }
     /// <summary>Recompute each layer's activations in the backward pass instead of keeping them (less memory, ~1/3 more compute).</summary>
-    public bool ActivationCheckpointing { get; init; }
+    public bool ActivationCheckpointing { get; init; } = TorchrunSchema.ActivationCheckpointing.Default;
     /// <summary>The torchrun executable: a name looked up on PATH, or a path.</summary>
     public string Executable { get; init; } = "torchrun";
 
     public int WorldSize => NprocPerNode * Nnodes;
 
+    /// <summary>Throws <see cref="OptionException"/> naming the <see cref="TorchrunSchema"/> options at fault, or the
+    /// <see cref="TrainingSchema"/> ones the engine cannot run.</summary>
     public void Validate(TrainingOptions options)
     {
-        if (NprocPerNode < 1) throw new ArgumentException("--nproc-per-node must be ≥ 1");
-        if (Nnodes < 1) throw new ArgumentException("--nnodes must be ≥ 1");
-        if (NodeRank < 0 || NodeRank >= Nnodes) throw new ArgumentException($"--node-rank must be within [0, {Nnodes - 1}]");
-        if (Nnodes > 1 && RendezvousEndpoint is null) throw new ArgumentException("--nnodes > 1 needs --rdzv-endpoint HOST:PORT (node 0's address)");
-        if (RendezvousEndpoint is string e && !IsHostPort(e)) throw new ArgumentException($"--rdzv-endpoint '{e}' is not HOST:PORT");
-        if (RendezvousTimeoutSeconds < 1) throw new ArgumentException("--rdzv-timeout must be ≥ 1 s");
+        TorchrunSchema.NprocPerNode.Require(NprocPerNode);
+        TorchrunSchema.Nnodes.Require(Nnodes);
+        TorchrunSchema.NodeRank.Require(NodeRank);
+        if (NodeRank >= Nnodes) throw new OptionException(TorchrunSchema.NodeRank, $"must be < {TorchrunSchema.Nnodes} ({NodeRank} ≥ {Nnodes})");
+        if (Nnodes > 1 && RendezvousEndpoint is null)
+            throw new OptionException(TorchrunSchema.Nnodes, $"> 1 needs {TorchrunSchema.RendezvousEndpoint} HOST:PORT (node 0's address)");
+        TorchrunSchema.RendezvousEndpoint.Require(RendezvousEndpoint);
+        TorchrunSchema.RendezvousTimeout.Require(RendezvousTimeoutSeconds);
+        OptionSetting torchrun = TorchrunSchema.Engine.Is("torchrun");
         if (options.Trainable != TrainableSet.EmbeddingsAndHead)
-            throw new ArgumentException("the torchrun engine trains embeddings only: use --trainable embeddings (or --engine local)");
+            throw new OptionException($"{torchrun} trains embeddings only: use {TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead))} (or {TorchrunSchema.Engine.Is("local")})");
         if (options.BatchSize % WorldSize != 0)
-            throw new ArgumentException($"--batch-size {options.BatchSize} (rows per micro-batch, all ranks together) must be a multiple of the {WorldSize} ranks");
-    }
-
-    private static bool IsHostPort(string endpoint)
-    {
-        int colon = endpoint.LastIndexOf(':');
-        return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out int port) && port is > 0 and < 65536;
+            throw new OptionException(TrainingSchema.BatchSize, $"{options.BatchSize} (rows per micro-batch, all ranks together) must be a multiple of the {WorldSize} ranks");
     }
 
     /// <summary>torchrun's default port of node 0's store (what a printed single-node command uses).</summary>

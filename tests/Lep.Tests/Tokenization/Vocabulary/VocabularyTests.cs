@@ -122,7 +122,8 @@ public sealed class VocabularyTests(OracleFixture ofx, TrainingFixture fx) : ICl
     [SkippableFact]
     public void Trim_below_the_base_alphabet_is_an_error()
     {
-        var e = Assert.Throws<ArgumentException>(() => VocabularyOperations.Trim(ofx.Ours["llama3"], 100));
+        var e = Assert.Throws<Lep.Options.OptionException>(() => VocabularyOperations.Trim(ofx.Ours["llama3"], 100));
+        Assert.StartsWith("--keep 100 is smaller than", e.Format(Lep.Cli.SchemaOptions.Wording));
         Assert.Contains("must stay", e.Message);
     }
 }

@@ -1,0 +1,15 @@
+using Lep.Options;
+
+namespace Lep.Formats.Gguf;
+
+/// <summary>The options of `lep export gguf` and the pipeline's "gguf" stage; <see cref="GgufExportOptions"/> takes its
+/// defaults from here.</summary>
+public static class GgufSchema
+{
+    public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "an HF model directory (config.json, safetensors, tokenizer.json)");
+    public static readonly OptionSpec<string> OutType = OptionSpec.Choice("outtype", "f16", "matrix storage: f16, f32 or bf16 (norms and biases stay f32)", "f16", "f32", "bf16");
+    public static readonly OptionSpec<bool> UnigramAsLlama = OptionSpec.Flag("unigram-as-llama",
+        "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram");
+
+    public static GgmlType ParseOutType(string name) => name switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 };
+}
