@@ -29,9 +29,11 @@ public static class EvalCommand
         var speedPrompts = new Option<int>("--speed-prompts") { Description = "prompts in the speed benchmark", DefaultValueFactory = _ => 4 };
         var speedTokens = new Option<int>("--speed-tokens") { Description = "new tokens per speed prompt", DefaultValueFactory = _ => 64 };
         var device = DeviceOption.Create();
+        var backend = new BackendOptions();
         var force = ForceOption.Create();
         var command = new Command("eval", "Evaluate models side by side on a task suite: accuracy, chrF, ROUGE-L, bits/char, speed; writes a report with plots.")
             { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, device, force };
+        foreach (Option o in backend.All) command.Options.Add(o);
         CommandAction.Set(command, parse =>
         {
             var options = new EvalOptions
@@ -44,6 +46,7 @@ public static class EvalCommand
                 Speed = !parse.GetValue(noSpeed),
                 SpeedPrompts = parse.GetValue(speedPrompts),
                 SpeedTokens = parse.GetValue(speedTokens),
+                Backend = backend.Get(parse),
             };
             options.Validate();
             var pairs = ParseModels(parse.GetValue(models)!);

@@ -16,8 +16,12 @@ public static class ExportCommand
     {
         var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json, safetensors, tokenizer.json)" };
         var output = new Argument<string>("OUT.gguf") { Description = "the GGUF file to write" };
-        var outType = new Option<string>("--outtype") { Description = "matrix storage: f16, f32 or bf16 (norms and biases stay f32)", DefaultValueFactory = _ => "f16" };
-        outType.AcceptOnlyFromAmong("f16", "f32", "bf16");
+        var outType = new Option<string>("--outtype")
+        {
+            Description = "matrix storage: f16, f32, bf16 or q8_0 (8-bit blocks of 32 with an fp16 scale; rows not a multiple of 32 stay f16); norms and biases stay f32",
+            DefaultValueFactory = _ => "f16",
+        };
+        outType.AcceptOnlyFromAmong([.. GgufExportOptions.MatrixTypeNames.Keys]);
         var unigramAsLlama = new Option<bool>("--unigram-as-llama")
         {
             Description = "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram",
@@ -32,7 +36,7 @@ public static class ExportCommand
             var options = new GgufExportOptions
             {
                 ReplaceOutput = replace,
-                MatrixType = parse.GetValue(outType) switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
+                MatrixType = GgufExportOptions.ParseMatrixType(parse.GetValue(outType)!),
                 UnigramAsUgm = !parse.GetValue(unigramAsLlama),
             };
             GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));

@@ -2,6 +2,7 @@ using Lep.Evaluation;
 using Lep.Evaluation.Prompts;
 using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
+using Lep.Modeling;
 using Lep.Runtime;
 
 namespace Lep.Pipeline.Kinds;
@@ -27,6 +28,9 @@ public sealed class EvalStage : StageKind
             Limit = o.OptionalInt("limit"), Shots = o.Int("shots", 0), BatchSize = o.Int("batch-size", 8),
             MaxNewTokens = o.Int("max-new-tokens", 256), Prompt = PromptFormatters.Parse(o.Choice("prompt", "auto", "auto", "chat", "plain")),
             Speed = !o.Flag("no-speed"), SpeedPrompts = o.Int("speed-prompts", 4), SpeedTokens = o.Int("speed-tokens", 64),
+            // The GGUF cache is the user's default one (XDG_CACHE_HOME): where it lies does not change results.
+            Backend = InferenceBackend.Parse(o.Choice("backend", InferenceBackend.TorchName, InferenceBackend.Names),
+                o.Choice("gguf-type", "q8_0", InferenceBackend.GgufTypeNames)),
         };
         string device = o.Device("device");
         try

@@ -13,11 +13,11 @@ public sealed class GgufStage : StageKind
     public override StageAction Bind(StageOptions o)
     {
         string model = o.Path("model");
-        string outType = o.Choice("outtype", "f16", "f16", "f32", "bf16");
+        string outType = o.Choice("outtype", "f16", [.. GgufExportOptions.MatrixTypeNames.Keys]);
         bool unigramAsLlama = o.Flag("unigram-as-llama");
         var options = new GgufExportOptions
         {
-            MatrixType = outType switch { "f32" => GgmlType.F32, "bf16" => GgmlType.BF16, _ => GgmlType.F16 },
+            MatrixType = GgufExportOptions.ParseMatrixType(outType),
             UnigramAsUgm = !unigramAsLlama,
         };
         return ctx =>
