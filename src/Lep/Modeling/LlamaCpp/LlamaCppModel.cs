@@ -19,9 +19,9 @@ public sealed record LlamaCppSettings
 
 /// <summary>
 /// A GGUF run by llama.cpp (LLamaSharp's CPU build) as an <see cref="ILanguageModel"/>. Ids in, raw logits out: no
-/// llama.cpp tokenizer, sampler, logit bias or penalty is involved. Scoring decodes one sequence at a time, keeping
-/// the KV cache of the prefix it shares with the previous sequence (the choices of one question share their prompt);
-/// logits are read only at target positions. One context: a decoding and scoring cannot overlap.
+/// llama.cpp tokenizer, sampler, logit bias or penalty is involved. Scoring decodes sequences in groups: their common
+/// prefix (the prompt the choices of one question share) once, then every member's remaining tokens together in one
+/// batch, reading logits only at target positions. One context: a decoding and scoring cannot overlap.
 /// </summary>
 public sealed class LlamaCppModel : ILanguageModel
 {
@@ -30,7 +30,8 @@ public sealed class LlamaCppModel : ILanguageModel
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
     private readonly int _batchSize;
-    private readonly List<int> _cached = [];
+    /// <summary>Sequences scored together in one llama_decode (llama.cpp's n_seq_max).</summary>
+    private const int MaxSequences = 16;
     private bool _decoding;
 
     public string Backend { get; }
@@ -54,7 +55,8 @@ public sealed class LlamaCppModel : ILanguageModel
             ContextSize = (uint)ContextLength,
             BatchSize = (uint)_batchSize,
             UBatchSize = (uint)_batchSize,
-            SeqMax = 1,
+            SeqMax = MaxSequences,
+            KVUnified = true, // the sequences of a group share the prompt's cells and the context's size
             Threads = settings.Threads,
             BatchThreads = settings.Threads,
             GpuLayerCount = 0,
@@ -91,43 +93,86 @@ public sealed class LlamaCppModel : ILanguageModel
     public ScoringResult[] ScoreBatch(IReadOnlyList<ScoringSequence> batch)
     {
         if (_decoding) throw new InvalidOperationException("a decoding is in progress on this llama.cpp context");
+        foreach (ScoringSequence s in batch)
+        {
+            if (s.Input.Length > ContextLength) throw new ArgumentException($"a sequence of {s.Input.Length} tokens exceeds the llama.cpp context of {ContextLength}");
+            if (s.FirstTarget < 0 || s.FirstTarget + s.Targets.Length != s.Input.Length)
+                throw new ArgumentException($"targets at positions {s.FirstTarget}..{s.FirstTarget + s.Targets.Length - 1} do not end the {s.Input.Length}-token input");
+        }
+        // In token order, so that sequences sharing a prefix (the choices of one question) fall into one group.
+        int[] order = Enumerable.Range(0, batch.Count).ToArray();
+        Array.Sort(order, (x, y) => batch[x].Input.AsSpan().SequenceCompareTo(batch[y].Input) is var c && c != 0 ? c : x.CompareTo(y));
         var results = new ScoringResult[batch.Count];
-        for (int b = 0; b < batch.Count; b++) results[b] = Score(batch[b]);
+        for (int i = 0; i < order.Length;)
+        {
+            // A group: up to MaxSequences sequences whose tokens after their common prefix fit one llama_decode.
+            int[] first = batch[order[i]].Input;
+            int prefix = batch[order[i]].FirstTarget, tokens = first.Length - prefix, j = i + 1;
+            for (; j < order.Length && j - i < MaxSequences; j++)
+            {
+                ScoringSequence next = batch[order[j]];
+                int p = Math.Min(Math.Min(prefix, next.FirstTarget), CommonPrefix(first, next.Input));
+                int t = tokens + (prefix - p) * (j - i) + next.Input.Length - p;
+                if (t > _batchSize || p + t > ContextLength) break;
+                prefix = p;
+                tokens = t;
+            }
+            ScoreGroup(batch, order[i..j], prefix, results);
+            i = j;
+        }
         return results;
     }
 
-    private ScoringResult Score(ScoringSequence s)
+    private static int CommonPrefix(int[] a, int[] b)
     {
-        int[] input = s.Input;
-        if (input.Length > ContextLength) throw new ArgumentException($"a sequence of {input.Length} tokens exceeds the llama.cpp context of {ContextLength}");
-        if (s.FirstTarget < 0 || s.FirstTarget + s.Targets.Length != input.Length)
-            throw new ArgumentException($"targets at positions {s.FirstTarget}..{s.FirstTarget + s.Targets.Length - 1} do not end the {input.Length}-token input");
-        // Reuse the cached prefix, but decode again from the first target position: only decoded positions have logits.
-        int reuse = 0;
-        int limit = Math.Min(Math.Min(_cached.Count, input.Length), s.FirstTarget);
-        while (reuse < limit && _cached[reuse] == input[reuse]) reuse++;
-        if (reuse < _cached.Count)
+        int n = 0, max = Math.Min(a.Length, b.Length);
+        while (n < max && a[n] == b[n]) n++;
+        return n;
+    }
+
+    /// <summary>Decodes the shared prefix once (sequence 0, no logits), shares its KV cells with every member, then the
+    /// members' remaining tokens as sequences 0..k-1, reading logits only at target positions.</summary>
+    private void ScoreGroup(IReadOnlyList<ScoringSequence> batch, int[] members, int prefix, ScoringResult[] results)
+    {
+        Native.MemoryClear(true);
+        int[] shared = batch[members[0]].Input;
+        for (int start = 0; start < prefix; start += _batchSize)
         {
-            Native.MemorySequenceRemove(LLamaSeqId.Zero, reuse, -1);
-            _cached.RemoveRange(reuse, _cached.Count - reuse);
-        }
-        double total = 0;
-        bool greedy = true;
-        for (int start = reuse; start < input.Length; start += _batchSize)
-        {
-            int end = Math.Min(input.Length, start + _batchSize);
             _batch.Clear();
-            for (int pos = start; pos < end; pos++) _batch.Add(input[pos], pos, LLamaSeqId.Zero, pos >= s.FirstTarget);
+            for (int pos = start; pos < Math.Min(prefix, start + _batchSize); pos++) _batch.Add(shared[pos], pos, LLamaSeqId.Zero, false);
             Decode();
-            for (int pos = start; pos < end; pos++) _cached.Add(input[pos]);
-            for (int pos = Math.Max(start, s.FirstTarget); pos < end; pos++)
+        }
+        for (int k = 1; k < members.Length && prefix > 0; k++) Native.MemorySequenceCopy(LLamaSeqId.Zero, (LLamaSeqId)k, 0, prefix);
+
+        var totals = new double[members.Length];
+        var greedy = Enumerable.Repeat(true, members.Length).ToArray();
+        var pending = new List<(int Member, int Target, int Row)>();
+        void Flush()
+        {
+            Decode();
+            foreach (var (member, target, row) in pending)
             {
-                var (logProb, isMax) = TargetLogProb(Native.GetLogitsIth(pos - start), s.Targets[pos - s.FirstTarget]);
-                total += logProb;
-                greedy &= isMax;
+                var (logProb, isMax) = TargetLogProb(Native.GetLogitsIth(row), target);
+                totals[member] += logProb;
+                greedy[member] &= isMax;
+            }
+            pending.Clear();
+            _batch.Clear();
+        }
+        _batch.Clear();
+        for (int k = 0; k < members.Length; k++)
+        {
+            ScoringSequence s = batch[members[k]];
+            for (int pos = prefix; pos < s.Input.Length; pos++)
+            {
+                bool scored = pos >= s.FirstTarget;
+                if (scored) pending.Add((k, s.Targets[pos - s.FirstTarget], _batch.TokenCount));
+                _batch.Add(s.Input[pos], pos, (LLamaSeqId)k, scored);
+                if (_batch.TokenCount == _batchSize) Flush();
             }
         }
-        return new ScoringResult(total, s.Targets.Length, greedy);
+        if (_batch.TokenCount > 0) Flush();
+        for (int k = 0; k < members.Length; k++) results[members[k]] = new ScoringResult(totals[k], batch[members[k]].Targets.Length, greedy[k]);
     }
 
     /// <summary>log softmax(logits)[target] in double, and whether target is the (first) argmax.</summary>
@@ -144,7 +189,6 @@ public sealed class LlamaCppModel : ILanguageModel
         if (_decoding) throw new InvalidOperationException("a decoding is already in progress on this llama.cpp context");
         if (capacity > ContextLength) throw new ArgumentException($"{capacity} tokens exceed the llama.cpp context of {ContextLength}");
         Native.MemoryClear(true);
-        _cached.Clear();
         _decoding = true;
         return new Decoder(this, capacity);
     }
