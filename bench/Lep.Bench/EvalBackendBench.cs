@@ -83,7 +83,7 @@ public static class EvalBackendBench
         }
     }
 
-    private static string Checkout()
+    internal static string Checkout()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Lep.slnx"))) return dir.FullName;
