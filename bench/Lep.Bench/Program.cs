@@ -7,6 +7,8 @@ switch (which)
     case "safetensors-read": SafetensorsReadBench.Run(rest); break;
     case "train-mfu": TrainMfuBench.Run(rest); break;
     case "generate": GenerateBench.Run(rest); break;
+    case "eval-backends": EvalBackendBench.Run(rest); break;
+    case "backend-memory": BackendMemoryBench.Run(rest); break;
     case "transformers-fixtures": TransformersFixtures.Run(rest); break;
     case "tokenizer": TokenizerBench.Run(rest); break;
     case "propagation": PropagationBench.Run(rest); break;
@@ -17,6 +19,6 @@ switch (which)
         GenerateBench.Run([]);
         break;
     default:
-        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate|transformers-fixtures DIR|tokenizer [encode|train]|propagation|all");
+        Console.WriteLine("usage: dotnet run -c Release --project bench/Lep.Bench -- safetensors-read|train-mfu|generate [tokens] [threads]|eval-backends [CORPUS_DIR] [items]|backend-memory [hidden] [layers]|transformers-fixtures DIR|tokenizer [encode|train]|propagation|all");
         break;
 }

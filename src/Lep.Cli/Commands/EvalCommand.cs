@@ -25,9 +25,11 @@ public static class EvalCommand
         var speedTask = SchemaOptions.Create(EvalSchema.SpeedTask);
         var heldOutOnly = SchemaOptions.Create(EvalSchema.HeldOutOnly);
         var device = DeviceOption.Create();
+        var backend = new BackendOptions();
         var force = ForceOption.Create();
         var command = new Command("eval", "Evaluate models side by side on a task suite: accuracy, chrF, ROUGE-L, bits/char, speed; writes a report with plots.")
             { models, suite, output, limit, shots, batch, maxNew, prompt, noSpeed, speedPrompts, speedTokens, speedTask, heldOutOnly, device, force };
+        foreach (Option o in backend.All) command.Options.Add(o);
         CommandAction.Set(command, parse =>
         {
             var options = new EvalOptions
@@ -41,6 +43,7 @@ public static class EvalCommand
                 SpeedPrompts = parse.GetValue(speedPrompts),
                 SpeedTokens = parse.GetValue(speedTokens),
                 SpeedTask = parse.GetValue(speedTask),
+                Backend = backend.Get(parse),
             };
             options.Validate();
             var pairs = ParseModels(parse.GetValue(models)!);

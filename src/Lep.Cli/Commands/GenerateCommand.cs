@@ -23,8 +23,10 @@ public static class GenerateCommand
         var noSpecial = new Option<bool>("--no-special-tokens") { Description = "do not add the tokenizer's special tokens (e.g. BOS) to the prompt" };
         var chat = new Option<bool>("--chat") { Description = "send the prompt as a user message through the model's chat template and print only the reply" };
         var device = DeviceOption.Create();
+        var backend = new BackendOptions();
         var command = new Command("generate", "Continue a prompt with a model (KV-cached; greedy or seeded sampling).")
             { dir, prompt, maxNew, temperature, topK, topP, seed, noSpecial, chat, device };
+        foreach (Option o in backend.All) command.Options.Add(o);
         CommandAction.Set(command, parse =>
         {
             string modelDir = parse.GetValue(dir)!;
@@ -41,8 +43,10 @@ public static class GenerateCommand
                 StopTokens = StopTokens(modelDir),
             };
             options.Validate();
-            using LlamaForCausalLM lm = ConsoleUi.WithProgress("loading model", p => LlamaForCausalLM.Load(modelDir, torchDevice, p));
-            lm.eval();
+            InferenceBackend engine = backend.Get(parse);
+            var notes = new List<string>();
+            using ILanguageModel lm = ConsoleUi.WithProgress($"loading model ({engine.Name})", p => engine.Load(modelDir, torchDevice, p, notes.Add));
+            foreach (string note in notes) Console.Error.WriteLine(note);
             if (tokenizer.VocabSize > lm.Config.VocabSize)
                 throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} embedding rows");
             string text = parse.GetValue(prompt)!;
@@ -68,7 +72,7 @@ public static class GenerateCommand
             string final = tokenizer.Decode(generated, skipSpecialTokens: true);
             Console.WriteLine(final[Math.Min(printed.Length, final.Length)..]);
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, {final.Length / seconds:0.0} chars/s]");
+            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, {final.Length / seconds:0.0} chars/s, {lm.Backend}]");
             return ExitCodes.Ok;
         });
         return command;

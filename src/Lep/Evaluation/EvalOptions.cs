@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Lep.Evaluation.Prompts;
+using Lep.Modeling;
 
 namespace Lep.Evaluation;
 
@@ -16,6 +17,8 @@ public sealed record EvalOptions
     public int SpeedTokens { get; init; } = EvalSchema.SpeedTokens.Default;
     /// <summary>Take the speed prompts from this task first (e.g. a Russian one, to time Russian generation).</summary>
     public string? SpeedTask { get; init; }
+    /// <summary>The engine that runs the models (torch, or llama.cpp on a cached GGUF export).</summary>
+    public InferenceBackend Backend { get; init; } = InferenceBackend.Torch;
 
     /// <summary>Throws <see cref="Options.OptionException"/> naming the <see cref="EvalSchema"/> option at fault.</summary>
     public void Validate()
@@ -42,6 +45,7 @@ public sealed record EvalOptions
         ["max_new_tokens"] = MaxNewTokens,
         ["prompt"] = Prompt.ToString().ToLowerInvariant(),
         ["decoding"] = "greedy",
+        ["backend"] = Backend.Name,
         ["speed_prompts"] = Speed ? SpeedPrompts : null,
         ["speed_tokens"] = Speed ? SpeedTokens : null,
     };

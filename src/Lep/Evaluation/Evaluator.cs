@@ -42,7 +42,7 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         {
             string prompt = PromptFormatters.ForModel(dir, options.Prompt).Name;
             int vocab = JsonFile.ReadObject(Path.Combine(dir, "config.json")).GetInt("vocab_size") ?? 0;
-            results.Models.Add(new ModelInfo(name, dir, prompt, vocab));
+            results.Models.Add(new ModelInfo(name, dir, prompt, vocab, options.Backend.Name));
             string modelFingerprint = ModelFingerprint(dir);
             string runDir = Path.Combine(outDir, "runs", SafeName(name));
             EvalModel? model = null;
@@ -59,7 +59,7 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
                         results.Results.Add(cached);
                         continue;
                     }
-                    model ??= _ui.Step($"loading {name}", _ => EvalModel.Load(name, dir, device, options.Prompt));
+                    model ??= Load(name, dir, device);
                     var (shots, scored) = task.Split(options.Shots, options.Limit);
                     Formats.FaultPoint.Hold(Formats.FaultPoint.EvalTask);
                     var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -75,12 +75,12 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
                 }
                 if (options.Speed && speedPrompts.Count > 0)
                 {
-                    string fingerprint = Hash($"{modelFingerprint}|speed|{string.Join('\u0001', speedPrompts)}|{options.SpeedTokens}|{options.Prompt}");
+                    string fingerprint = Hash($"{modelFingerprint}|speed|{string.Join('\u0001', speedPrompts)}|{options.SpeedTokens}|{options.Prompt}|{options.Backend.Name}");
                     string cachePath = Path.Combine(runDir, "_speed.json");
                     SpeedResult? speed = ReadSpeedCache(cachePath, fingerprint);
                     if (speed is null)
                     {
-                        model ??= _ui.Step($"loading {name}", _ => EvalModel.Load(name, dir, device, options.Prompt));
+                        model ??= Load(name, dir, device);
                         speed = _ui.Step($"{name} / generation speed", p => SpeedBenchmark.Run(model, speedPrompts, options.SpeedTokens, p));
                         WriteSpeedCache(cachePath, fingerprint, speed);
                     }
@@ -97,6 +97,14 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         results.Save(outDir);
         ReportWriter.Write(results, outDir);
         return results;
+    }
+
+    private EvalModel Load(string name, string dir, Device device)
+    {
+        var notes = new List<string>();
+        EvalModel model = _ui.Step($"loading {name} ({options.Backend.Name})", p => EvalModel.Load(name, dir, device, options.Prompt, options.Backend, p, notes.Add));
+        foreach (string note in notes) _ui.Note(note);
+        return model;
     }
 
     /// <summary>The same prompts for every model: the first generation prompts of the suite, else multiple-choice

@@ -1,12 +1,11 @@
-using static TorchSharp.torch;
-
 namespace Lep.Modeling;
 
 /// <summary>Autoregressive decoding with a KV cache: the prompt is run once, then one token per step.</summary>
 public static class Generation
 {
-    /// <summary>Yields new token ids as they are produced; stops at a stop token (not yielded) or the token limit.</summary>
-    public static IEnumerable<int> Generate(LlamaForCausalLM lm, IReadOnlyList<int> prompt, SamplingOptions options)
+    /// <summary>Yields new token ids as they are produced; stops at a stop token (not yielded), the token limit or the
+    /// end of the model's context.</summary>
+    public static IEnumerable<int> Generate(ILanguageModel lm, IReadOnlyList<int> prompt, SamplingOptions options)
     {
         if (prompt.Count == 0) throw new ArgumentException("the prompt has no tokens");
         foreach (int id in prompt)
@@ -14,22 +13,17 @@ public static class Generation
             if (id < 0 || id >= lm.Config.VocabSize) throw new ArgumentException($"token id {id} is outside the model's vocabulary (0..{lm.Config.VocabSize - 1})");
         }
         options.Validate();
-        if (prompt.Count >= lm.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context (max_position_embeddings) is {lm.Config.MaxPositionEmbeddings}, leaving no room to generate");
-        int capacity = Math.Min(prompt.Count + options.MaxNewTokens, lm.Config.MaxPositionEmbeddings);
+        if (prompt.Count >= lm.ContextLength)
+            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context ({(lm.ContextLength == lm.Config.MaxPositionEmbeddings ? "max_position_embeddings" : lm.Backend + " context size")}) is {lm.ContextLength}, leaving no room to generate");
+        int capacity = Math.Min(prompt.Count + options.MaxNewTokens, lm.ContextLength);
         var sampler = new Sampler(options);
-        using var cache = lm.NewCache(1, capacity);
-        using var _ = no_grad();
-        long[] input = prompt.Select(i => (long)i).ToArray();
-        for (int step = 0; step < options.MaxNewTokens && cache.Length + input.Length <= capacity; step++)
+        using IDecoder decoder = lm.StartDecoding(capacity);
+        int[] input = [.. prompt];
+        int length = 0;
+        for (int step = 0; step < options.MaxNewTokens && length + input.Length <= capacity; step++)
         {
-            int next;
-            using (var scope = NewDisposeScope())
-            {
-                Tensor ids = tensor(input, [1, input.Length], device: lm.Device);
-                Tensor logits = lm.Forward(ids, cache: cache, lastOnly: true).reshape(-1).to(CPU);
-                next = sampler.Next(logits.data<float>().ToArray());
-            }
+            int next = sampler.Next(decoder.Feed(input));
+            length += input.Length;
             if (options.StopTokens.Contains(next)) yield break;
             yield return next;
             input = [next];

@@ -28,7 +28,7 @@ public sealed class LlamaModel : nn.Module
 /// A Llama-family causal LM (Llama, Mistral, Qwen2) with HF semantics and HF parameter names, computing in fp32
 /// (on CPU bf16 matmuls are ~500× slower) whatever the stored dtype.
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module
+public sealed partial class LlamaForCausalLM : nn.Module
 {
     public readonly LlamaModel model;
     public readonly Parameter? lm_head_weight;

@@ -80,14 +80,14 @@ public sealed class SchemaAgreementTests
                 ];
             }),
         ["eval"] = new(["eval", "--model", "m", "--suite", "s", "--out", "o"], """{"kind": "eval", "model": "m", "suite": "s"}""",
-            [typeof(EvalSchema), typeof(DeviceSchema)], () =>
+            [typeof(EvalSchema), typeof(BackendSchema), typeof(DeviceSchema)], () =>
             {
                 var e = new EvalOptions();
                 return
                 [
                     (EvalSchema.Limit, e.Limit), (EvalSchema.Shots, e.Shots), (EvalSchema.BatchSize, e.BatchSize), (EvalSchema.MaxNewTokens, e.MaxNewTokens),
                     (EvalSchema.Prompt, e.Prompt.ToString().ToLowerInvariant()), (EvalSchema.NoSpeed, !e.Speed), (EvalSchema.SpeedPrompts, e.SpeedPrompts),
-                    (EvalSchema.SpeedTokens, e.SpeedTokens),
+                    (EvalSchema.SpeedTokens, e.SpeedTokens), (BackendSchema.Backend, e.Backend.IsLlamaCpp ? InferenceBackend.LlamaCppName : InferenceBackend.TorchName),
                 ];
             }),
         ["init"] = new(["init", "--base", "b", "--tokenizer", "t", "--out", "o"], """{"kind": "init", "base": "b", "tokenizer": "t"}""",

@@ -2,6 +2,7 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using Lep.Modeling.LlamaCpp;
 
 namespace Lep.Tests.Oracles;
 
@@ -13,31 +14,14 @@ namespace Lep.Tests.Oracles;
 /// </summary>
 public sealed class LlamaCpp : IDisposable
 {
-    private static readonly StringBuilder NativeLog = new();
     private static readonly object Gate = new();
 
-    static LlamaCpp()
-    {
-        // Must run before the first native call; keeps llama.cpp's log (load errors are explained only there).
-        NativeLibraryConfig.All.WithLogCallback((level, message) =>
-        {
-            lock (NativeLog)
-            {
-                if (NativeLog.Length > 200_000) NativeLog.Remove(0, 100_000);
-                NativeLog.Append(message);
-            }
-        });
-    }
+    // Must run before the first native call; keeps llama.cpp's log (load errors are explained only there). The
+    // library's llama.cpp backend shares the one callback LLamaSharp allows per process.
+    static LlamaCpp() => LlamaCppLog.Ensure();
 
     /// <summary>The last few thousand characters llama.cpp logged (for failure messages).</summary>
-    public static string RecentLog(int chars = 4000)
-    {
-        lock (NativeLog)
-        {
-            string s = NativeLog.ToString();
-            return s.Length <= chars ? s : s[^chars..];
-        }
-    }
+    public static string RecentLog(int chars = 4000) => LlamaCppLog.Recent(chars);
 
     public LLamaWeights Weights { get; }
     public LLamaContext Context { get; }

@@ -190,6 +190,10 @@ public class PipelineFileTests
             LoadError(dir, """{"stages": [{"name": "t", "kind": "tokenizer", "op": "extend", "tokenizer": "x", "corpus": "c", "add": 5, "vocab-size": 9}]}"""));
         Assert.Contains("stage 'e': option 'model': missing",
             LoadError(dir, """{"stages": [{"name": "e", "kind": "eval", "suite": "s"}]}"""));
+        Assert.Contains("stage 'e': option 'backend': 'onnx' is not one of torch, llama.cpp",
+            LoadError(dir, """{"stages": [{"name": "e", "kind": "eval", "model": "m", "suite": "s", "backend": "onnx"}]}"""));
+        Assert.Contains("stage 'e': option 'gguf-type': 'q4' is not one of q8_0, f16, f32",
+            LoadError(dir, """{"stages": [{"name": "e", "kind": "eval", "model": "m", "suite": "s", "backend": "llama.cpp", "gguf-type": "q4"}]}"""));
         Assert.Contains("unknown top-level key 'stage'", LoadError(dir, """{"stage": []}"""));
         Assert.Contains("invalid JSON", LoadError(dir, """{"stages": [ """));
     }

@@ -32,7 +32,7 @@ public class SelectStageTests
             Directory.CreateDirectory(dir.File($"m{m}/sub"));
             File.WriteAllText(dir.File($"m{m}/sub/weights.bin"), new string(m[0], 1000));
             File.WriteAllText(dir.File($"m{m}/{StageMarker.FileName}"), "the candidate's own marker");
-            results.Models.Add(new ModelInfo(m, dir.File($"m{m}"), "plain", 10));
+            results.Models.Add(new ModelInfo(m, dir.File($"m{m}"), "plain", 10, "torch"));
         }
         foreach (var s in Scores)
         {

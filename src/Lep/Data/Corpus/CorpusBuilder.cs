@@ -12,12 +12,7 @@ public sealed record CorpusBuildOptions(string OutDir, CorpusProfile Profile, st
     public bool ReplaceOutput { get; init; }
 
     /// <summary>$XDG_CACHE_HOME/lep/debian, else ~/.cache/lep/debian.</summary>
-    public static string DefaultCacheDir()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "lep", "debian");
-    }
+    public static string DefaultCacheDir() => UserCache.Directory("debian");
 }
 
 public sealed record FetchResult(IReadOnlyList<DebFile> Debs, IReadOnlyList<string> Missing);

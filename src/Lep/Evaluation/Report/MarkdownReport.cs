@@ -19,7 +19,7 @@ public static class MarkdownReport
         var scored = r.Tasks.Where(t => t.Kind != TaskKind.LanguageModeling).ToList();
         var lm = r.Tasks.Where(t => t.Kind == TaskKind.LanguageModeling).ToList();
         sb.AppendLine("# Evaluation report").AppendLine();
-        sb.AppendLine($"Models: {string.Join(", ", r.Models.Select(m => $"`{m.Name}` ({m.Prompt} prompts, vocab {m.VocabSize})"))}.  ");
+        sb.AppendLine($"Models: {string.Join(", ", r.Models.Select(m => $"`{m.Name}` ({m.Prompt} prompts, vocab {m.VocabSize}, run by {m.Backend})"))}.  ");
         sb.AppendLine($"Settings: {r.Settings.ToJsonString()}.").AppendLine();
 
         if (scored.Count > 0)

@@ -2,10 +2,12 @@ using System.Text.Json.Nodes;
 using Lep.Evaluation.Running;
 using Lep.Evaluation.Tasks;
 using Lep.Formats.Checkpoint;
+using Lep.Modeling;
 
 namespace Lep.Evaluation.Results;
 
-public sealed record ModelInfo(string Name, string Path, string Prompt, int VocabSize);
+/// <param name="Backend">the engine that ran the model (<c>torch</c>, <c>llama.cpp q8_0</c>, ...)</param>
+public sealed record ModelInfo(string Name, string Path, string Prompt, int VocabSize, string Backend);
 
 public sealed record TaskInfo(string Name, TaskKind Kind, string Format, string File, string Sha256, string Primary, int Items);
 
@@ -47,7 +49,7 @@ public sealed class EvalResults
             ["settings"] = Settings.DeepClone(),
             ["models"] = new JsonArray(Models.Select(m => (JsonNode)new JsonObject
             {
-                ["name"] = m.Name, ["path"] = m.Path, ["prompt"] = m.Prompt, ["vocab_size"] = m.VocabSize,
+                ["name"] = m.Name, ["path"] = m.Path, ["prompt"] = m.Prompt, ["vocab_size"] = m.VocabSize, ["backend"] = m.Backend,
             }).ToArray()),
             ["tasks"] = new JsonArray(Tasks.Select(t => (JsonNode)new JsonObject
             {
@@ -89,7 +91,8 @@ public sealed class EvalResults
             {
                 Settings = doc["settings"] as JsonObject is JsonObject s ? (JsonObject)s.DeepClone() : [],
                 Models = doc["models"]!.AsArray().Select(m => new ModelInfo(m!["name"]!.GetValue<string>(), m["path"]!.GetValue<string>(),
-                    m["prompt"]!.GetValue<string>(), m["vocab_size"]!.GetValue<int>())).ToList(),
+                    m["prompt"]!.GetValue<string>(), m["vocab_size"]!.GetValue<int>(),
+                    m["backend"]?.GetValue<string>() ?? doc["settings"]?["backend"]?.GetValue<string>() ?? InferenceBackend.TorchName)).ToList(),
                 Tasks = doc["tasks"]!.AsArray().Select(t => new TaskInfo(t!["name"]!.GetValue<string>(), Enum.Parse<TaskKind>(t["kind"]!.GetValue<string>()),
                     t["format"]!.GetValue<string>(), t["file"]!.GetValue<string>(), t["sha256"]!.GetValue<string>(),
                     t["primary"]!.GetValue<string>(), t["items"]!.GetValue<int>())).ToList(),

@@ -11,13 +11,13 @@ public sealed class EvalModel : IDisposable
 {
     public string Name { get; }
     public string Directory { get; }
-    public LlamaForCausalLM Lm { get; }
+    public ILanguageModel Lm { get; }
     public Tokenizer Tokenizer { get; }
     public IPromptFormatter Formatter { get; }
     public IReadOnlySet<int> StopTokens { get; }
     public int? BosTokenId { get; }
 
-    public EvalModel(string name, string directory, LlamaForCausalLM lm, Tokenizer tokenizer, IPromptFormatter formatter)
+    public EvalModel(string name, string directory, ILanguageModel lm, Tokenizer tokenizer, IPromptFormatter formatter)
     {
         Name = name;
         Directory = directory;
@@ -42,13 +42,13 @@ public sealed class EvalModel : IDisposable
         CheckpointLayout.Validate(directory);
     }
 
-    public static EvalModel Load(string name, string directory, Device device, PromptMode mode)
+    public static EvalModel Load(string name, string directory, Device device, PromptMode mode, InferenceBackend? backend = null,
+        IProgress<double>? progress = null, Action<string>? note = null)
     {
         Validate(directory);
         Tokenizer tokenizer = Tokenizer.Load(directory);
         IPromptFormatter formatter = PromptFormatters.ForModel(directory, mode);
-        LlamaForCausalLM lm = LlamaForCausalLM.Load(directory, device);
-        lm.eval();
+        ILanguageModel lm = (backend ?? InferenceBackend.Torch).Load(directory, device, progress, note);
         if (tokenizer.VocabSize > lm.Config.VocabSize)
         {
             lm.Dispose();

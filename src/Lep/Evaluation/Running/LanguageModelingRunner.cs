@@ -19,7 +19,7 @@ public static class LanguageModelingRunner
 
     public static TaskResult Run(EvalModel model, EvalTask task, IReadOnlyList<EvalItem> items, int batchSize, IProgress<double>? progress = null)
     {
-        int window = Math.Max(4, Math.Min(model.Lm.Config.MaxPositionEmbeddings, MaxWindow));
+        int window = Math.Max(4, Math.Min(model.Lm.ContextLength, MaxWindow));
         int half = window / 2;
         var requests = new List<ScoringRequest>();
         var owner = new List<int>();

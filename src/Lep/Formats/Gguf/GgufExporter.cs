@@ -6,7 +6,8 @@ namespace Lep.Formats.Gguf;
 
 public sealed record GgufExportOptions
 {
-    /// <summary>Type of the 2-D weight matrices: F32, F16 or BF16. Norms, biases and rope factors are always F32.</summary>
+    /// <summary>Type of the 2-D weight matrices: F32, F16, BF16 or Q8_0. Norms, biases and rope factors are always F32; with
+    /// Q8_0, a matrix whose rows are not a multiple of 32 values (ggml's block) is stored F16.</summary>
     public GgmlType MatrixType { get; init; } = GgufSchema.ParseOutType(GgufSchema.OutType.Default);
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
@@ -17,6 +18,15 @@ public sealed record GgufExportOptions
     public bool UnigramAsUgm { get; init; } = !GgufSchema.UnigramAsLlama.Default;
     /// <summary><c>general.name</c>; defaults to the directory name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>The <c>--outtype</c> names of the matrix types, as llama.cpp's tools spell them.</summary>
+    public static readonly IReadOnlyDictionary<string, GgmlType> MatrixTypeNames = new Dictionary<string, GgmlType>(StringComparer.Ordinal)
+    {
+        ["f16"] = GgmlType.F16, ["f32"] = GgmlType.F32, ["bf16"] = GgmlType.BF16, ["q8_0"] = GgmlType.Q8_0,
+    };
+
+    public static GgmlType ParseMatrixType(string name) =>
+        MatrixTypeNames.TryGetValue(name, out GgmlType t) ? t : throw new ArgumentException($"unknown GGUF matrix type '{name}' (expected {string.Join(", ", MatrixTypeNames.Keys)})");
 }
 
 /// <summary>What an export did (for the CLI to report).</summary>
@@ -31,11 +41,14 @@ public sealed record GgufExportResult(string Architecture, int TensorCount, long
 /// </summary>
 public static class GgufExporter
 {
+    /// <summary>Changes whenever the bytes an export writes for the same input change (keys cached exports).</summary>
+    public const int Revision = 1;
+
     public static GgufExportResult Export(string hfDir, string outPath, GgufExportOptions? options = null, IProgress<double>? progress = null)
     {
         options ??= new GgufExportOptions();
-        if (options.MatrixType is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
-            throw new ArgumentException($"matrix type {options.MatrixType} is not supported (F32, F16, BF16)");
+        if (options.MatrixType is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0))
+            throw new ArgumentException($"matrix type {options.MatrixType} is not supported (F32, F16, BF16, Q8_0)");
         if (!Directory.Exists(hfDir)) throw new LepInputException(hfDir, "directory not found");
         OutputTarget.Check(outPath, OutputKind.File, options.ReplaceOutput, [hfDir]);
         string configPath = Path.Combine(hfDir, "config.json");
@@ -58,7 +71,7 @@ public static class GgufExporter
         var w = new GgufWriter();
         w.Set("general.architecture", arch);
         w.Set("general.name", options.Name ?? Path.GetFileName(Path.GetFullPath(hfDir).TrimEnd('/')));
-        w.Set("general.file_type", options.MatrixType switch { GgmlType.F32 => 0u, GgmlType.F16 => 1u, _ => 32u });
+        w.Set("general.file_type", FileType(options.MatrixType));
         w.Set($"{arch}.vocab_size", (uint)rows);
         w.Set($"{arch}.context_length", (uint)cfg.MaxPositionEmbeddings);
         w.Set($"{arch}.embedding_length", (uint)h);
@@ -91,7 +104,9 @@ public static class GgufExporter
                 throw new LepInputException(ckpt.FileOf(hfName).Path, $"tensor '{hfName}' has shape {info.ShapeText}, expected [{string.Join(", ", expected)}]");
             if (!info.DType.IsFloat()) throw new LepInputException(ckpt.FileOf(hfName).Path, $"tensor '{hfName}' is {info.DType}, not a float type");
             used.Add(hfName);
-            GgmlType type = matrix ? options.MatrixType : GgmlType.F32;
+            GgmlType type = !matrix ? GgmlType.F32
+                : options.MatrixType == GgmlType.Q8_0 && expected[^1] % Q8_0.BlockValues != 0 ? GgmlType.F16
+                : options.MatrixType;
             SafetensorsFile file = ckpt.FileOf(hfName);
             w.AddTensor(ggufName, type, expected, s => WriteConverted(s, file, info, type, permuteHeads));
         }
@@ -136,6 +151,13 @@ public static class GgufExporter
         w.Write(full, progress);
         return new GgufExportResult(arch, w.Tensors.Count(), new FileInfo(full).Length, tokenizer.Model, tokenizer.Pre, tokenizer.PreIsFallback);
     }
+
+    /// <summary>llama.cpp's <c>llama_ftype</c> for a file whose matrices are mostly <paramref name="matrixType"/>.</summary>
+    private static uint FileType(GgmlType matrixType) => matrixType switch
+    {
+        GgmlType.F32 => 0u, GgmlType.F16 => 1u, GgmlType.Q8_0 => 7u, GgmlType.BF16 => 32u,
+        _ => throw new ArgumentException(matrixType.ToString()),
+    };
 
     /// <summary>
     /// llama.cpp's <c>rope_freqs</c> for HF <c>rope_type: llama3</c>: one divisor per rotary pair. llama.cpp divides each
@@ -184,7 +206,7 @@ public static class GgufExporter
         // Convert in chunks of whole rows (1-D tensors: everything as one chunk of scalar "rows").
         int rowsPerChunk = (int)Math.Max(1, Math.Min(rowCount, (1 << 20) / Math.Max(1, rowLen)));
         var floats = new float[rowsPerChunk * rowLen];
-        var outBytes = new byte[floats.Length * (type == GgmlType.F32 ? 4 : 2)];
+        var outBytes = new byte[type == GgmlType.Q8_0 ? type.ByteSize(floats.Length, rowLen) : floats.Length * (type == GgmlType.F32 ? 4 : 2)];
         for (long start = 0; start < rowCount; start += rowsPerChunk)
         {
             int n = (int)Math.Min(rowsPerChunk, rowCount - start);
@@ -209,6 +231,11 @@ public static class GgufExporter
                 case GgmlType.BF16:
                     for (int i = 0; i < count; i++) BinaryPrimitives.WriteUInt16LittleEndian(outBytes.AsSpan(2 * i), ToBf16(floats[i]));
                     s.Write(outBytes, 0, count * 2);
+                    break;
+                case GgmlType.Q8_0:
+                    int size = (int)type.ByteSize(count, rowLen);
+                    Q8_0.Quantize(floats.AsSpan(0, count), outBytes);
+                    s.Write(outBytes, 0, size);
                     break;
                 default: throw new NotSupportedException(type.ToString());
             }

@@ -180,7 +180,7 @@ public sealed class GgufReader
         return buf;
     }
 
-    /// <summary>An F32/F16/BF16 tensor's elements as floats (row-major).</summary>
+    /// <summary>An F32/F16/BF16/Q8_0 tensor's elements as floats (row-major; Q8_0 dequantized).</summary>
     public float[] ReadTensorFloats(GgufTensorInfo t)
     {
         byte[] b = ReadTensorBytes(t);
@@ -194,7 +194,8 @@ public sealed class GgufReader
             case GgmlType.BF16:
                 for (int i = 0; i < result.Length; i++) result[i] = BitConverter.Int32BitsToSingle(BitConverter.ToUInt16(b, 2 * i) << 16);
                 break;
-            default: throw new NotSupportedException($"tensor '{t.Name}' is {t.Type}; only F32/F16/BF16 can be read as floats");
+            case GgmlType.Q8_0: return Q8_0.Dequantize(b);
+            default: throw new NotSupportedException($"tensor '{t.Name}' is {t.Type}; only F32/F16/BF16/Q8_0 can be read as floats");
         }
         return result;
     }

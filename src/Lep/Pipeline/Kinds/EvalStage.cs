@@ -2,6 +2,7 @@ using Lep.Evaluation;
 using Lep.Evaluation.Prompts;
 using Lep.Evaluation.Results;
 using Lep.Evaluation.Tasks;
+using Lep.Modeling;
 using Lep.Runtime;
 
 namespace Lep.Pipeline.Kinds;
@@ -28,8 +29,11 @@ public sealed class EvalStage : StageKind
             MaxNewTokens = o.Get(EvalSchema.MaxNewTokens), Prompt = PromptFormatters.Parse(o.Get(EvalSchema.Prompt)),
             Speed = !o.Get(EvalSchema.NoSpeed), SpeedPrompts = o.Get(EvalSchema.SpeedPrompts), SpeedTokens = o.Get(EvalSchema.SpeedTokens),
             SpeedTask = o.Get(EvalSchema.SpeedTask),
+            // Where the GGUF cache lies does not change results (see HowItRuns below).
+            Backend = InferenceBackend.Parse(o.Get(BackendSchema.Backend), o.Get(BackendSchema.GgufType), o.Get(BackendSchema.GgufCache)),
         };
         bool heldOutOnly = o.Get(EvalSchema.HeldOutOnly);
+        o.HowItRuns(BackendSchema.GgufCache);
         string device = o.Device(DeviceSchema.Device);
         o.Check(options.Validate);
         IReadOnlyList<(string Name, string Dir)> pairs = Named(models);
