@@ -332,7 +332,10 @@ def train(run):
         run.log(f"wrote {run.path('output')}")
     if dist.is_initialized():
         dist.barrier()
-        dist.destroy_process_group()
+        # torch 1.13 (Debian 12): freeing DDP's reducer destroys the gloo process group, and that destructor can
+        # deadlock (it joins a gloo thread that waits for the GIL the joining thread holds; seen in tests here).
+        # Every rank's work is on disk after the barrier, so nothing is torn down: the process leaves by os._exit.
+        run.keep_until_exit = ddp
 
 
 class _nothing:
@@ -369,4 +372,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
