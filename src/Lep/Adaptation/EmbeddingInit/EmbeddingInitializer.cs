@@ -6,7 +6,6 @@ using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
 using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lep.Adaptation.EmbeddingInit;

@@ -11,7 +11,7 @@ namespace Lep.Tokenization.Vocabulary;
 public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, string Path)
 {
     /// <summary>The tokenizer.json file itself (<see cref="Path"/> may name its directory).</summary>
-    public string JsonPath => Directory.Exists(Path) ? System.IO.Path.Combine(Path, "tokenizer.json") : Path;
+    public string JsonPath => TokenizerFiles.JsonPath(Path);
 
     /// <summary>Loads a tokenizer.json file or a directory holding one; the config is <c>tokenizer_config.json</c>
     /// in the same directory, or <c>NAME.tokenizer_config.json</c> beside <c>NAME.tokenizer.json</c>.</summary>
@@ -129,7 +129,7 @@ public static class TokenizerFiles
     {
         foreach (string key in SpecialRoles)
         {
-            if (Content(cfg[key]) is string name && tokenizer.TokenToId(name) == null)
+            if (RoleContent(cfg[key]) is string name && tokenizer.TokenToId(name) == null)
             {
                 cfg.Remove(key);
                 dropped?.Invoke(key, name);
@@ -137,13 +137,12 @@ public static class TokenizerFiles
         }
         if (cfg["additional_special_tokens"] is JsonArray extra)
             foreach (JsonNode? item in extra.ToList())
-                if (Content(item) is string name && tokenizer.TokenToId(name) == null)
+                if (RoleContent(item) is string name && tokenizer.TokenToId(name) == null)
                 {
                     extra.Remove(item);
                     dropped?.Invoke("additional_special_tokens", name);
                 }
     }
-
 
     /// <summary>The tokenizer.json of a path that is one, or of a directory holding one.</summary>
     public static string JsonPath(string fileOrDirectory) =>
@@ -164,14 +163,12 @@ public static class TokenizerFiles
         var roles = new Dictionary<string, string>(StringComparer.Ordinal);
         if (config is null) return roles;
         foreach (string role in new[] { "bos_token", "eos_token", "unk_token", "pad_token" })
-            if (RoleContent(config, role) is { Length: > 0 } content) roles[role] = content;
+            if (RoleContent(config[role]) is { Length: > 0 } content) roles[role] = content;
         return roles;
     }
 
-    private static string? RoleContent(JsonObject config, string role) => Content(config[role]);
-
-    /// <summary>A token named as a string or as an AddedToken object ({"content": …}).</summary>
-    private static string? Content(JsonNode? node) => node switch
+    /// <summary>The token a role names: a string, or an AddedToken object's content.</summary>
+    private static string? RoleContent(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue(out string? s) => s,
         JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? s2) => s2,

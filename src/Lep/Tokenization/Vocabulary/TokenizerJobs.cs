@@ -114,7 +114,7 @@ public static class TokenizerJobs
     private static VocabularyAlignment WriteAligned(string output, TokenizerSource src, Tokenizer tok, JsonObject? config, string operation, bool replaceOutput)
     {
         JsonObject newConfig = TokenizerFiles.UpdateConfig(tok, config);
-        var inputs = new AlignmentInputs(FileHash.Sha256(TokenizerFiles.JsonPath(src.Path)), AlignmentInputs.Sha256(tok),
+        var inputs = new AlignmentInputs(FileHash.Sha256(src.JsonPath), AlignmentInputs.Sha256(tok),
             TokenizerFiles.Roles(src.Config), TokenizerFiles.Roles(newConfig));
         VocabularyAlignment alignment = VocabularyAlignment.Build(src.Tokenizer, tok, inputs.OldRoles, inputs.NewRoles).WithInputs(inputs, operation);
         TokenizerFiles.WriteDirectory(output, tok, newConfig, alignment, replaceOutput);
