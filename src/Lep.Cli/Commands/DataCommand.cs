@@ -18,8 +18,7 @@ public static class DataCommand
     private static Command Build()
     {
         var output = new Option<string>("--out") { Description = "the corpus directory to write", Required = true };
-        var profile = new Option<string>("--profile") { Description = "full (~20 MB per language) or test (a few small packages)", DefaultValueFactory = _ => "full" };
-        profile.AcceptOnlyFromAmong("full", "test");
+        var profile = SchemaOptions.Create(CorpusSchema.Profile);
         var cache = new Option<string?>("--packages-cache") { Description = "where apt's private lists and the downloaded .debs are kept (default ~/.cache/lep/debian); reused on the next run" };
         var force = ForceOption.Create();
         var command = new Command("build", "Download Debian packages without root (private apt lists), convert them to UTF-8 text, clean, split train/held-out and write {ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv and manifest.json.")
@@ -51,9 +50,9 @@ public static class DataCommand
 
     private static Command Tasks()
     {
-        var corpus = new Option<string>("--corpus") { Description = "a corpus directory ({ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv)", Required = true };
+        var corpus = SchemaOptions.Create(TasksSchema.Corpus);
         var output = new Option<string>("--out") { Description = "the task directory to write", Required = true };
-        var seed = new Option<int>("--seed") { Description = "random seed for sampling and distractors", DefaultValueFactory = _ => 1 };
+        var seed = SchemaOptions.Create(TasksSchema.Seed);
         var force = ForceOption.Create();
         var command = new Command("tasks", "Generate instruction data (copy, word translation, multiple choice, continuation, lead-sentence summary) in English and Russian prompts as train/dev/test JSONL.")
             { corpus, output, seed, force };

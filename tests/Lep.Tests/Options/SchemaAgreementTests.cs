@@ -1,3 +1,5 @@
+using Lep.Data.Tasks;
+using Lep.Data.Corpus;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -79,6 +81,9 @@ public sealed class SchemaAgreementTests
                     (DeviceSchema.Device, options.Device),
                 ];
             }),
+        ["data build"] = new(["data", "build", "--out", "o"], """{"kind": "corpus"}""", [typeof(CorpusSchema)], () => []),
+        ["data tasks"] = new(["data", "tasks", "--corpus", "c", "--out", "o"], """{"kind": "tasks", "corpus": "c"}""", [typeof(TasksSchema)],
+            () => [(TasksSchema.Seed, new TaskOptions().Seed)]),
         ["eval"] = new(["eval", "--model", "m", "--suite", "s", "--out", "o"], """{"kind": "eval", "model": "m", "suite": "s"}""",
             [typeof(EvalSchema), typeof(BackendSchema), typeof(DeviceSchema)], () =>
             {

@@ -25,9 +25,3 @@ public sealed class CorpusStage : StageKind
         };
     }
 }
-
-/// <summary>The options of the "corpus" stage kind (`lep data build`).</summary>
-public static class CorpusSchema
-{
-    public static readonly OptionSpec<string> Profile = OptionSpec.Choice("profile", "full", "which corpus to build: full, or test (small, for tests and the smoke demo)", "full", "test");
-}

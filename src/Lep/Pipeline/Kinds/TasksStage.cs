@@ -21,10 +21,3 @@ public sealed class TasksStage : StageKind
         };
     }
 }
-
-/// <summary>The options of the "tasks" stage kind (`lep data tasks`).</summary>
-public static class TasksSchema
-{
-    public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build`");
-    public static readonly OptionSpec<int> Seed = OptionSpec.Int("seed", new TaskOptions().Seed, "generation seed");
-}
