@@ -11,15 +11,8 @@ public class ConsoleJobUi : IJobUi
 
     public void Note(string line) => Console.Error.WriteLine(line);
 
-    public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work)
-    {
-        var lines = new PlainProgressLines(Console.Error, label);
-        var phases = new SyncProgress<(string Stage, double Fraction)>(p =>
-        {
-            if (ConsoleUi.Progress == ProgressDisplay.Lines) lines.Report(p.Stage, p.Fraction);
-        });
-        return TrainingConsole.Show(label, steps => work(phases, steps));
-    }
+    public T Train<T>(string label, Func<IProgress<(string Stage, double Fraction)>, IProgress<TrainingProgress>, T> work) =>
+        TrainingConsole.Show(label, steps => work(ConsoleUi.PhaseLines(label), steps));
 }
 
 /// <summary>

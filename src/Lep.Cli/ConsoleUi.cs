@@ -44,6 +44,21 @@ public static class ConsoleUi
     public static void WithProgress(string label, Action<IProgress<double>> work) =>
         WithProgress<bool>(label, p => { work(p); return true; });
 
+    /// <summary>Named phases as plain lines (<see cref="PlainProgressLines"/>) when progress shows as lines; otherwise
+    /// nothing (a bar shows them as fractions, see <see cref="WithPhases"/>).</summary>
+    public static IProgress<(string Stage, double Fraction)> PhaseLines(string label)
+    {
+        if (Progress != ProgressDisplay.Lines) return new SyncProgress<(string Stage, double Fraction)>(_ => { });
+        var lines = new PlainProgressLines(Console.Error, label);
+        return new SyncProgress<(string Stage, double Fraction)>(p => lines.Report(p.Stage, p.Fraction));
+    }
+
+    /// <summary>Work that reports named phases: one bar on a terminal (fractions), phase lines in a log.</summary>
+    public static T WithPhases<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work) =>
+        Progress == ProgressDisplay.Lines
+            ? work(PhaseLines(label))
+            : WithProgress(label, p => work(new SyncProgress<(string Stage, double Fraction)>(x => p.Report(x.Fraction))));
+
 }
 
 public enum ProgressDisplay { Bars, Lines, None }

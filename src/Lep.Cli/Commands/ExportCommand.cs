@@ -28,7 +28,7 @@ public static class ExportCommand
             var options = new GgufExportOptions
             {
                 ReplaceOutput = replace,
-                MatrixType = GgufSchema.ParseOutType(parse.GetValue(outType)!),
+                MatrixType = GgufExportOptions.ParseMatrixType(parse.GetValue(outType)!),
                 UnigramAsUgm = !parse.GetValue(unigramAsLlama),
             };
             GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));

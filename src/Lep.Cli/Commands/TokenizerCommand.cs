@@ -234,18 +234,5 @@ public static class TokenizerCommand
         return name;
     }
 
-    /// <summary>Runs a training job with a stage progress bar on stderr.</summary>
-    private static T Run<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work)
-    {
-        if (ConsoleUi.Progress == ProgressDisplay.None) return work(new SyncProgress<(string Stage, double Fraction)>(_ => { }));
-        if (ConsoleUi.Progress == ProgressDisplay.Lines)
-        {
-            string last = "";
-            return work(new SyncProgress<(string Stage, double Fraction)>(p =>
-            {
-                if (p.Stage != last) { Console.Error.WriteLine($"{label}: {p.Stage}"); last = p.Stage; }
-            }));
-        }
-        return ConsoleUi.WithProgress(label, p => work(new SyncProgress<(string Stage, double Fraction)>(x => p.Report(x.Fraction))));
-    }
+    private static T Run<T>(string label, Func<IProgress<(string Stage, double Fraction)>, T> work) => ConsoleUi.WithPhases(label, work);
 }

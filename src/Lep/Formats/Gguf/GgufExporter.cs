@@ -8,7 +8,7 @@ public sealed record GgufExportOptions
 {
     /// <summary>Type of the 2-D weight matrices: F32, F16, BF16 or Q8_0. Norms, biases and rope factors are always F32; with
     /// Q8_0, a matrix whose rows are not a multiple of 32 values (ggml's block) is stored F16.</summary>
-    public GgmlType MatrixType { get; init; } = GgufSchema.ParseOutType(GgufSchema.OutType.Default);
+    public GgmlType MatrixType { get; init; } = GgufExportOptions.ParseMatrixType(GgufSchema.OutType.Default);
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
     /// <summary>Forces <c>tokenizer.ggml.pre</c> (byte-level BPE only) instead of choosing it from the split regex.</summary>

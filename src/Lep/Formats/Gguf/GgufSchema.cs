@@ -12,6 +12,4 @@ public static class GgufSchema
         [.. GgufExportOptions.MatrixTypeNames.Keys]);
     public static readonly OptionSpec<bool> UnigramAsLlama = OptionSpec.Flag("unigram-as-llama",
         "write a Unigram vocabulary as llama.cpp's 'llama' (SentencePiece) tokenizer like convert_hf_to_gguf.py, instead of the exact 't5' Unigram");
-
-    public static GgmlType ParseOutType(string name) => GgufExportOptions.ParseMatrixType(name);
 }

@@ -15,7 +15,7 @@ public sealed class GgufStage : StageKind
         string model = o.Get(GgufSchema.Model);
         var options = new GgufExportOptions
         {
-            MatrixType = GgufSchema.ParseOutType(o.Get(GgufSchema.OutType)), UnigramAsUgm = !o.Get(GgufSchema.UnigramAsLlama),
+            MatrixType = GgufExportOptions.ParseMatrixType(o.Get(GgufSchema.OutType)), UnigramAsUgm = !o.Get(GgufSchema.UnigramAsLlama),
         };
         return ctx =>
         {
