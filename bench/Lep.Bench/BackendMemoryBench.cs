@@ -40,6 +40,7 @@ public static class BackendMemoryBench
             Console.WriteLine($"backend-memory: {parameters / 1e9:0.00} G parameters (hidden {hidden}, {layers} layers), lep eval of 4 choice items + 1 document; " +
                               "marginal = (peak RSS − the same eval's on the 7 M-parameter zoo model) / parameters");
             string zoo = Path.Combine(checkout, "assets", "zoo", "lep-tiny-instruct");
+            double? torchMarginal = null;
             foreach (string[] backend in new[] { new[] { "torch" }, ["llama.cpp", "f32"], ["llama.cpp", "f16"], ["llama.cpp", "q8_0"] })
             {
                 string[] flags = backend.Length == 1 ? ["--backend", "torch"] : ["--backend", "llama.cpp", "--gguf-type", backend[1], "--gguf-cache", Path.Combine(work, "gguf")];
@@ -48,7 +49,10 @@ public static class BackendMemoryBench
                 if (backend.Length > 1) Eval(model, "export"); // the first run exports the GGUF (reading the safetensors): not measured
                 var (_, baseline) = Eval(zoo, "zoo");
                 var (seconds, rss) = Eval(model, "model");
-                Console.WriteLine($"  {string.Join(" ", backend),-15} peak RSS {rss / 1048576.0,7:N0} MiB (zoo model {baseline / 1048576.0,5:N0} MiB) → marginal {(rss - baseline) / (double)parameters,5:0.00} bytes/parameter; {seconds:0.0} s wall");
+                double marginal = (rss - baseline) / (double)parameters;
+                torchMarginal ??= marginal;   // the peer: torch, measured first in this run
+                Console.WriteLine($"  {string.Join(" ", backend),-15} peak RSS {rss / 1048576.0,7:N0} MiB (zoo model {baseline / 1048576.0,5:N0} MiB) → marginal {marginal,5:0.00} bytes/parameter, " +
+                                  $"{marginal / torchMarginal:0.00}× torch's; {seconds:0.0} s wall");
             }
         }
         finally
