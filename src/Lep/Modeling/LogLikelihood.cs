@@ -1,6 +1,7 @@
 namespace Lep.Modeling;
 
-/// <summary>A continuation to score after a context (token ids; the context may be empty only if the continuation has ≥ 2 tokens).</summary>
+/// <summary>A continuation to score after a context (token ids; the context may be empty only if the continuation has ≥ 2
+/// tokens). The continuation must fit the model's context: only the context is cut to make room.</summary>
 public sealed record ScoringRequest(int[] Context, int[] Continuation);
 
 /// <summary>Log-probability of a continuation given its context, and whether greedy decoding would produce it.</summary>
@@ -9,7 +10,8 @@ public sealed record ScoringResult(double LogProb, int Tokens, bool IsGreedy);
 /// <summary>Batched log-likelihood scoring of continuations, on any <see cref="ILanguageModel"/>.</summary>
 public static class LogLikelihood
 {
-    /// <summary>Scores every request; a sequence longer than the model's context keeps its last tokens. Requests are
+    /// <summary>Scores every request; a sequence longer than the model's context keeps its last tokens (a continuation
+    /// longer than the context is refused: its first tokens would have no position). Requests are
     /// batched longest first (similar lengths pad least).</summary>
     public static ScoringResult[] Score(ILanguageModel lm, IReadOnlyList<ScoringRequest> requests, int batchSize = 8, IProgress<int>? progress = null)
     {
@@ -23,9 +25,13 @@ public static class LogLikelihood
             if (r.Continuation.Length == 0) throw new ArgumentException($"request {i}: empty continuation");
             int[] all = [.. r.Context, .. r.Continuation];
             int start = Math.Max(0, all.Length - 1 - maxLen);
+            int firstTarget = r.Context.Length - 1 - start;
             if (r.Context.Length == 0 && start == 0)
                 throw new ArgumentException($"request {i}: the first continuation token has no context to be predicted from");
-            sequences[i] = new ScoringSequence(all[start..^1], r.Context.Length - 1 - start, r.Continuation);
+            // Keeping the last tokens must not cut into the continuation: a target before the window has no position.
+            if (firstTarget < 0)
+                throw new ArgumentException($"request {i}: a continuation of {r.Continuation.Length} tokens does not fit the model's context of {maxLen} tokens");
+            sequences[i] = new ScoringSequence(all[start..^1], firstTarget, r.Continuation);
         }
 
         int[] order = Enumerable.Range(0, requests.Count).OrderByDescending(i => sequences[i].Input.Length).ToArray();

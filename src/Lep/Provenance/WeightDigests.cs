@@ -10,7 +10,8 @@ public sealed record FileDigest(string Name, long Bytes, string Sha256);
 /// <summary>
 /// sha256 of a model's weight files (or of a file input), computed once: within a process by a cache keyed on path,
 /// size and modification time; across processes by the "Weights" section of the README.md lep wrote into the dir,
-/// trusted for a file whose size matches and that is not newer than that README.
+/// trusted for a file whose size matches and that is not newer than that README, or by a <see cref="FileDigestMemo"/>
+/// the caller keeps.
 /// </summary>
 public static class WeightDigests
 {
@@ -18,14 +19,14 @@ public static class WeightDigests
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> Cache = new();
 
     /// <summary>A dir's *.safetensors files (its tokenizer.json when it has none); a file's own digest.</summary>
-    public static IReadOnlyList<FileDigest> Of(string path)
+    public static IReadOnlyList<FileDigest> Of(string path, FileDigestMemo? memo = null)
     {
-        if (File.Exists(path)) return [Digest(path, null)];
+        if (File.Exists(path)) return [Digest(path, null, memo)];
         if (!Directory.Exists(path)) return [];
         string[] files = Directory.GetFiles(path, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0 && File.Exists(Path.Combine(path, "tokenizer.json"))) files = [Path.Combine(path, "tokenizer.json")];
         var recorded = FromCard(path);
-        return files.Select(f => Digest(f, recorded)).ToList();
+        return files.Select(f => Digest(f, recorded, memo)).ToList();
     }
 
     /// <summary>The README section listing a dir's own weight files.</summary>
@@ -36,12 +37,12 @@ public static class WeightDigests
         return s.ToString();
     }
 
-    private static FileDigest Digest(string file, Dictionary<string, (long Bytes, string Sha)>? recorded)
+    private static FileDigest Digest(string file, Dictionary<string, (long Bytes, string Sha)>? recorded, FileDigestMemo? memo)
     {
         var info = new FileInfo(file);
         var key = (info.FullName, info.Length, info.LastWriteTimeUtc);
         string sha = Cache.GetOrAdd(key, _ =>
-            recorded is not null && recorded.TryGetValue(info.Name, out var r) && r.Bytes == info.Length ? r.Sha : FileHash.Sha256(file));
+            recorded is not null && recorded.TryGetValue(info.Name, out var r) && r.Bytes == info.Length ? r.Sha : memo?.Sha256(file) ?? FileHash.Sha256(file));
         return new FileDigest(info.Name, info.Length, sha);
     }
 

@@ -106,6 +106,25 @@ public class LlamaModelTests
     }
 
     [Fact]
+    public void ScoringCutsTheContextToTheWindowButRefusesAContinuationThatDoesNotFit()
+    {
+        using var lm = new LlamaForCausalLM(ModelConfig.Create("LlamaForCausalLM", 300, 64, 128, 2, 4, 4, maxPositions: 16));
+        lm.InitializeRandom(1, initializerRange: 0.1);
+        lm.eval();
+        int[] context = TinyModels.RandomTokens(30, 300, 1), continuation = TinyModels.RandomTokens(5, 300, 2);
+        // 35 tokens, the last one only a target: 34 inputs into 16 positions, so the first 18 context tokens go.
+        double cut = LogLikelihood.Score(lm, [new ScoringRequest(context, continuation)])[0].LogProb;
+        double kept = LogLikelihood.Score(lm, [new ScoringRequest(context[18..], continuation)])[0].LogProb;
+        Assert.Equal(kept, cut, 6);
+
+        foreach (int[] ctx in new[] { Array.Empty<int>(), context })
+        {
+            var e = Assert.Throws<ArgumentException>(() => LogLikelihood.Score(lm, [new ScoringRequest(ctx, TinyModels.RandomTokens(20, 300, 3))]));
+            Assert.Contains("20 tokens does not fit the model's context of 16", e.Message);
+        }
+    }
+
+    [Fact]
     public void GreedyGenerationFollowsArgmaxAndSamplingIsSeeded()
     {
         using var lm = TinyModels.Create("gqa");

@@ -10,7 +10,8 @@ namespace Lep.Modeling.LlamaCpp;
 /// GGUF exports of HF model dirs made on demand for the llama.cpp backend and kept in a cache dir (never in the model
 /// dir): <c>CACHE/HASH-TYPE.gguf</c>, where HASH covers the exporter's revision and the sha256 of every file the export
 /// reads (config.json, tokenizer.json, tokenizer_config.json, the safetensors). Changed weights or tokenizer give a new
-/// key, so a stale export is never used; an export appears by rename, complete or not at all.
+/// key, so a stale export is never used; an export appears by rename, complete or not at all. The weights' digests are
+/// remembered in CACHE/digests/sha256.json, so a second load of an unchanged model does not re-read its weights.
 /// </summary>
 public static class GgufCache
 {
@@ -23,7 +24,7 @@ public static class GgufCache
         string cache = Path.GetFullPath(cacheDir ?? DefaultDirectory());
         if (RealPath.IsSameOrUnder(RealPath.Resolve(cache), RealPath.Resolve(modelDir)))
             throw new LepInputException(cache, $"the GGUF cache lies inside the model directory {modelDir}; lep does not write into a model directory (choose another --gguf-cache)");
-        string path = Path.Combine(cache, $"{Key(modelDir)}-{TypeName(type)}.gguf");
+        string path = Path.Combine(cache, $"{Key(modelDir, Memo(cache))}-{TypeName(type)}.gguf");
         if (File.Exists(path)) return (path, false);
         Directory.CreateDirectory(cache);
         GgufExporter.Export(modelDir, path, new GgufExportOptions { MatrixType = type, ReplaceOutput = true }, progress);
@@ -33,8 +34,10 @@ public static class GgufCache
     public static string TypeName(GgmlType type) =>
         GgufExportOptions.MatrixTypeNames.FirstOrDefault(p => p.Value == type).Key ?? throw new ArgumentException($"no GGUF export type {type}");
 
+    public static FileDigestMemo Memo(string cacheDir) => new(Path.Combine(cacheDir, "digests", "sha256.json"));
+
     /// <summary>The content key of a model dir (hex, 32 chars).</summary>
-    public static string Key(string modelDir)
+    public static string Key(string modelDir, FileDigestMemo? memo = null)
     {
         var sb = new StringBuilder($"lep-gguf-export/{GgufExporter.Revision}\n");
         foreach (string name in new[] { "config.json", "tokenizer.json", "tokenizer_config.json" })
@@ -42,7 +45,7 @@ public static class GgufCache
             string file = Path.Combine(modelDir, name);
             sb.Append(name).Append(':').Append(File.Exists(file) ? FileHash.Sha256(file) : "-").Append('\n');
         }
-        foreach (FileDigest d in WeightDigests.Of(modelDir)) sb.Append(d.Name).Append(':').Append(d.Sha256).Append('\n');
+        foreach (FileDigest d in WeightDigests.Of(modelDir, memo)) sb.Append(d.Name).Append(':').Append(d.Sha256).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
     }
 }
