@@ -512,10 +512,10 @@ public sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
 internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
-    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk, IReadOnlyList<KeyValuePair<string, string>> variables)
+    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk, IReadOnlyList<KeyValuePair<string, string>>? variables = null)
 {
     /// <summary>The file's declared variables with the values of this load, in the file's order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = variables;
+    public IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = variables ?? [];
     /// <summary>Paths inside the file's dir are hashed relative to it (moving a checkout changes nothing). A built-in
     /// pipeline has no dir of its own (its base is the current dir), so its paths are hashed absolute: where lep is
     /// started from must not change a stage.</summary>

@@ -15,6 +15,8 @@ public sealed record ZooBuildOptions
     /// <summary>A corpus dir from `lep data build`; when null the pipeline's corpus stage builds one.</summary>
     public string? CorpusDirectory { get; init; }
     public string Device { get; init; } = "cpu";
+    /// <summary>Values for zoo.json's variables, over the profile's (e.g. toy sizes in tests).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
     /// <summary>Replace an output the build did not write, and run again the stages an earlier build in the work dir
     /// made with other settings (else both are refused).</summary>
     public bool Force { get; init; }
@@ -38,7 +40,7 @@ public sealed class LepZoo(ZooBuildOptions options, IPipelineUi ui)
     public PipelineDefinition Load()
     {
         if (!Profiles.Contains(options.Profile)) throw new LepInputException(options.Profile, $"unknown zoo profile (one of {string.Join(", ", Profiles)})");
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["LEP_DEVICE"] = options.Device };
+        var variables = new Dictionary<string, string>(options.Variables, StringComparer.Ordinal) { ["LEP_DEVICE"] = options.Device };
         if (options.CorpusDirectory is string corpus) variables["LEP_CORPUS"] = Path.GetFullPath(corpus);
         return BuiltInPipelines.Load(PipelineName, new PipelineLoadOptions
         {
