@@ -74,10 +74,10 @@ public sealed class LepDemo(DemoOptions options, IPipelineUi ui)
 
     public DemoResult Run()
     {
-        foreach (string model in new[] { ZooBuilder.BaseName, ZooBuilder.InstructName })
+        foreach (string model in new[] { ZooModels.BaseName, ZooModels.InstructName })
             if (!File.Exists(Path.Combine(options.Zoo, model, "config.json")))
                 throw new LepInputException(Path.Combine(options.Zoo, model), "zoo model missing (expected lep-tiny-base/ and lep-tiny-instruct/ from `lep zoo build`)");
-        if (options.CorpusDirectory is string corpus) ZooBuilder.CheckCorpus(corpus);
+        if (options.CorpusDirectory is string corpus) LepZoo.CheckCorpus(corpus);
         PipelineDefinition pipeline = Load();
         PipelineRunResult run = new PipelineRunner(ui).Run(Plan(pipeline));
         return Read(pipeline, run);

@@ -164,7 +164,7 @@ public sealed class PipelineDefinition
             objects.Add((obj, name, $"stage '{name}'"));
         }
 
-        var scope = new PipelineScope(baseDir, work, index, env, leftOut, fileOnDisk);
+        var scope = new PipelineScope(baseDir, work, index, env, leftOut, fileOnDisk, variables.Values.ToList());
         var stages = new List<PipelineStage>();
         for (int i = 0; i < objects.Count; i++)
         {

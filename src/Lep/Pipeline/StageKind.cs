@@ -46,7 +46,8 @@ public sealed class StageKindRegistry
     public static StageKindRegistry Default { get; } = new([
         new CorpusStage(), new TasksStage(), new ConcatStage(), new TokenizerStage(), new InitStage(), new TrainStage(), new PropagateStage(),
         new ChatVectorStage(), new MergeStage(), new PromptsStage(), new CalibrateStage(), new EvalSuiteStage(), new EvalStage(), new SelectStage(),
-        new ReportStage(), new GgufStage(),
+        new ReportStage(), new GgufStage(), new DiagnoseStage(),
+        new MixStage(), new ZooTokenizerStage(), new ZooInitStage(), new ZooInstructInitStage(), new InstructTuneStage(), new ZooPublishStage(),
     ]);
 
     public StageKindRegistry(IEnumerable<StageKind> kinds)

@@ -97,6 +97,17 @@ public sealed class StageOptions
     /// <summary>A problem of the stage as a whole (e.g. options that contradict each other).</summary>
     public void Error(string problem) => _errors.Add(problem);
 
+    /// <summary>The key under which <see cref="Variables"/> joins the stage's fingerprint.</summary>
+    public const string VariablesKey = "variables";
+
+    /// <summary>The file's "variables" with the values of this load, in the file's order: for a stage that records
+    /// how its pipeline was set (the zoo's recipe.json). They join the stage's options, so a change of any re-runs it.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Variables()
+    {
+        Set(VariablesKey, new JsonObject(_scope.Variables.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))));
+        return _scope.Variables;
+    }
+
     /// <summary>Runs a library check of the bound options (e.g. <c>TrainingOptions.Validate</c>) and reports what it
     /// refuses in the pipeline's words: <c>option 'warmup': must be ≤ "steps" (10 &gt; 5)</c>.</summary>
     public void Check(Action check)
@@ -501,8 +512,10 @@ public sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
 internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
-    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk)
+    IReadOnlyDictionary<string, string> leftOut, bool fileOnDisk, IReadOnlyList<KeyValuePair<string, string>>? variables = null)
 {
+    /// <summary>The file's declared variables with the values of this load, in the file's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Variables { get; } = variables ?? [];
     /// <summary>Paths inside the file's dir are hashed relative to it (moving a checkout changes nothing). A built-in
     /// pipeline has no dir of its own (its base is the current dir), so its paths are hashed absolute: where lep is
     /// started from must not change a stage.</summary>

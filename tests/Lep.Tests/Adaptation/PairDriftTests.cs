@@ -65,7 +65,7 @@ public sealed class PairDriftTests : IDisposable
     {
         // The shipped pair drifts far more than real siblings (README, "The zoo"); the manifest must say so exactly.
         string zoo = TestZoo.Shipped;
-        PairDriftReport r = PairDrift.Measure(Path.Combine(zoo, ZooBuilder.BaseName), Path.Combine(zoo, ZooBuilder.InstructName));
+        PairDriftReport r = PairDrift.Measure(Path.Combine(zoo, ZooModels.BaseName), Path.Combine(zoo, ZooModels.InstructName));
         var drift = Lep.Formats.Checkpoint.JsonFile.ReadObject(Path.Combine(zoo, "manifest.json"))["pair"]!["drift"]!;
         Assert.Equal(drift["embed_tokens"]!.GetValue<double>(), r.EmbeddingDrift, 6);
         Assert.Equal(drift["lm_head"]!.GetValue<double>(), r.HeadDrift!.Value, 6);
@@ -74,7 +74,7 @@ public sealed class PairDriftTests : IDisposable
     [Fact]
     public void TheShippedInstructModelCopiesInContext()
     {
-        string dir = Path.Combine(TestZoo.Shipped, ZooBuilder.InstructName);
+        string dir = Path.Combine(TestZoo.Shipped, ZooModels.InstructName);
         using var lm = LlamaForCausalLM.Load(dir);
         string[] passages =
         [

@@ -37,12 +37,12 @@ public class ModelCommandTests
     public void GenerateChatSendsThePromptThroughTheChatTemplate()
     {
         // The shipped instruct model copies ~80 % of test sentences exactly; this one it copies under greedy decoding.
-        string instruct = Path.Combine(TestZoo.Shipped, Lep.Zoo.ZooBuilder.InstructName);
+        string instruct = Path.Combine(TestZoo.Shipped, Lep.Zoo.ZooModels.InstructName);
         var r = LepProcess.Run("generate", instruct, "--chat", "--prompt", "Repeat exactly: The package contains the documentation.");
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Equal("The package contains the documentation.", r.StdOut.Trim());
 
-        string baseModel = Path.Combine(TestZoo.Shipped, Lep.Zoo.ZooBuilder.BaseName);
+        string baseModel = Path.Combine(TestZoo.Shipped, Lep.Zoo.ZooModels.BaseName);
         var noTemplate = LepProcess.Run("generate", baseModel, "--chat", "--prompt", "x");
         Assert.Equal(2, noTemplate.ExitCode);
         Assert.Contains("chat_template", noTemplate.StdErr);

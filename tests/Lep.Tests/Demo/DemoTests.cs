@@ -14,8 +14,7 @@ public class DemoTests
     public void SmokeDemoRunsEveryVocabularyAndModeEvaluatesAllResumesAndNeverReusesSmokeStagesForOtherSizes()
     {
         using var dir = new TempDir();
-        var zoo = TestZoo.Options(dir);
-        new ZooBuilder(zoo, new QuietUi()).Build();
+        var zoo = TestZoo.Build(dir);
         var options = new DemoOptions { Zoo = zoo.OutputDirectory, OutputDirectory = dir.File("demo"), CorpusDirectory = zoo.CorpusDirectory, Profile = "smoke" };
 
         DemoResult result = new LepDemo(options, SilentPipelineUi.Instance).Run();
@@ -33,7 +32,7 @@ public class DemoTests
             Assert.Equal(!baseLike.Contains(m.Name), result.Results.Find(m.Name, "copy_ru") is not null);
         }
         // A LEP model keeps every transformer tensor of the instruct model, byte for byte.
-        string instruct = Path.Combine(zoo.OutputDirectory, ZooBuilder.InstructName);
+        string instruct = Path.Combine(zoo.OutputDirectory, ZooModels.InstructName);
         using (var original = SafetensorsFile.Open(Path.Combine(instruct, "model.safetensors")))
         using (var lep = SafetensorsFile.Open(Path.Combine(result.Models.Single(m => m.Name == "lep-bpe-conversion").Dir, "model.safetensors")))
         {

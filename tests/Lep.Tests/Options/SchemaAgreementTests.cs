@@ -81,6 +81,8 @@ public sealed class SchemaAgreementTests
                     (DeviceSchema.Device, options.Device),
                 ];
             }),
+        ["diagnose"] = new(["diagnose", "--base", "b", "--instruct", "i"], """{"kind": "diagnose", "base": "b", "instruct": "i"}""",
+            [typeof(DiagnoseSchema), typeof(DeviceSchema)], () => []),
         ["data build"] = new(["data", "build", "--out", "o"], """{"kind": "corpus"}""", [typeof(CorpusSchema)], () => []),
         ["data tasks"] = new(["data", "tasks", "--corpus", "c", "--out", "o"], """{"kind": "tasks", "corpus": "c"}""", [typeof(TasksSchema)],
             () => [(TasksSchema.Seed, new TaskOptions().Seed)]),

@@ -115,7 +115,7 @@ public class PipelineFileTests
         Assert.Contains("stage 'donor': option 'tokenizer': '@later' refers to stage 'later', which comes later in the file", message);
         Assert.Contains("stage 'cal': option 'model': missing (required)", message);
         Assert.Contains("stage 'cal': no calibration data: give \"teacher\" + \"prompts\" (self-calibration), \"sft\" and/or \"copy-from\"", message);
-        Assert.Contains("stage 'q': unknown kind 'quantize' (known: corpus, tasks, concat, tokenizer, init, train, propagate, chat-vector, merge, prompts, calibrate, eval-suite, eval, select, report, gguf)", message);
+        Assert.Contains("stage 'q': unknown kind 'quantize' (known: corpus, tasks, concat, tokenizer, init, train, propagate, chat-vector, merge, prompts, calibrate, eval-suite, eval, select, report, gguf, diagnose, mix, zoo-tokenizer, zoo-init, zoo-instruct-init, instruct-tune, zoo-publish)", message);
         Assert.Contains("stage 'later': option 'steps': expected an integer, got \"ten\"", message);
         Assert.Contains("stage 'later': option 'lr': environment variable UNSET_VAR is not set", message);
         Assert.Contains("stage 'later': option 'out': a stage writes to its own artifact dir", message);

@@ -10,7 +10,7 @@ public class ShippedPipelineTests
     [Fact]
     public void Every_built_in_pipeline_validates_in_every_profile_with_and_without_a_given_corpus()
     {
-        Assert.Equal(["demo"], BuiltInPipelines.Names);
+        Assert.Equal(["demo", "zoo"], BuiltInPipelines.Names);
         foreach (string name in BuiltInPipelines.Names)
         {
             IReadOnlyList<string> profiles = BuiltInPipelines.Load(name, new PipelineLoadOptions { Environment = _ => null }).Profiles;
@@ -65,6 +65,16 @@ public class ShippedPipelineTests
 
         var missing = LepProcess.Run("pipeline", "show", "no-such-pipeline");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("pipeline file not found (built-in pipelines: demo)", missing.StdErr);
+        Assert.Contains("pipeline file not found (built-in pipelines: demo, zoo)", missing.StdErr);
+
+        // The zoo build as a pipeline: shown, and a copy validates with its quick profile.
+        var zoo = LepProcess.Run("pipeline", "show", "zoo", "--source");
+        Assert.Equal(0, zoo.ExitCode);
+        Assert.Equal(BuiltInPipelines.Text("zoo"), zoo.StdOut);
+        File.WriteAllText(dir.File("my-zoo.json"), zoo.StdOut);
+        var zooPlan = LepProcess.Run("pipeline", "show", dir.File("my-zoo.json"), "--profile", "quick", "--work", dir.File("zoo-work"));
+        Assert.Equal(0, zooPlan.ExitCode);
+        Assert.Contains("profiles: light, quick", zooPlan.StdOut);
+        Assert.Contains("instruct (instruct-tune)", zooPlan.StdOut);
     }
 }

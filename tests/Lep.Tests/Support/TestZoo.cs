@@ -1,17 +1,9 @@
 using Lep.Data;
-using Lep.Training;
 using Lep.Zoo;
 
 namespace Lep.Tests.Support;
 
-/// <summary>A UI that records notes and shows nothing.</summary>
-public sealed class QuietUi : SilentUi
-{
-    public List<string> Notes { get; } = [];
-    public override void Note(string line) => Notes.Add(line);
-}
-
-/// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the test data.</summary>
+/// <summary>A zoo pair built in seconds (the zoo pipeline of `lep zoo build`, quick profile at toy sizes) on a corpus cut from the test data.</summary>
 public static class TestZoo
 {
     /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
@@ -41,9 +33,23 @@ public static class TestZoo
         return corpus;
     }
 
+    /// <summary>The quick profile at toy sizes (seconds).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ToySizes = new Dictionary<string, string>
+    {
+        ["VOCAB_SIZE"] = "600", ["PRETRAIN_STEPS"] = "8", ["PRETRAIN_EVAL_EVERY"] = "1", ["PRETRAIN_WARMUP"] = "2",
+        ["INSTRUCT_STEPS"] = "4", ["INSTRUCT_EVAL_EVERY"] = "1", ["INSTRUCT_WARMUP"] = "1", ["EVAL_ITEMS"] = "4",
+    };
+
     public static ZooBuildOptions Options(TempDir dir) => new()
     {
-        Recipe = ZooRecipe.Quick with { VocabSize = 600, PretrainSteps = 8, PretrainWarmup = 2, InstructSteps = 4, InstructWarmup = 1, EvalItems = 4 },
-        CorpusDirectory = SmallCorpus(dir), OutputDirectory = dir.File("zoo"), WorkDirectory = dir.File("work"),
+        Profile = "quick", Variables = ToySizes, CorpusDirectory = SmallCorpus(dir), OutputDirectory = dir.File("zoo"), WorkDirectory = dir.File("work"),
     };
+
+    /// <summary>Builds the toy zoo of <see cref="Options"/>; returns them.</summary>
+    public static ZooBuildOptions Build(TempDir dir)
+    {
+        ZooBuildOptions options = Options(dir);
+        new LepZoo(options, Lep.Pipeline.SilentPipelineUi.Instance).Build();
+        return options;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Lep.Formats.Checkpoint;
+using Lep.Pipeline;
 using Lep.Tests.Support;
 using Lep.Zoo;
 
@@ -9,13 +10,13 @@ namespace Lep.Tests.Zoo;
 public class ZooBuildTests
 {
     [SkippableFact]
-    public void QuickBuildWritesLoadableModelsWithAManifestAndResumes()
+    public void QuickBuildWritesLoadableModelsWithAManifestResumesAKilledStageAndReusesEveryStage()
     {
         using var dir = new TempDir();
-        var options = TestZoo.Options(dir);
-        JsonObject manifest = new ZooBuilder(options, new QuietUi()).Build();
+        ZooBuildOptions options = TestZoo.Options(dir);
+        JsonObject manifest = new LepZoo(options, SilentPipelineUi.Instance).Build().Manifest;
 
-        foreach (string name in new[] { ZooBuilder.BaseName, ZooBuilder.InstructName })
+        foreach (string name in new[] { ZooModels.BaseName, ZooModels.InstructName })
         {
             string model = Path.Combine(options.OutputDirectory, name);
             ModelSummary s = ModelSummary.Inspect(model);
@@ -23,41 +24,86 @@ public class ZooBuildTests
             Assert.False(s.TiedEmbeddings);
             Assert.True(s.KeyValueHeads < s.Heads);
             Assert.Equal(["BF16"], s.ParametersByDtype.Keys);
-            Assert.Equal(name == ZooBuilder.InstructName, s.HasChatTemplate);
+            Assert.Equal(name == ZooModels.InstructName, s.HasChatTemplate);
             foreach (var (file, info) in manifest["models"]![name]!["files"]!.AsObject())
-            {
-                using var stream = File.OpenRead(Path.Combine(model, file));
-                Assert.Equal(info!["sha256"]!.GetValue<string>(), Convert.ToHexStringLower(SHA256.HashData(stream)));
-            }
+                Assert.Equal(info!["sha256"]!.GetValue<string>(), Sha256(Path.Combine(model, file)));
         }
         var scores = manifest["scores"]!.AsObject();
-        Assert.True(scores[ZooBuilder.BaseName]!["heldout_ru"]!["bits_per_char"]!.GetValue<double>() > 0);
-        Assert.True(scores[ZooBuilder.InstructName]!.AsObject().Count >= 8);
+        Assert.True(scores[ZooModels.BaseName]!["heldout_ru"]!["bits_per_char"]!.GetValue<double>() > 0);
+        Assert.True(scores[ZooModels.InstructName]!.AsObject().Count >= 8);
         double unigram = manifest["baselines"]!["heldout_ru"]!["character_unigram_bits_per_char"]!.GetValue<double>();
         Assert.InRange(unigram, 3.0, 7.0);
-        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, ZooBuilder.BaseName + ".loss.png")));
+        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, ZooModels.BaseName + ".loss.png")));
+        Assert.False(File.Exists(Path.Combine(options.OutputDirectory, StageMarker.FileName)));
+        // recipe.json: the variables as this build set them (profile quick, then the toy sizes).
+        JsonObject recipe = JsonFile.ReadObject(Path.Combine(options.OutputDirectory, "recipe.json"));
+        Assert.Equal("quick", recipe["NAME"]!.GetValue<string>());
+        Assert.Equal(8, recipe["PRETRAIN_STEPS"]!.GetValue<long>());
+        Assert.Equal(64, recipe["HIDDEN_SIZE"]!.GetValue<long>());
+        Assert.Equal("lep zoo build --profile quick", manifest["built_by"]!.GetValue<string>());
+        Assert.Contains("base", manifest["stage_seconds"]!.AsObject().Select(kv => kv.Key));
 
-        var again = new QuietUi();
-        new ZooBuilder(options, again).Build();
-        Assert.Contains(again.Notes, n => n.StartsWith("base: done before"));
-        Assert.Contains(again.Notes, n => n.StartsWith("instruct: done before"));
+        // A killed instruction tuning (its marker still "running") resumes from its checkpoint to the same weights;
+        // every other stage is reused, and the build's own output is replaced without --force.
+        string instruct = Path.Combine(options.WorkDirectory, "instruct");
+        string before = Sha256(Path.Combine(instruct, "model.safetensors"));
+        (StageMarker.TryRead(instruct, "instruct")! with { Done = false }).Write(instruct);
+        PipelineRunResult resumed = new LepZoo(options, SilentPipelineUi.Instance).Build().Run;
+        Assert.Equal(["instruct"], resumed.Stages.Where(s => s.State != StageState.Skip).Select(s => s.Stage));
+        Assert.Equal(StageState.Resume, resumed.Stages.Single(s => s.Stage == "instruct").State);
+        Assert.Equal(before, Sha256(Path.Combine(instruct, "model.safetensors")));
+
+        PipelineRunResult again = new LepZoo(options, SilentPipelineUi.Instance).Build().Run;
+        Assert.All(again.Stages, s => Assert.Equal(StageState.Skip, s.State));
     }
-}
 
-public class ZooRecipeTests
-{
     [Fact]
-    public void ARecipeFileRoundTripsAndUnknownFieldsAreErrors()
+    public void ChangingAVariableIsRefusedNamingTheChangedStagesAndForcedReRunsExactlyTheStagesItAffects()
     {
         using var dir = new TempDir();
-        var longer = ZooRecipe.Full with { PretrainSteps = 3000, InstructSteps = 1500 };
-        File.WriteAllText(dir.File("recipe.json"), System.Text.Json.JsonSerializer.Serialize(longer));
-        Assert.Equal(longer, ZooRecipe.Load(dir.File("recipe.json")) with { });
-        File.WriteAllText(dir.File("partial.json"), """{"PretrainSteps": 5}""");
-        Assert.Equal(ZooRecipe.Full with { PretrainSteps = 5 }, ZooRecipe.Load(dir.File("partial.json")));
-        File.WriteAllText(dir.File("typo.json"), """{"PretrainStepz": 5}""");
-        var e = Assert.Throws<LepInputException>(() => ZooRecipe.Load(dir.File("typo.json")));
-        Assert.Contains("PretrainStepz", e.Message);
+        ZooBuildOptions options = TestZoo.Options(dir) with { CorpusDirectory = dir.File("corpus") };
+        PipelineDefinition pipeline = new LepZoo(options, SilentPipelineUi.Instance).Load();
+        // Every stage finished once with the toy sizes (markers only: the plan reads nothing else).
+        var runIds = new Dictionary<string, string>();
+        foreach (PipelineStage s in pipeline.Stages)
+        {
+            runIds[s.Name] = StageMarker.NewRunId();
+            Directory.CreateDirectory(s.ArtifactDirectory);
+            new StageMarker
+            {
+                Stage = s.Name, Kind = s.Kind.Name, Done = true, RunId = runIds[s.Name], Options = s.Options, OptionsHash = s.OptionsHash,
+                Inputs = s.Dependencies.ToDictionary(d => d, d => runIds[d]),
+            }.Write(s.ArtifactDirectory);
+        }
+        Assert.All(PipelinePlan.Create(pipeline, checkInputs: false).Stages, s => Assert.Equal(StageState.Skip, s.State));
+
+        var longer = options with { Variables = new Dictionary<string, string>(TestZoo.ToySizes) { ["INSTRUCT_STEPS"] = "5" } };
+        var e = Assert.Throws<LepInputException>(() => new LepZoo(longer, SilentPipelineUi.Instance).Plan(new LepZoo(longer, SilentPipelineUi.Instance).Load()));
+        Assert.Contains("instruct: steps 4 → 5", e.Message);
+        Assert.Contains("also publish", e.Message);
+
+        var forced = longer with { Force = true };
+        PipelinePlan plan = new LepZoo(forced, SilentPipelineUi.Instance).Plan(new LepZoo(forced, SilentPipelineUi.Instance).Load());
+        Assert.Equal(["instruct", "eval-instruct", "eval", "diagnostics", "publish"], plan.Stages.Where(s => s.WillRun).Select(s => s.Stage.Name));
+    }
+
+    [Fact]
+    public void The_cli_refuses_an_output_the_build_did_not_write()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("out"));
+        File.WriteAllText(dir.File("out/notes.txt"), "mine");
+        var r = LepProcess.Run("zoo", "build", "--profile", "quick", "--out", dir.File("out"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.Contains("already exists and is not empty (--force replaces it)", r.StdErr);
+        Assert.True(File.Exists(dir.File("out/notes.txt")));
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
 
