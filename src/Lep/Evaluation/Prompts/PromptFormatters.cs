@@ -23,12 +23,4 @@ public static class PromptFormatters
         ChatTemplate template = ChatTemplate.FromTokenizerConfig(config);
         return new ChatPromptFormatter((messages, addGenerationPrompt) => template.Render(messages, addGenerationPrompt));
     }
-
-    public static PromptMode Parse(string text) => text.ToLowerInvariant() switch
-    {
-        "auto" => PromptMode.Auto,
-        "chat" => PromptMode.Chat,
-        "plain" => PromptMode.Plain,
-        _ => throw new ArgumentException($"unknown prompt mode '{text}' (auto, chat or plain)"),
-    };
 }
