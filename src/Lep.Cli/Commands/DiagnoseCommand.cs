@@ -8,10 +8,10 @@ public static class DiagnoseCommand
 {
     public static Command Create()
     {
-        var baseDir = new Option<string>("--base") { Description = "the base model dir", Required = true };
-        var instruct = new Option<string>("--instruct") { Description = "its instruct sibling (same vocabulary)", Required = true };
-        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir with en_heldout.txt / ru_heldout.txt: also measure in-context copying of both models" };
-        var passages = new Option<int>("--passages") { Description = "held-out passages per language for the copy probe", DefaultValueFactory = _ => 200 };
+        var baseDir = SchemaOptions.Create(DiagnoseSchema.Base);
+        var instruct = SchemaOptions.Create(DiagnoseSchema.Instruct);
+        var corpus = SchemaOptions.Create(DiagnoseSchema.Corpus);
+        var passages = SchemaOptions.Create(DiagnoseSchema.Passages);
         var device = DeviceOption.Create();
         var command = new Command("diagnose", "Will LEP work on this pair? Drift of the instruct model from its base, the base→instruct least-squares residual, and (with --corpus) in-context copying of both.")
             { baseDir, instruct, corpus, passages, device };

@@ -102,6 +102,9 @@ public abstract class OptionSpec
     public static OptionSpec<string> Text(string name, string @default, string description, Func<string, string?>? check = null) =>
         new(name, description, @default, check);
 
+    /// <summary>Free text that must be given.</summary>
+    public static OptionSpec<string> RequiredText(string name, string description) => new(name, description, "", null, required: true);
+
     /// <summary>Free text that may be left unset (null).</summary>
     public static OptionSpec<string?> OptionalText(string name, string description, Func<string, string?>? check = null) =>
         new(name, description, null, v => v is null ? null : check?.Invoke(v));
