@@ -13,11 +13,11 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "where the demo writes everything (reused and resumed on the next run)", DefaultValueFactory = _ => "demo-out" };
-        var zoo = new Option<string?>("--zoo") { Description = "a dir with lep-tiny-base/ and lep-tiny-instruct/ (default: assets/zoo of this checkout)" };
-        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in OUT)" };
-        var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
-        var full = new Option<bool>("--full") { Description = "the reference table: 300 items per task, donors trained 4× longer (~1 h on 2 cores)" };
+        var output = SchemaOptions.Create(DemoSchema.Out);
+        var zoo = SchemaOptions.Create(DemoSchema.Zoo);
+        var corpus = SchemaOptions.Create(DemoSchema.Corpus);
+        var smoke = SchemaOptions.Create(DemoSchema.Smoke);
+        var full = SchemaOptions.Create(DemoSchema.Full);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")

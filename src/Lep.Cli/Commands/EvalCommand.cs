@@ -38,7 +38,7 @@ public static class EvalCommand
                 Shots = parse.GetValue(shots),
                 BatchSize = parse.GetValue(batch),
                 MaxNewTokens = parse.GetValue(maxNew),
-                Prompt = PromptFormatters.Parse(parse.GetValue(prompt)!),
+                Prompt = EvalSchema.ParsePrompt(parse.GetValue(prompt)!),
                 Speed = !parse.GetValue(noSpeed),
                 SpeedPrompts = parse.GetValue(speedPrompts),
                 SpeedTokens = parse.GetValue(speedTokens),

@@ -4,6 +4,7 @@ using Lep.Data;
 using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
+using Lep.Options;
 using Lep.Runtime;
 using Lep.Tokenization;
 
@@ -13,15 +14,15 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("DIR") { Description = "an HF model directory with tokenizer.json" };
-        var prompt = new Option<string>("--prompt", "-p") { Description = "the text to continue", Required = true };
-        var maxNew = new Option<int>("--max-new-tokens", "-n") { Description = "how many tokens to generate at most", DefaultValueFactory = _ => 64 };
-        var temperature = new Option<double>("--temperature", "-t") { Description = "0 = greedy; > 0 samples", DefaultValueFactory = _ => 0.0 };
-        var topK = new Option<int>("--top-k") { Description = "sample from the k most likely tokens (0 = all)", DefaultValueFactory = _ => 0 };
-        var topP = new Option<double>("--top-p") { Description = "sample from the smallest set with this probability mass", DefaultValueFactory = _ => 1.0 };
-        var seed = new Option<long>("--seed") { Description = "random seed for sampling", DefaultValueFactory = _ => 0 };
-        var noSpecial = new Option<bool>("--no-special-tokens") { Description = "do not add the tokenizer's special tokens (e.g. BOS) to the prompt" };
-        var chat = new Option<bool>("--chat") { Description = "send the prompt as a user message through the model's chat template and print only the reply" };
+        var dir = SchemaOptions.Argument(GenerateSchema.Model, "DIR");
+        var prompt = SchemaOptions.Create(GenerateSchema.Prompt, "-p");
+        var maxNew = SchemaOptions.Create(GenerateSchema.MaxNewTokens, "-n");
+        var temperature = SchemaOptions.Create(GenerateSchema.Temperature, "-t");
+        var topK = SchemaOptions.Create(GenerateSchema.TopK);
+        var topP = SchemaOptions.Create(GenerateSchema.TopP);
+        var seed = SchemaOptions.Create(GenerateSchema.Seed);
+        var noSpecial = SchemaOptions.Create(GenerateSchema.NoSpecialTokens);
+        var chat = SchemaOptions.Create(GenerateSchema.Chat);
         var device = DeviceOption.Create();
         var backend = new BackendOptions();
         var command = new Command("generate", "Continue a prompt with a model (KV-cached; greedy or seeded sampling).")
@@ -55,7 +56,7 @@ public static class GenerateCommand
                 ? tokenizer.Encode(ChatTemplate.FromTokenizerConfig(Path.Combine(modelDir, "tokenizer_config.json"))
                     .Render([new ChatMessage("user", text)], addGenerationPrompt: true), addSpecialTokens: false)
                 : tokenizer.Encode(text, addSpecialTokens: !parse.GetValue(noSpecial));
-            if (ids.Length == 0) throw new LepInputException("--prompt", "the prompt encodes to no tokens");
+            if (ids.Length == 0) throw new OptionException(GenerateSchema.Prompt, $"encodes to no tokens");
 
             if (!asChat) Console.Write(text);
             var generated = new List<int>();

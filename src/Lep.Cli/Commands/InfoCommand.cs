@@ -10,7 +10,7 @@ public static class InfoCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("DIR") { Description = "an HF model directory (config.json + safetensors), or a .gguf file" };
+        var dir = SchemaOptions.Argument(InfoSchema.Model, "DIR");
         var json = new Option<bool>("--json") { Description = "print the summary as JSON" };
         var command = new Command("info", "Show a model's architecture, parameter count, dtypes, vocabulary and tokenizer.") { dir, json };
         CommandAction.Set(command, parse =>

@@ -51,7 +51,7 @@ public static class TokenizerCommand
             string t = parse.GetValue(type)!;
             var spec = new TokenizerTrainSpec
             {
-                Type = TokenizerTrainSpec.ParseType(t), VocabSize = parse.GetValue(size),
+                Type = TokenizerTrainSchema.ParseType(t), VocabSize = parse.GetValue(size),
                 SpecialTokens = parse.GetValue(special) is { Length: > 0 } s ? s : null,
                 MinFrequency = parse.GetValue(minFreq), CharacterCoverage = parse.GetValue(coverage), Source = parse.GetValue(source),
             };

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
+using Lep.Options;
 using Lep.Tokenization;
 
 namespace Lep.Adaptation;
@@ -10,7 +12,9 @@ public sealed class ModelInput : IDisposable
     public const string EmbedName = CheckpointLayout.EmbedName;
     public const string HeadName = CheckpointLayout.HeadName;
 
-    public string Role { get; }
+    /// <summary>The option the model was given as: what errors name it by, in the caller's words (<c>--base DIR</c> on
+    /// the command line, <c>option 'base'</c> in a pipeline), see <see cref="OptionException"/>.</summary>
+    public OptionSpec<string> Role { get; }
     public string Directory { get; }
     public ModelConfig Config { get; }
     public CheckpointReader Weights { get; }
@@ -19,7 +23,7 @@ public sealed class ModelInput : IDisposable
     public TensorInfo? Head { get; }
     public bool Tied => Head is null;
 
-    private ModelInput(string role, string dir, ModelConfig config, CheckpointReader weights, Tokenizer tokenizer, TensorInfo embed, TensorInfo? head)
+    private ModelInput(OptionSpec<string> role, string dir, ModelConfig config, CheckpointReader weights, Tokenizer tokenizer, TensorInfo embed, TensorInfo? head)
     {
         Role = role;
         Directory = dir;
@@ -30,13 +34,15 @@ public sealed class ModelInput : IDisposable
         Head = head;
     }
 
-    /// <summary>Opens and checks one model dir; <paramref name="role"/> names it in errors ("--base DIR: ...").</summary>
-    public static ModelInput Open(string role, string dir)
+    /// <summary>Opens and checks one model dir; <paramref name="role"/> names it in errors (an <see cref="OptionException"/>
+    /// about that option: "--base DIR: no config.json" on the command line). A file in it that is there but bad is a
+    /// <see cref="LepInputException"/> naming the file.</summary>
+    public static ModelInput Open(OptionSpec<string> role, string dir)
     {
-        string where = $"{role} {dir}";
-        if (!System.IO.Directory.Exists(dir)) throw new LepInputException(where, "directory not found");
+        if (!System.IO.Directory.Exists(dir)) throw new OptionException(role, $"{dir}: directory not found");
+        if (!File.Exists(Path.Combine(dir, "config.json"))) throw new OptionException(role, $"{dir}: no config.json");
         ModelConfig config = ModelConfig.Load(Path.Combine(dir, "config.json"));
-        if (!File.Exists(Path.Combine(dir, "tokenizer.json"))) throw new LepInputException(where, "no tokenizer.json");
+        if (!File.Exists(Path.Combine(dir, "tokenizer.json"))) throw new OptionException(role, $"{dir}: no tokenizer.json");
         Tokenizer tokenizer = Tokenizer.Load(dir);
         CheckpointReader weights = CheckpointReader.Open(dir);
         try
@@ -47,7 +53,7 @@ public sealed class ModelInput : IDisposable
             TensorInfo embed = weights.Info(EmbedName);
             TensorInfo? head = config.TieWordEmbeddings ? null : weights.Info(HeadName);
             if (tokenizer.VocabSize > embed.Shape[0])
-                throw new LepInputException(where, $"tokenizer.json has {tokenizer.VocabSize} tokens but the embeddings have only {embed.Shape[0]} rows");
+                throw new OptionException(role, $"{dir}: tokenizer.json has {tokenizer.VocabSize} tokens but the embeddings have only {embed.Shape[0]} rows");
             return new ModelInput(role, dir, config, weights, tokenizer, embed, head);
         }
         catch
@@ -62,7 +68,7 @@ public sealed class ModelInput : IDisposable
     {
         void Same(string what, object x, object y)
         {
-            if (!Equals(x, y)) throw new LepInputException($"{other.Role} {other.Directory}", $"{what} is {y} but {Role} has {x}: not the same model family");
+            if (!Equals(x, y)) throw other.Refused($"{what} is {y} but {Role} has {x}: not the same model family");
         }
         Same("architecture", Config.Architecture, other.Config.Architecture);
         Same("hidden_size", Config.HiddenSize, other.Config.HiddenSize);
@@ -77,15 +83,20 @@ public sealed class ModelInput : IDisposable
     public void RequireSameVocabulary(ModelInput other)
     {
         if (Config.VocabSize != other.Config.VocabSize)
-            throw new LepInputException($"{other.Role} {other.Directory}", $"vocab_size is {other.Config.VocabSize} but {Role} has {Config.VocabSize}: not the same vocabulary");
+            throw other.Refused($"vocab_size is {other.Config.VocabSize} but {Role} has {Config.VocabSize}: not the same vocabulary");
         var mine = Tokenizer.Model.GetVocab();
         var theirs = other.Tokenizer.Model.GetVocab();
         if (mine.Count != theirs.Count || mine.Any(kv => !theirs.TryGetValue(kv.Key, out int id) || id != kv.Value))
-            throw new LepInputException($"{other.Role} {other.Directory}", $"tokenizer.json's vocabulary differs from {Role}'s: the two must share one vocabulary");
+            throw other.Refused($"tokenizer.json's vocabulary differs from that of {Role}: the two must share one vocabulary");
     }
 
     /// <summary>The tensors whose rows are indexed by token id: embed_tokens, and lm_head when untied.</summary>
     public IEnumerable<string> VocabularyTensors => Tied ? [EmbedName] : [EmbedName, HeadName];
+
+    /// <summary>This model refused: "ROLE DIR: problem", the role (and any option inside <paramref name="problem"/>) in
+    /// the caller's words.</summary>
+    public OptionException Refused(FormattableString problem) =>
+        new(Role, FormattableStringFactory.Create(Directory.Replace("{", "{{").Replace("}", "}}") + ": " + problem.Format, problem.GetArguments()));
 
     public void Dispose() => Weights.Dispose();
 }

@@ -23,8 +23,8 @@ public static class PairDrift
 
     public static PairDriftReport Measure(string baseDir, string instructDir)
     {
-        using ModelInput b = ModelInput.Open("--base", baseDir);
-        using ModelInput i = ModelInput.Open("--instruct", instructDir);
+        using ModelInput b = ModelInput.Open(ModelRolesSchema.Base, baseDir);
+        using ModelInput i = ModelInput.Open(ModelRolesSchema.Instruct, instructDir);
         if (b.Config.HiddenSize != i.Config.HiddenSize)
             throw new LepInputException(instructDir, $"hidden size {i.Config.HiddenSize} differs from the base's {b.Config.HiddenSize}: not a sibling");
         long shared = Math.Min(b.Embed.Shape[0], i.Embed.Shape[0]);

@@ -12,7 +12,7 @@ public static class CalibrationSchema
     public static readonly OptionSpec<string?> Teacher = OptionSpec.OptionalPath("teacher", "self-calibration: the original instruct model dir, which answers --prompts");
     public static readonly OptionSpec<string?> Prompts = OptionSpec.OptionalPath("prompts",
         "self-calibration prompts: .txt (one per line) or .jsonl ({\"prompt\"} or {\"messages\"})");
-    public static readonly OptionSpec<int> MaxNewTokens = OptionSpec.Int("max-new-tokens", 256, "longest teacher answer, in teacher tokens", min: 1);
+    public static readonly OptionSpec<int> MaxNewTokens = Modeling.GenerateSchema.MaxNewTokens.WithDefault(256).WithDescription("longest teacher answer, in teacher tokens");
     public static readonly OptionSpec<string?> Sft = OptionSpec.OptionalPath("sft", "SFT data: .jsonl with {\"messages\": [...]} or {\"prompt\", \"response\"} per line");
     public static readonly OptionSpec<string?> CopyFrom = OptionSpec.OptionalPath("copy-from", "copy task: take sentences (≤ 20 words) from this text file");
     public static readonly OptionSpec<int> CopyCount = OptionSpec.Int("copy-count", 500, "copy task: number of \"repeat exactly\" conversations", min: 1);

@@ -26,7 +26,7 @@ public static class SelfCalibration
 
     public static Answers Run(SelfCalibrationSource source, string runDirectory, Device device, IProgress<double>? progress = null)
     {
-        if (source.MaxNewTokens <= 0) throw new ArgumentException("max new tokens must be > 0");
+        CalibrationSchema.MaxNewTokens.Require(source.MaxNewTokens);
         string teacher = source.Teacher;
         foreach (string file in new[] { "config.json", "tokenizer.json", "tokenizer_config.json" })
         {

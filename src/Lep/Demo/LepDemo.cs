@@ -14,7 +14,7 @@ public sealed record DemoOptions
     public string? CorpusDirectory { get; init; }
     /// <summary>One of the demo pipeline's profiles ("smoke", "full"); null = its default sizes.</summary>
     public string? Profile { get; init; }
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
     /// <summary>Run again the stages of an earlier demo in OUT whose options differ from this one's (else refused).</summary>
     public bool RerunChanged { get; init; }
 }

@@ -11,7 +11,7 @@ public sealed record EvalOptions
     public int Shots { get; init; } = EvalSchema.Shots.Default;
     public int BatchSize { get; init; } = EvalSchema.BatchSize.Default;
     public int MaxNewTokens { get; init; } = EvalSchema.MaxNewTokens.Default;
-    public PromptMode Prompt { get; init; } = PromptFormatters.Parse(EvalSchema.Prompt.Default);
+    public PromptMode Prompt { get; init; } = EvalSchema.ParsePrompt(EvalSchema.Prompt.Default);
     public bool Speed { get; init; } = !EvalSchema.NoSpeed.Default;
     public int SpeedPrompts { get; init; } = EvalSchema.SpeedPrompts.Default;
     public int SpeedTokens { get; init; } = EvalSchema.SpeedTokens.Default;

@@ -1,6 +1,7 @@
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling.LlamaCpp;
+using Lep.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +53,7 @@ public sealed record InferenceBackend
             return lm;
         }
         if (device is not null && device.type != DeviceType.CPU)
-            throw new LepInputException("--device", "the llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu); use --device cpu or --backend torch");
+            throw new OptionException($"the llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu); use {Runtime.DeviceSchema.Device.Is("cpu")} or {BackendSchema.Backend.Is(TorchName)}");
         ModelConfig config = ModelConfig.Load(Path.Combine(directory, "config.json"));
         var (gguf, exported) = GgufCache.Ensure(directory, GgufType, GgufCacheDirectory, progress);
         if (exported) note?.Invoke($"exported {directory} to {gguf} ({new FileInfo(gguf).Length / 1048576.0:N1} MiB)");

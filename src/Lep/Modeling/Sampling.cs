@@ -5,19 +5,20 @@ namespace Lep.Modeling;
 /// <summary>Decoding settings. Temperature 0 is greedy; otherwise top-k (0 = off) then top-p (1 = off) sampling, seeded.</summary>
 public sealed record SamplingOptions
 {
-    public int MaxNewTokens { get; init; } = 64;
-    public double Temperature { get; init; }
-    public int TopK { get; init; }
-    public double TopP { get; init; } = 1.0;
-    public long Seed { get; init; }
+    public int MaxNewTokens { get; init; } = GenerateSchema.MaxNewTokens.Default;
+    public double Temperature { get; init; } = GenerateSchema.Temperature.Default;
+    public int TopK { get; init; } = GenerateSchema.TopK.Default;
+    public double TopP { get; init; } = GenerateSchema.TopP.Default;
+    public long Seed { get; init; } = GenerateSchema.Seed.Default;
     public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
 
+    /// <summary>Throws <see cref="OptionException"/> naming the <see cref="GenerateSchema"/> option at fault.</summary>
     public void Validate()
     {
-        if (MaxNewTokens < 0) throw new ArgumentException("max new tokens must be ≥ 0");
-        NumericRange.NonNegative.Require("--temperature", Temperature);
-        if (TopK < 0) throw new ArgumentException("top-k must be ≥ 0");
-        NumericRange.Share.Require("--top-p", TopP);
+        GenerateSchema.MaxNewTokens.Require(MaxNewTokens);
+        GenerateSchema.Temperature.Require(Temperature);
+        GenerateSchema.TopK.Require(TopK);
+        GenerateSchema.TopP.Require(TopP);
     }
 }
 

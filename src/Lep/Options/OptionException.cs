@@ -14,7 +14,8 @@ public interface IOptionWording
 }
 
 /// <summary>
-/// Options that a job refuses: a value out of range, or options that contradict each other. It carries the options
+/// Options that a job refuses: a value out of range, options that contradict each other, or what an option names
+/// (a model dir without config.json, a device this build lacks). It carries the options
 /// it is about (<see cref="Subject"/> and those inside <see cref="Problem"/>, as <see cref="OptionSpec"/> or
 /// <see cref="OptionSetting"/> arguments), so each caller words it: <see cref="Format"/>. Its
 /// <see cref="Exception.Message"/> uses the bare names, for callers that do not.

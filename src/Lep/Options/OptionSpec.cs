@@ -77,6 +77,20 @@ public abstract class OptionSpec
         return new(name, description, @default, null, choices: choices);
     }
 
+    /// <summary>One of <typeparamref name="TEnum"/>'s members, named in lower case (the enum is the one list of
+    /// choices, in its order); read the value back with <see cref="ParseChoice{TEnum}"/>.</summary>
+    public static OptionSpec<string> Choice<TEnum>(string name, TEnum @default, string description) where TEnum : struct, Enum =>
+        Choice(name, ChoiceName(@default), description, [.. Enum.GetValues<TEnum>().Select(ChoiceName)]);
+
+    public static OptionSpec<string> RequiredChoice<TEnum>(string name, string description) where TEnum : struct, Enum =>
+        RequiredChoice(name, description, [.. Enum.GetValues<TEnum>().Select(ChoiceName)]);
+
+    /// <summary>The member a <see cref="Choice{TEnum}"/> value names.</summary>
+    public static TEnum ParseChoice<TEnum>(string value) where TEnum : struct, Enum => Enum.Parse<TEnum>(value, ignoreCase: true);
+
+    /// <summary>How a <see cref="Choice{TEnum}"/> names <paramref name="value"/>: its member name in lower case.</summary>
+    public static string ChoiceName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
+
     public static OptionSpec<string> RequiredChoice(string name, string description, params string[] choices) =>
         new(name, description, "", null, required: true, choices: choices);
 
@@ -87,6 +101,9 @@ public abstract class OptionSpec
     /// <summary>Free text, <paramref name="default"/> when not given.</summary>
     public static OptionSpec<string> Text(string name, string @default, string description, Func<string, string?>? check = null) =>
         new(name, description, @default, check);
+
+    /// <summary>Free text that must be given.</summary>
+    public static OptionSpec<string> RequiredText(string name, string description) => new(name, description, "", null, required: true);
 
     /// <summary>Free text that may be left unset (null).</summary>
     public static OptionSpec<string?> OptionalText(string name, string description, Func<string, string?>? check = null) =>

@@ -213,7 +213,7 @@ public sealed class PipelineDefinition
 
     public static string HashOptions(string kind, JsonObject options)
     {
-        string canonical = Sorted(options).ToJsonString();
+        string canonical = Sorted(options)!.ToJsonString();
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\n{canonical}")));
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Lep.Options;
 
 namespace Lep.Pipeline;
 
@@ -111,9 +112,9 @@ public sealed class PipelinePlan
                         {
                             Runtime.ComputeDevice.Resolve(device.Path);
                         }
-                        catch (LepInputException e)
+                        catch (OptionException e)
                         {
-                            problems.Add($"stage '{stage.Name}': option '{device.Option}': {e.Problem}");
+                            problems.Add($"stage '{stage.Name}': {StageOptions.Describe(e)}");
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lep.Formats;
+using Lep.Options;
 
 namespace Lep.Pipeline;
 
@@ -46,10 +47,13 @@ public sealed class PipelineRunner(IPipelineUi? ui = null)
                 string summary = RunStage(plan.Pipeline, sp, cancellation);
                 record = new StageRunRecord(sp.Stage.Name, sp.Stage.Kind.Name, sp.State, stageClock.Elapsed.TotalSeconds, summary);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 record = new StageRunRecord(sp.Stage.Name, sp.Stage.Kind.Name, sp.State, stageClock.Elapsed.TotalSeconds, null, Failed: true);
                 _ui.StageFinished(sp, i + 1, count, record);
+                // A job refusing an option names it; here that is the stage's key, not the command line's flag.
+                if (e is OptionException refused)
+                    throw new LepInputException(plan.Pipeline.FilePath, $"stage '{sp.Stage.Name}': {StageOptions.Describe(refused)}", refused);
                 throw;
             }
             records.Add(record);

@@ -118,14 +118,18 @@ public sealed class StageOptions
         }
         catch (OptionException e)
         {
-            if (e.Subject is OptionSpec subject) Error(subject, e.FormatProblem(KeyWording.Instance));
-            else Error(e.FormatProblem(KeyWording.Instance));
+            Error(Describe(e));
         }
         catch (ArgumentException e)
         {
             Error(e.Message);
         }
     }
+
+    /// <summary>A refusal in the pipeline's words: <c>option 'warmup': must be ≤ "steps" (10 &gt; 5)</c>, or the problem
+    /// alone when it is about the options as a whole. Also how a stage's run reports one (<see cref="PipelineRunner"/>).</summary>
+    internal static string Describe(OptionException e) =>
+        e.Subject is OptionSpec subject ? $"option '{subject.Name}': {e.FormatProblem(KeyWording.Instance)}" : e.FormatProblem(KeyWording.Instance);
 
     /// <summary>A required choice that decides which other options exist (e.g. the tokenizer stage's "op"): a missing
     /// or wrong value stops the stage's binding at once, since the rest cannot be checked without it.</summary>

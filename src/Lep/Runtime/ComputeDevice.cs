@@ -1,3 +1,4 @@
+using Lep.Options;
 using static TorchSharp.torch;
 
 namespace Lep.Runtime;
@@ -14,11 +15,11 @@ public static class ComputeDevice
         if (n == "cuda" || n.StartsWith("cuda:"))
         {
             if (!cudaPresent)
-                throw new LepInputException("--device " + name,
-                    "no CUDA backend available: this build uses TorchSharp-cpu; reference TorchSharp-cuda-linux and run on a machine with an NVIDIA GPU, or use --device cpu");
+                throw new OptionException(DeviceSchema.Device,
+                    $"{name}: no CUDA backend available: this build uses TorchSharp-cpu; reference TorchSharp-cuda-linux and run on a machine with an NVIDIA GPU, or use {DeviceSchema.Device.Is("cpu")}");
             return new Device(n);
         }
-        throw new LepInputException("--device " + name, "unknown device (expected cpu, cuda, cuda:N or auto)");
+        throw new OptionException(DeviceSchema.Device, $"{name}: unknown device (expected cpu, cuda, cuda:N or auto)");
     }
 
     private static bool TryCudaAvailable()

@@ -16,7 +16,10 @@ namespace Lep.Runtime;
 /// </summary>
 internal static class NativeEnvironment
 {
+    // A library's module initializer, on purpose: it must run before libtorch is first loaded, in every host of Lep
+    // (the CLI, the tests, the benches), and nothing a host calls comes before that load.
     [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "see the comment above")]
     internal static void Apply()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return;

@@ -6,9 +6,8 @@ namespace Lep.Tokenization;
 /// <see cref="Vocabulary.TokenizerTrainSpec"/> and the trainers take their defaults and checks from here.</summary>
 public static class TokenizerTrainSchema
 {
-    public static readonly OptionSpec<string> Type = OptionSpec.RequiredChoice("type",
-        "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)",
-        "bpe", "spbpe", "unigram");
+    public static readonly OptionSpec<string> Type = OptionSpec.RequiredChoice<Vocabulary.TokenizerType>("type",
+        "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)");
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "training text: .txt (documents separated by an empty line) or .jsonl with \"text\"");
     public static readonly OptionSpec<int> VocabSize = OptionSpec.RequiredInt("vocab-size", "total vocabulary size (special tokens and base alphabet included)", min: 2);
     public static readonly OptionSpec<string[]> Special = OptionSpec.TextList("special", "special tokens (default: none for bpe; <unk> <s> </s> otherwise)");
@@ -17,6 +16,8 @@ public static class TokenizerTrainSchema
         "SentencePiece styles: share of characters in the alphabet (the rest: byte fallback)", NumericRange.Share);
     public static readonly OptionSpec<string?> Source = OptionSpec.OptionalPath("source",
         "replace this tokenizer's vocabulary with the trained one (its special tokens and tokenizer_config.json carried over, as `lep tokenizer replace`)");
+
+    public static Vocabulary.TokenizerType ParseType(string name) => OptionSpec.ParseChoice<Vocabulary.TokenizerType>(name);
 }
 
 /// <summary>The options of `lep tokenizer extend` and "op": "extend"; <see cref="Vocabulary.ExtendOptions"/> takes its

@@ -2,6 +2,7 @@ using Lep.Data;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
+using Lep.Options;
 using Lep.Tokenization;
 using Lep.Training.Torchrun;
 
@@ -94,8 +95,8 @@ public static class TrainingJob
     private static void RequireBlockFits(TrainingJobSpec spec, ModelConfig config)
     {
         if (spec.Options.BlockSize > config.MaxPositionEmbeddings)
-            throw new LepInputException(Path.Combine(spec.ModelDirectory, "config.json"),
-                $"--block-size {spec.Options.BlockSize} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
+            throw new OptionException(
+                $"{Path.Combine(spec.ModelDirectory, "config.json")}: {TrainingSchema.BlockSize.Is(spec.Options.BlockSize)} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
     }
 
     private static Provenance.ModelCard TrainingCard(TrainingJobSpec spec, TrainingResult r)

@@ -231,8 +231,9 @@ public sealed class MergeTests : IDisposable
         Assert.Equal(next, ModelConfig.Load(Path.Combine(output, "config.json")).VocabSize);
 
         // the other way round is refused: A must be the expanded one
-        var e = Assert.Throws<LepInputException>(() => ModelMerge.Run(new MergeOptions { A = t.Instruct, B = expanded, Weight = 0.5, Output = _tmp.File("bad") }));
-        Assert.Contains("fewer than --b's", e.Message);
+        var e = Assert.Throws<OptionException>(() => ModelMerge.Run(new MergeOptions { A = t.Instruct, B = expanded, Weight = 0.5, Output = _tmp.File("bad") }));
+        Assert.Same(MergeSchema.A, e.Subject);
+        Assert.Contains("embedding rows, fewer than the", e.Message);
         Assert.False(Directory.Exists(_tmp.File("bad")));
     }
 
@@ -241,10 +242,12 @@ public sealed class MergeTests : IDisposable
     {
         var t = AdaptationFixtures.Create(_tmp.File("trio"), storage: DType.F32, q: "none");
         // the donor has another vocabulary of the same size class: not an extension of the instruct model's
-        var e = Assert.Throws<LepInputException>(() => ModelMerge.Run(new MergeOptions { A = t.Donor, B = t.Instruct, Weight = 0.5, Output = _tmp.File("x") }));
-        Assert.Contains("--a", e.Message);
+        var e = Assert.Throws<OptionException>(() => ModelMerge.Run(new MergeOptions { A = t.Donor, B = t.Instruct, Weight = 0.5, Output = _tmp.File("x") }));
+        Assert.Same(MergeSchema.A, e.Subject);
+        Assert.Equal<OptionSpec>([MergeSchema.A, MergeSchema.B, MergeSchema.A, MergeSchema.B], e.Options);
         Assert.Same(MergeSchema.Weight, Assert.Throws<OptionException>(() => ModelMerge.Run(new MergeOptions { A = t.Instruct, B = t.Base, Weight = 1.5, Output = _tmp.File("x") })).Subject);
-        Assert.Throws<LepInputException>(() => ChatVector.Run(new ChatVectorOptions { Base = t.Base, Instruct = t.Donor, Donor = t.Donor, Output = _tmp.File("x") }));
+        Assert.Same(ChatVectorSchema.Instruct,
+            Assert.Throws<OptionException>(() => ChatVector.Run(new ChatVectorOptions { Base = t.Base, Instruct = t.Donor, Donor = t.Donor, Output = _tmp.File("x") })).Subject);
         Assert.Throws<LepInputException>(() => ChatVector.Run(new ChatVectorOptions { Base = t.Base, Instruct = t.Instruct, Donor = t.Donor, Output = t.Donor }));
         Assert.False(Directory.Exists(_tmp.File("x")));
     }

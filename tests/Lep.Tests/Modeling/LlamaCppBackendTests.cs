@@ -204,7 +204,8 @@ public sealed class LlamaCppBackendTests : IDisposable
         Assert.NotEqual(first, changed);
         Assert.True(exportedChanged);
 
-        var e = Assert.Throws<LepInputException>(() => Lep.Modeling.LlamaCpp.GgufCache.Ensure(dir, Lep.Formats.Gguf.GgmlType.F16, Path.Combine(dir, "cache")));
+        var e = Assert.Throws<Lep.Options.OptionException>(() => Lep.Modeling.LlamaCpp.GgufCache.Ensure(dir, Lep.Formats.Gguf.GgmlType.F16, Path.Combine(dir, "cache")));
+        Assert.Same(BackendSchema.GgufCache, e.Subject);
         Assert.Contains("inside the model directory", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir, "cache")));
     }

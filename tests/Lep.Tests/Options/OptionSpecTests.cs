@@ -1,6 +1,11 @@
+using Lep.Adaptation.Propagation;
 using Lep.Cli;
+using Lep.Evaluation;
+using Lep.Evaluation.Prompts;
 using Lep.Options;
 using Lep.Pipeline;
+using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using System.Text.Json.Nodes;
 
@@ -29,6 +34,18 @@ public sealed class OptionSpecTests
         Assert.Equal("must be a finite number, not Infinity", OptionSpec.Number("x", 0, "x").Problem(double.PositiveInfinity));
         Assert.Null(TrainingSchema.MaxDocuments.Problem(null));
         Assert.Equal("must be ≥ 1, not 0", TrainingSchema.MaxDocuments.Problem(0));
+    }
+
+    [Fact]
+    public void An_enum_choice_offers_the_members_in_order_and_reads_each_back()
+    {
+        Assert.Equal(["swap", "overlap", "conversion", "sum", "cooccurrence", "bypass"], PropagateSchema.Mode.Choices);
+        Assert.Equal("conversion", PropagateSchema.Mode.Default);
+        foreach (PropagationMode mode in Enum.GetValues<PropagationMode>())
+            Assert.Equal(mode, PropagateSchema.ParseMode(OptionSpec.ChoiceName(mode)));
+        Assert.Equal(["auto", "chat", "plain"], EvalSchema.Prompt.Choices);
+        Assert.Equal(PromptMode.Plain, EvalSchema.ParsePrompt("plain"));
+        Assert.Equal(TokenizerType.SpBpe, TokenizerTrainSchema.ParseType("spbpe"));
     }
 
     [Fact]

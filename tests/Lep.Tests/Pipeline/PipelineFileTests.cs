@@ -243,7 +243,7 @@ public class PipelineFileTests
             Assert.Contains(problems, m => m.Contains("/dummy/") && m.Contains("does not exist"));
             if (file.EndsWith("zoo-ru.json")) continue;
             // The train stage runs on the torch engine, which finds its GPUs itself; lep's own CUDA check is the eval stage's.
-            Assert.Contains(problems, m => m.Contains("stage 'eval': option 'device': no CUDA backend available"));
+            Assert.Contains(problems, m => m.Contains("stage 'eval': option 'device': cuda: no CUDA backend available") && m.EndsWith("or use \"device\": \"cpu\""));
             Assert.DoesNotContain(problems, m => m.Contains("stage 'embeddings': option 'device'"));
         }
     }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Safetensors;
+using Lep.Options;
 using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
@@ -60,12 +61,12 @@ public static class EmbeddingInitializer
     public static InitResult Run(InitOptions o, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();
-        using ModelInput b = ModelInput.Open("--base", o.Base);
+        using ModelInput b = ModelInput.Open(InitSchema.Base, o.Base);
         string tokPath = Directory.Exists(o.Tokenizer) ? Path.Combine(o.Tokenizer, "tokenizer.json") : o.Tokenizer;
-        if (!File.Exists(tokPath)) throw new LepInputException("--tokenizer " + o.Tokenizer, "no tokenizer.json there");
+        if (!File.Exists(tokPath)) throw new OptionException(InitSchema.Tokenizer, $"{o.Tokenizer}: no tokenizer.json there");
         Tokenizer newTok = Tokenizer.Load(tokPath);
         string norm(string p) => Path.GetFullPath(p).TrimEnd('/');
-        if (norm(o.Output) == norm(o.Base)) throw new LepInputException("--out " + o.Output, "is the base model dir; choose a new directory");
+        if (norm(o.Output) == norm(o.Base)) throw new LepInputException(o.Output, "the output dir is the base model dir; choose a new directory");
         InitSchema.WMeanDecay.Require(o.WMeanDecay);
         InitSchema.OmpAtoms.Require(o.OmpAtoms);
 

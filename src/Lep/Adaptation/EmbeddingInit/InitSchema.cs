@@ -6,17 +6,17 @@ namespace Lep.Adaptation.EmbeddingInit;
 /// and checks from here.</summary>
 public static class InitSchema
 {
-    public static readonly OptionSpec<string> Base = OptionSpec.Path("base", "the base model dir (B)");
+    public static readonly OptionSpec<string> Base = ModelRolesSchema.Base;
     public static readonly OptionSpec<string> Tokenizer = OptionSpec.Path("tokenizer",
         "the new tokenizer: a tokenizer.json or a dir holding one (with its tokenizer_config.json)");
-    public static readonly OptionSpec<string> Method = OptionSpec.Choice("method", "mean",
-        "rows of new tokens: mean (default), wmean, random, meancov (baseline), omp (baseline)", "mean", "wmean", "random", "meancov", "omp");
-    public static readonly OptionSpec<string> Head = OptionSpec.Choice("head", "own",
-        "lm_head rows of new tokens: own (the method on the old head rows) or tie (the input embedding's vector)", "own", "tie");
+    public static readonly OptionSpec<string> Method = OptionSpec.Choice("method", InitMethod.Mean,
+        "rows of new tokens: mean (default), wmean, random, meancov (baseline), omp (baseline)");
+    public static readonly OptionSpec<string> Head = OptionSpec.Choice("head", HeadInit.Own,
+        "lm_head rows of new tokens: own (the method on the old head rows) or tie (the input embedding's vector)");
     public static readonly OptionSpec<int> Seed = OptionSpec.Int("seed", 0, "seed of random/meancov draws");
     public static readonly OptionSpec<double> WMeanDecay = OptionSpec.Number("wmean-decay", 0.5, "m in w_i ∝ exp(−m·i) for wmean", NumericRange.NonNegative);
     public static readonly OptionSpec<int> OmpAtoms = OptionSpec.Int("omp-atoms", 8, "shared tokens per new token for omp", min: 1);
 
-    public static InitMethod ParseMethod(string name) => Enum.Parse<InitMethod>(name, ignoreCase: true);
-    public static HeadInit ParseHead(string name) => name == "tie" ? HeadInit.Tie : HeadInit.Own;
+    public static InitMethod ParseMethod(string name) => OptionSpec.ParseChoice<InitMethod>(name);
+    public static HeadInit ParseHead(string name) => OptionSpec.ParseChoice<HeadInit>(name);
 }

@@ -46,14 +46,14 @@ public static class ChatVector
     {
         var clock = Stopwatch.StartNew();
         var warnings = new List<string>();
-        using ModelInput b = ModelInput.Open("--base", options.Base);
-        using ModelInput i = ModelInput.Open("--instruct", options.Instruct);
-        using ModelInput d = ModelInput.Open("--donor", options.Donor);
+        using ModelInput b = ModelInput.Open(ChatVectorSchema.Base, options.Base);
+        using ModelInput i = ModelInput.Open(ChatVectorSchema.Instruct, options.Instruct);
+        using ModelInput d = ModelInput.Open(ChatVectorSchema.Donor, options.Donor);
         MergeInputs.RequireNewOutput(options.Output, b, i, d);
         b.RequireSameArchitecture(i);
         b.RequireSameArchitecture(d);
         b.RequireSameVocabulary(i);
-        if (options.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockRows, 1);
         MergeInputs.RequireFloatVocabulary(b, i, d);
 
         // Output row → old id, for D's tokens that B has too (none when the rows stay D's).
@@ -95,7 +95,7 @@ public static class ChatVector
             }
         }
         if (kept.Count > 0)
-            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both --base and --instruct and were kept as they are: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
+            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both the base and the instruct model and were kept as they are: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
         var dropped = i.Weights.Names.Where(n => !d.Weights.Contains(n) && !(n == ModelInput.HeadName && i.Tied)).ToList();
         if (dropped.Count > 0)
             warnings.Add($"{dropped.Count} tensors of the instruct model are not in the donor and were left out: {string.Join(", ", dropped.Take(5))}");

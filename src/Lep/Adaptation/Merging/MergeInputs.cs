@@ -11,7 +11,7 @@ internal static class MergeInputs
     {
         static string Norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (inputs.Any(m => Norm(m.Directory) == Norm(output)))
-            throw new LepInputException("--out " + output, "is one of the input dirs; choose a new directory");
+            throw new LepInputException(output, "the output dir is one of the input dirs; choose a new directory");
     }
 
     /// <summary>embed_tokens (and an untied lm_head) of every input are f32, f16 or bf16.</summary>
@@ -19,7 +19,7 @@ internal static class MergeInputs
     {
         foreach (ModelInput m in inputs)
             foreach (string name in m.VocabularyTensors)
-                if (!m.Weights.Info(name).DType.IsFloat()) throw new LepInputException($"{m.Role} {m.Directory}", $"'{name}' is not a float tensor");
+                if (!m.Weights.Info(name).DType.IsFloat()) throw m.Refused($"'{name}' is not a float tensor");
     }
 
     /// <summary>The checkpoint has a float tensor of this name and shape.</summary>

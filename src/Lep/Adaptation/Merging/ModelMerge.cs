@@ -56,8 +56,8 @@ public static class ModelMerge
     {
         var clock = Stopwatch.StartNew();
         var warnings = new List<string>();
-        using ModelInput a = ModelInput.Open("--a", options.A);
-        using ModelInput b = ModelInput.Open("--b", options.B);
+        using ModelInput a = ModelInput.Open(MergeSchema.A, options.A);
+        using ModelInput b = ModelInput.Open(MergeSchema.B, options.B);
         Validate(options, a, b);
         double w = options.Weight;
         long rowsB = b.Embed.Shape[0];
@@ -94,7 +94,7 @@ public static class ModelMerge
                 : LinearCombination.Pending(name, info.DType, info.Shape, [(a.Weights, ca), (b.Weights, cb)]));
         }
         if (onlyA.Count > 0)
-            warnings.Add($"{onlyA.Count} tensors of --a have no counterpart of the same shape in --b and were kept as they are: {string.Join(", ", onlyA.Take(5))}");
+            warnings.Add($"{onlyA.Count} tensors of model A have no counterpart of the same shape in model B and were kept as they are: {string.Join(", ", onlyA.Take(5))}");
 
         using var staging = new StagingDirectory(options.Output, options.ReplaceOutput);
         progress?.Report(("writing", 0));
@@ -132,16 +132,16 @@ public static class ModelMerge
     {
         MergeInputs.RequireNewOutput(o.Output, a, b);
         MergeSchema.Weight.Require(o.Weight);
-        if (o.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.BlockRows, 1);
         a.RequireSameArchitecture(b);
         MergeInputs.RequireFloatVocabulary(a, b);
         if (a.Embed.Shape[0] < b.Embed.Shape[0])
-            throw new LepInputException($"--a {a.Directory}", $"has {a.Embed.Shape[0]} embedding rows, fewer than --b's {b.Embed.Shape[0]}: give the model with the larger (expanded) vocabulary as --a");
+            throw a.Refused($"has {a.Embed.Shape[0]} embedding rows, fewer than the {b.Embed.Shape[0]} of {b.Role}: give the model with the larger (expanded) vocabulary as {a.Role}");
         for (int id = 0; id < b.Tokenizer.VocabSize; id++)
         {
             string? want = b.Tokenizer.IdToToken(id), got = a.Tokenizer.IdToToken(id);
             if (want is not null && got != want)
-                throw new LepInputException($"--a {a.Directory}", $"token {id} is {Show(got)} but --b's is {Show(want)}: the vocabulary of --a must extend that of --b (B's tokens at their ids, new tokens after them)");
+                throw a.Refused($"token {id} is {Show(got)} but that of {b.Role} is {Show(want)}: the vocabulary of {a.Role} must extend that of {b.Role} (B's tokens at their ids, new tokens after them)");
         }
     }
 
@@ -190,7 +190,7 @@ public static class ModelMerge
         {
             cfg["chat_template"] = template.DeepClone();
             JsonFile.Write(cfgPath, cfg);
-            warnings.Add("--a has no chat template; --b's was carried over");
+            warnings.Add("model A has no chat template; B's was carried over");
         }
         foreach (string name in new[] { "chat_template.jinja", "chat_template.json" })
         {

@@ -88,9 +88,9 @@ public static class Propagator
         var clock = Stopwatch.StartNew();
         options.Validate();
         var warnings = new List<string>();
-        using ModelInput b = ModelInput.Open("--base", options.Base);
-        using ModelInput i = ModelInput.Open("--instruct", options.Instruct);
-        using ModelInput d = ModelInput.Open("--donor", options.Donor);
+        using ModelInput b = ModelInput.Open(PropagateSchema.Base, options.Base);
+        using ModelInput i = ModelInput.Open(PropagateSchema.Instruct, options.Instruct);
+        using ModelInput d = ModelInput.Open(PropagateSchema.Donor, options.Donor);
         Validate(options, b, i, d);
 
         bool ruadapt = options.Compat == PropagationCompat.Ruadapt;
@@ -104,7 +104,7 @@ public static class Propagator
                 : options.Mode == PropagationMode.Bypass ? BypassRows(b, i)
                 : FitRows(options, VocabularyAlignment.Between(b.Tokenizer, b.Directory, d.Tokenizer, d.Directory),
                     b.Tokenizer, d.Tokenizer, warnings);
-            if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
+            if (combos.Count == 0) throw d.Refused($"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
             long rowsNeeded = b.Config.HiddenSize;
             if (combos.Count < rowsNeeded)
                 warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, "
@@ -225,16 +225,16 @@ public static class Propagator
     {
         string Norm(string p) => Path.GetFullPath(p).TrimEnd('/');
         if (new[] { o.Base, o.Instruct, o.Donor }.Any(p => Norm(p) == Norm(o.Output)))
-            throw new LepInputException("--out " + o.Output, "is one of the input dirs; choose a new directory");
+            throw new LepInputException(o.Output, "the output dir is one of the input dirs; choose a new directory");
         b.RequireSameArchitecture(i);
         b.RequireSameArchitecture(d);
         b.RequireSameVocabulary(i);
         if (d.Tokenizer.VocabSize != d.Embed.Shape[0])
-            throw new LepInputException($"--donor {d.Directory}", $"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
+            throw d.Refused($"embeddings have {d.Embed.Shape[0]} rows but its tokenizer.json has {d.Tokenizer.VocabSize} tokens");
         foreach (string name in i.VocabularyTensors)
-            if (!i.Weights.Info(name).DType.IsFloat()) throw new LepInputException($"--instruct {i.Directory}", $"'{name}' is not a float tensor");
-        if (o.Mode == PropagationMode.Cooccurrence && !File.Exists(o.Corpus)) throw new LepInputException("--corpus " + o.Corpus, "file not found");
-        if (o.BlockRows < 1) throw new LepInputException("--block-rows", "must be positive");
+            if (!i.Weights.Info(name).DType.IsFloat()) throw i.Refused($"'{name}' is not a float tensor");
+        if (o.Mode == PropagationMode.Cooccurrence && !File.Exists(o.Corpus)) throw new OptionException(PropagateSchema.Corpus, $"{o.Corpus}: file not found");
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.BlockRows, 1);
     }
 
     private static List<(int[] Ids, double[] Weights)> FitRows(PropagationOptions o, VocabularyAlignment alignment,

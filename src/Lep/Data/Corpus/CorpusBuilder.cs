@@ -159,10 +159,10 @@ public sealed class CorpusBuilder
             SourceKind.Html => files.Where(f => f.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".htm", StringComparison.OrdinalIgnoreCase)),
             SourceKind.Mallard => files.Where(f => f.EndsWith(".page", StringComparison.Ordinal)),
             SourceKind.Man => files.Where(f => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(f), @"\.[0-9][a-z0-9]*(\.gz)?$")),
-            SourceKind.Sword => files.Where(f => Path.GetFileName(f) is "ot.bzs" or "nt.bzs").Select(Path.GetDirectoryName).Distinct()!,
+            SourceKind.Sword => files.Where(f => Path.GetFileName(f) is "ot.bzs" or "nt.bzs").Select(f => Path.GetDirectoryName(f)!).Distinct(),
             _ => [],
         };
-        return files.Select(f => f!).Order(StringComparer.Ordinal).ToList();
+        return files.Order(StringComparer.Ordinal).ToList();
     }
 
     private (int Files, List<Document> Docs) ConvertSource(SourceSpec spec, string packageRoot, Action<double> report)

@@ -1,3 +1,5 @@
+using Lep.Options;
+
 namespace Lep.Data.Corpus;
 
 /// <summary>Packages reserved for evaluation (DESIGN §5): never downloaded, never read, never described.</summary>
@@ -49,7 +51,7 @@ public sealed record CorpusProfile(
     {
         "full" => Full,
         "test" => Test,
-        _ => throw new LepInputException("--profile", $"unknown profile '{name}' (use full or test)"),
+        _ => throw new OptionException(CorpusSchema.Profile, $"'{name}' is not one of {string.Join(", ", CorpusSchema.Profile.Choices!)}"),
     };
 
     public static readonly CorpusProfile Full = new("full",

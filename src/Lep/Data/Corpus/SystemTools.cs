@@ -23,7 +23,8 @@ public sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb,
         foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows()
+                || (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
                 return candidate;
         }
         return null;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
+using Lep.Options;
 
 namespace Lep.Evaluation.Prompts;
 
@@ -17,18 +18,10 @@ public static class PromptFormatters
             || File.Exists(Path.Combine(modelDir, "chat_template.jinja"));
         if (!hasTemplate)
         {
-            if (mode == PromptMode.Chat) throw new LepInputException(config, "--prompt chat, but the model has no chat_template");
+            if (mode == PromptMode.Chat) throw new OptionException($"{config}: {EvalSchema.Prompt.Is("chat")}, but the model has no chat_template");
             return PlainPromptFormatter.Instance;
         }
         ChatTemplate template = ChatTemplate.FromTokenizerConfig(config);
         return new ChatPromptFormatter((messages, addGenerationPrompt) => template.Render(messages, addGenerationPrompt));
     }
-
-    public static PromptMode Parse(string text) => text.ToLowerInvariant() switch
-    {
-        "auto" => PromptMode.Auto,
-        "chat" => PromptMode.Chat,
-        "plain" => PromptMode.Plain,
-        _ => throw new ArgumentException($"unknown prompt mode '{text}' (auto, chat or plain)"),
-    };
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Lep.Formats;
 using Lep.Formats.Gguf;
+using Lep.Options;
 using Lep.Provenance;
 
 namespace Lep.Modeling.LlamaCpp;
@@ -23,7 +24,7 @@ public static class GgufCache
     {
         string cache = Path.GetFullPath(cacheDir ?? DefaultDirectory());
         if (RealPath.IsSameOrUnder(RealPath.Resolve(cache), RealPath.Resolve(modelDir)))
-            throw new LepInputException(cache, $"the GGUF cache lies inside the model directory {modelDir}; lep does not write into a model directory (choose another --gguf-cache)");
+            throw new OptionException(BackendSchema.GgufCache, $"{cache}: lies inside the model directory {modelDir}; lep does not write into a model directory (choose another)");
         string path = Path.Combine(cache, $"{Key(modelDir, Memo(cache))}-{TypeName(type)}.gguf");
         if (File.Exists(path)) return (path, false);
         Directory.CreateDirectory(cache);

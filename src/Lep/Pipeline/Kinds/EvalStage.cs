@@ -26,7 +26,7 @@ public sealed class EvalStage : StageKind
         var options = new EvalOptions
         {
             Limit = o.Get(EvalSchema.Limit), Shots = o.Get(EvalSchema.Shots), BatchSize = o.Get(EvalSchema.BatchSize),
-            MaxNewTokens = o.Get(EvalSchema.MaxNewTokens), Prompt = PromptFormatters.Parse(o.Get(EvalSchema.Prompt)),
+            MaxNewTokens = o.Get(EvalSchema.MaxNewTokens), Prompt = EvalSchema.ParsePrompt(o.Get(EvalSchema.Prompt)),
             Speed = !o.Get(EvalSchema.NoSpeed), SpeedPrompts = o.Get(EvalSchema.SpeedPrompts), SpeedTokens = o.Get(EvalSchema.SpeedTokens),
             SpeedTask = o.Get(EvalSchema.SpeedTask),
             // Where the GGUF cache lies does not change results (see HowItRuns below).

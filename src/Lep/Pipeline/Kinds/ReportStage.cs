@@ -1,4 +1,3 @@
-using Lep.Options;
 using Lep.Evaluation.Report;
 using Lep.Evaluation.Results;
 
@@ -24,8 +23,3 @@ public sealed class ReportStage : StageKind
     }
 }
 
-/// <summary>The options of the "report" stage kind.</summary>
-public static class ReportSchema
-{
-    public static readonly OptionSpec<string[]> Results = OptionSpec.Paths("results", "eval stages' artifacts (or results.json files) merged into one report", required: true);
-}

@@ -25,7 +25,7 @@ public sealed class TokenizerStage : StageKind
                 string? source = o.Get(TokenizerTrainSchema.Source);
                 var spec = new TokenizerTrainSpec
                 {
-                    Type = TokenizerTrainSpec.ParseType(type), VocabSize = o.Get(TokenizerTrainSchema.VocabSize),
+                    Type = TokenizerTrainSchema.ParseType(type), VocabSize = o.Get(TokenizerTrainSchema.VocabSize),
                     SpecialTokens = o.Get(TokenizerTrainSchema.Special) is { Length: > 0 } special ? special : null,
                     MinFrequency = o.Get(TokenizerTrainSchema.MinFrequency), CharacterCoverage = o.Get(TokenizerTrainSchema.CharacterCoverage), Source = source,
                 };

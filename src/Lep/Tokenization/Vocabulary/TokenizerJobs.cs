@@ -28,14 +28,6 @@ public sealed record TokenizerTrainSpec
     /// tokenizer_config.json carried over, as <see cref="TokenizerJobs.Replace(string, string, string)"/>): the
     /// "BPE/Unigram replace" vocabularies of DESIGN §1.1 in one step.</summary>
     public string? Source { get; init; }
-
-    public static TokenizerType ParseType(string s) => s.ToLowerInvariant() switch
-    {
-        "bpe" => TokenizerType.Bpe,
-        "spbpe" => TokenizerType.SpBpe,
-        "unigram" => TokenizerType.Unigram,
-        _ => throw new ArgumentException($"tokenizer type must be bpe, spbpe or unigram, not '{s}'"),
-    };
 }
 
 /// <summary>What a tokenizer job wrote: sizes before/after and, for trained or extended vocabularies, the trainer's report.</summary>
