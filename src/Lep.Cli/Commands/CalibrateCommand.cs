@@ -61,9 +61,15 @@ public static class CalibrateCommand
                 },
                 Training = Calibrator.DefaultTraining with
                 {
-                    Steps = parse.GetValue(steps), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), BlockSize = parse.GetValue(block),
-                    WarmupSteps = parse.GetValue(warmup), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!), Lora = lora.Read(parse),
+                    Steps = parse.GetValue(steps),
+                    LearningRate = parse.GetValue(lr),
+                    BatchSize = parse.GetValue(batch),
+                    BlockSize = parse.GetValue(block),
+                    WarmupSteps = parse.GetValue(warmup),
+                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                    Seed = parse.GetValue(seed),
+                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!),
+                    Lora = lora.Read(parse),
                 },
                 Storage = storageName is null ? null : DTypes.ParseFloat(storageName),
                 Device = parse.GetValue(device)!,

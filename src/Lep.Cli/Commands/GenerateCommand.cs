@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Runtime;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Cli.Commands;
 

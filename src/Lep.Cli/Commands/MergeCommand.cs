@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Lep.Formats;
 using Lep.Adaptation.Merging;
+using Lep.Formats;
 
 namespace Lep.Cli.Commands;
 
@@ -57,8 +57,11 @@ public static class MergeCommand
         CommandAction.Set(command, parse =>
         {
             bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory, parse.GetValue(a), parse.GetValue(b));
-            var options = new MergeOptions { A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method, ReplaceOutput = replace,
-                CopySpecialRows = !parse.GetValue(mergeSpecial) };
+            var options = new MergeOptions
+            {
+                A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method, ReplaceOutput = replace,
+                CopySpecialRows = !parse.GetValue(mergeSpecial)
+            };
             MergeResult r = ConsoleUi.WithProgress("merging", p => ModelMerge.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
             int linear = r.Tensors.Count(t => t.LinearFallback);

@@ -1,7 +1,7 @@
-using Lep.Data;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Lep.Data;
 using Lep.Tokenization;
 using Lep.Tokenization.Statistics;
 using Lep.Tokenization.Vocabulary;

@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Training;
 
 namespace Lep.Calibration;

@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using static TorchSharp.torch;
 
 namespace Lep.Calibration;

@@ -89,7 +89,10 @@ public sealed class PipelineRunner(IPipelineUi? ui = null)
         var clock = Stopwatch.StartNew();
         StageMarker Finished(string summary) => marker with
         {
-            Done = true, Finished = DateTimeOffset.UtcNow, Seconds = clock.Elapsed.TotalSeconds, Summary = summary,
+            Done = true,
+            Finished = DateTimeOffset.UtcNow,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Summary = summary,
         };
         if (stage.Kind.Writing == StageWriting.Staged)
         {

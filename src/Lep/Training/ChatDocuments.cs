@@ -1,6 +1,6 @@
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Training;
 

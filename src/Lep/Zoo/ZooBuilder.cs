@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Data.Corpus;
 using Lep.Data.Tasks;
 using Lep.Evaluation;
@@ -11,6 +10,7 @@ using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Training;
 
 namespace Lep.Zoo;

@@ -1,8 +1,8 @@
+using System.Text.Json.Nodes;
 using Lep.Cli;
 using Lep.Options;
 using Lep.Pipeline;
 using Lep.Training;
-using System.Text.Json.Nodes;
 
 namespace Lep.Tests.Options;
 

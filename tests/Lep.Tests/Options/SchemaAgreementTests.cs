@@ -1,5 +1,3 @@
-using Lep.Data.Tasks;
-using Lep.Data.Corpus;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,6 +6,8 @@ using Lep.Adaptation.Merging;
 using Lep.Adaptation.Propagation;
 using Lep.Calibration;
 using Lep.Cli;
+using Lep.Data.Corpus;
+using Lep.Data.Tasks;
 using Lep.Evaluation;
 using Lep.Formats.Gguf;
 using Lep.Modeling;

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
 using Lep.Tests.Oracles;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Zoo;
 
 namespace Lep.Tests.Zoo;

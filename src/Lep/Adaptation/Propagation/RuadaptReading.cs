@@ -25,14 +25,14 @@ public static class RuadaptReading
     /// decoded string some donor token also decodes to (overlap).</summary>
     public static List<(int[] Ids, double[] Weights)> FitRows(PropagationMode mode, ModelInput instruct, ModelInput donor,
         DType weightType, Func<Cooccurrence> cooccurrence, List<string> warnings) => mode switch
-    {
-        PropagationMode.Overlap => UnionIds(instruct.Tokenizer, donor.Tokenizer).Select(id => (new[] { id }, new[] { 1.0 })).ToList(),
-        PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType, warnings),
-        PropagationMode.Sum => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Sum, null, weightType, warnings),
-        PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(), weightType, warnings),
-        PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType, warnings),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no fit rows"),
-    };
+        {
+            PropagationMode.Overlap => UnionIds(instruct.Tokenizer, donor.Tokenizer).Select(id => (new[] { id }, new[] { 1.0 })).ToList(),
+            PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType, warnings),
+            PropagationMode.Sum => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Sum, null, weightType, warnings),
+            PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(), weightType, warnings),
+            PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType, warnings),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no fit rows"),
+        };
 
     private enum Aggregation { Mean, Sum, Cooccurrence }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Evaluation.Prompts;
 

@@ -48,13 +48,13 @@ public static class MarkdownReport
             sb.AppendLine("| model | task | metric | n | score | 95 % CI |");
             sb.AppendLine("|---|---|---|---:|---:|---|");
             foreach (var m in r.Models)
-            foreach (var t in scored)
-            {
-                var res = r.Find(m.Name, t.Name);
-                if (res is null) continue;
-                foreach (var metric in res.Metrics.Keys.Where(MetricNames.IsProportion))
-                    sb.AppendLine($"| {m.Name} | {t.Name} | {MetricNames.Short(metric)} | {res.N} | {F(res.Metrics[metric])} | [{F(res.Metrics[metric + "_ci_low"])}, {F(res.Metrics[metric + "_ci_high"])}] |");
-            }
+                foreach (var t in scored)
+                {
+                    var res = r.Find(m.Name, t.Name);
+                    if (res is null) continue;
+                    foreach (var metric in res.Metrics.Keys.Where(MetricNames.IsProportion))
+                        sb.AppendLine($"| {m.Name} | {t.Name} | {MetricNames.Short(metric)} | {res.N} | {F(res.Metrics[metric])} | [{F(res.Metrics[metric + "_ci_low"])}, {F(res.Metrics[metric + "_ci_high"])}] |");
+                }
             sb.AppendLine();
 
             sb.AppendLine("## All metrics").AppendLine();
@@ -82,13 +82,13 @@ public static class MarkdownReport
             sb.AppendLine("| model | task | docs | bits/char | bits/byte | chars/token | tokens | chars |");
             sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var m in r.Models)
-            foreach (var t in lm)
-            {
-                var res = r.Find(m.Name, t.Name);
-                if (res is null) continue;
-                var x = res.Metrics;
-                sb.AppendLine($"| {m.Name} | {t.Name} | {res.N} | {F(x["bits_per_char"], 4)} | {F(x["bits_per_byte"], 4)} | {F(x["chars_per_token"], 3)} | {x["tokens"]:F0} | {x["chars"]:F0} |");
-            }
+                foreach (var t in lm)
+                {
+                    var res = r.Find(m.Name, t.Name);
+                    if (res is null) continue;
+                    var x = res.Metrics;
+                    sb.AppendLine($"| {m.Name} | {t.Name} | {res.N} | {F(x["bits_per_char"], 4)} | {F(x["bits_per_byte"], 4)} | {F(x["chars_per_token"], 3)} | {x["tokens"]:F0} | {x["chars"]:F0} |");
+                }
             sb.AppendLine();
         }
 

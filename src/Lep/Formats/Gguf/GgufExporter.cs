@@ -155,7 +155,10 @@ public static class GgufExporter
     /// <summary>llama.cpp's <c>llama_ftype</c> for a file whose matrices are mostly <paramref name="matrixType"/>.</summary>
     private static uint FileType(GgmlType matrixType) => matrixType switch
     {
-        GgmlType.F32 => 0u, GgmlType.F16 => 1u, GgmlType.Q8_0 => 7u, GgmlType.BF16 => 32u,
+        GgmlType.F32 => 0u,
+        GgmlType.F16 => 1u,
+        GgmlType.Q8_0 => 7u,
+        GgmlType.BF16 => 32u,
         _ => throw new ArgumentException(matrixType.ToString()),
     };
 

@@ -120,7 +120,14 @@ public sealed class GgufValue
     /// <summary>Any integer scalar as a long.</summary>
     public long AsInteger() => Value switch
     {
-        byte b => b, sbyte sb => sb, ushort us => us, short s => s, uint u => u, int i => i, ulong ul => checked((long)ul), long l => l,
+        byte b => b,
+        sbyte sb => sb,
+        ushort us => us,
+        short s => s,
+        uint u => u,
+        int i => i,
+        ulong ul => checked((long)ul),
+        long l => l,
         _ => throw new InvalidOperationException($"value is {Type}, not an integer"),
     };
 

@@ -1,7 +1,7 @@
+using Lep.Formats.Checkpoint;
 using LLama;
 using LLama.Common;
 using LLama.Native;
-using Lep.Formats.Checkpoint;
 
 namespace Lep.Modeling.LlamaCpp;
 

@@ -36,10 +36,15 @@ public sealed class CalibrateStage : StageKind
         LoraOptions? lora = LoraStageOptions.Read(o, trainable == "lora");
         TrainingOptions training = Calibrator.DefaultTraining with
         {
-            Steps = o.Get(CalibrationSchema.Steps), LearningRate = o.Get(CalibrationSchema.LearningRate), BatchSize = o.Get(CalibrationSchema.BatchSize),
-            BlockSize = o.Get(CalibrationSchema.BlockSize), WarmupSteps = o.Get(CalibrationSchema.Warmup),
-            CheckpointEvery = o.Get(CalibrationSchema.CheckpointEvery), Seed = o.Get(CalibrationSchema.Seed),
-            Trainable = TrainableSets.Parse(trainable), Lora = lora ?? Calibrator.DefaultTraining.Lora,
+            Steps = o.Get(CalibrationSchema.Steps),
+            LearningRate = o.Get(CalibrationSchema.LearningRate),
+            BatchSize = o.Get(CalibrationSchema.BatchSize),
+            BlockSize = o.Get(CalibrationSchema.BlockSize),
+            WarmupSteps = o.Get(CalibrationSchema.Warmup),
+            CheckpointEvery = o.Get(CalibrationSchema.CheckpointEvery),
+            Seed = o.Get(CalibrationSchema.Seed),
+            Trainable = TrainableSets.Parse(trainable),
+            Lora = lora ?? Calibrator.DefaultTraining.Lora,
         };
         string? storage = o.Get(CalibrationSchema.Storage);
         string device = o.Device(DeviceSchema.Device);

@@ -1,5 +1,5 @@
-using Lep.Options;
 using Lep.Data;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 

@@ -1,5 +1,5 @@
-using Lep.Options;
 using Lep.Data.Corpus;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 

@@ -1,6 +1,6 @@
-using Lep.Options;
 using Lep.Evaluation.Report;
 using Lep.Evaluation.Results;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 

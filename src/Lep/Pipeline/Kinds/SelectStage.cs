@@ -1,8 +1,8 @@
-using Lep.Options;
 using System.IO.Enumeration;
 using System.Text.Json.Nodes;
 using Lep.Evaluation.Results;
 using Lep.Formats.Checkpoint;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 

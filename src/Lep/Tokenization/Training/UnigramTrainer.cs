@@ -1,6 +1,6 @@
-using Lep.Data;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Lep.Data;
 using Lep.Options;
 using Lep.Tokenization.Models;
 
