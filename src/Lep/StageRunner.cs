@@ -8,7 +8,7 @@ namespace Lep;
 /// and skipped (stages write to a temp dir and rename, so an existing dir is complete). Records each stage's seconds
 /// in stage-seconds.json, so a resumed build still reports how long the stages it skips took when they ran.
 /// </summary>
-public sealed class StageRunner(string workDirectory, Action<string> note)
+internal sealed class StageRunner(string workDirectory, Action<string> note)
 {
     public Dictionary<string, double> Seconds { get; } = [];
     private string SecondsFile => Path("stage-seconds.json");

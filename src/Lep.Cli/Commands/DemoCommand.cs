@@ -9,7 +9,7 @@ namespace Lep.Cli.Commands;
 /// The README's main job: LEP end to end on the shipped zoo pair — the built-in "demo" pipeline, run by
 /// <see cref="LepDemo"/> — then the side-by-side table of every model and the stage times.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {

@@ -16,7 +16,7 @@ namespace Lep.Calibration;
 /// vocabulary. Answers are cached in the run dir (one JSON line per answer, keyed by teacher, token limit and the
 /// rendered prompt), so a resumed or repeated run does not generate them again.
 /// </summary>
-public static class SelfCalibration
+internal static class SelfCalibration
 {
     public const string CacheFile = "teacher_answers.jsonl";
 

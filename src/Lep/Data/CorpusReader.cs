@@ -18,7 +18,7 @@ namespace Lep.Data;
 /// read.</item>
 /// </list>
 /// </summary>
-public sealed class CorpusReader
+internal sealed class CorpusReader
 {
     /// <summary>The most invalid UTF-8 a corpus may hold, as a share of its bytes: a few stray bytes are damage,
     /// more means the file is not text (a binary, another encoding).</summary>

@@ -13,7 +13,7 @@ namespace Lep.Evaluation;
 /// (<see cref="PairDrift"/>), and in-context copying of both models (<see cref="CopyProbe"/>) on held-out passages of
 /// each language of a corpus dir.
 /// </summary>
-public static class PairDiagnostics
+internal static class PairDiagnostics
 {
     public static readonly string[] Languages = ["en", "ru"];
 

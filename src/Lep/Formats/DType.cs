@@ -3,7 +3,7 @@ namespace Lep.Formats;
 /// <summary>Element types a checkpoint tensor may be stored in (safetensors names).</summary>
 public enum DType { F32, F16, BF16, I64, I32, U8, BOOL }
 
-public static class DTypes
+internal static class DTypes
 {
     public static int ItemSize(this DType dtype) => dtype switch
     {

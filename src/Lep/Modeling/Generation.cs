@@ -1,7 +1,7 @@
 namespace Lep.Modeling;
 
 /// <summary>Autoregressive decoding with a KV cache: the prompt is run once, then one token per step.</summary>
-public static class Generation
+internal static class Generation
 {
     /// <summary>Yields new token ids as they are produced; stops at a stop token (not yielded), the token limit or the
     /// end of the model's context.</summary>

@@ -14,7 +14,7 @@ public sealed class KvCache : IDisposable
     public int Capacity { get; }
     public int Length { get; private set; }
 
-    public KvCache(int layers, long batch, long kvHeads, int capacity, long headDim, Device device)
+    internal KvCache(int layers, long batch, long kvHeads, int capacity, long headDim, Device device)
     {
         Capacity = capacity;
         _keys = new Tensor[layers];
@@ -27,7 +27,7 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Stores k, v [B, kvHeads, T, D] after the cached prefix and returns views over everything so far.</summary>
-    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         long t = k.shape[2];
         if (Length + t > Capacity) throw new InvalidOperationException($"KV cache capacity {Capacity} exceeded ({Length} + {t})");
@@ -36,7 +36,7 @@ public sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
     }
 
-    public void Advance(int tokens) => Length += tokens;
+    internal void Advance(int tokens) => Length += tokens;
 
     public void Dispose()
     {

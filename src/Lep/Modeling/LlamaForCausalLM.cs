@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Lep.Modeling;
 
 /// <summary>The decoder stack: HF's <c>model.*</c> parameters.</summary>
-public sealed class LlamaModel : nn.Module
+internal sealed class LlamaModel : nn.Module
 {
     public readonly Parameter embed_tokens_weight;
     public readonly ModuleList<DecoderLayer> layers;
@@ -30,7 +30,7 @@ public sealed class LlamaModel : nn.Module
 /// </summary>
 public sealed partial class LlamaForCausalLM : nn.Module
 {
-    public readonly LlamaModel model;
+    internal readonly LlamaModel model;
     public readonly Parameter? lm_head_weight;
     private readonly RotaryEmbedding _rope;
 
@@ -66,7 +66,7 @@ public sealed partial class LlamaForCausalLM : nn.Module
     }
 
     /// <summary>Every linear projection of the decoder layers with its HF module name (e.g. "model.layers.0.self_attn.q_proj").</summary>
-    public IEnumerable<(string Name, LinearLayer Layer)> Projections()
+    internal IEnumerable<(string Name, LinearLayer Layer)> Projections()
     {
         for (int i = 0; i < model.layers.Count; i++)
         {
@@ -175,7 +175,7 @@ public sealed partial class LlamaForCausalLM : nn.Module
 
     /// <summary>Copies the weights in after <see cref="CheckpointLayout.Validate(ModelConfig, CheckpointReader)"/>, the
     /// check every reader of a checkpoint shares.</summary>
-    public void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
+    internal void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
     {
         using var _ = no_grad();
         var parameters = HfParameters();

@@ -50,7 +50,7 @@ public sealed record LoraOptions
 
 /// <summary>The two low-rank factors of one projection and their scale; not registered as module parameters, so the
 /// model's HF parameter list (what is loaded and saved) never contains them.</summary>
-public sealed class LoraAdapter : IDisposable
+internal sealed class LoraAdapter : IDisposable
 {
     /// <summary>[r, in], drawn from U(−1/√in, 1/√in) (the Kaiming-uniform bound PEFT uses).</summary>
     public Parameter A { get; }

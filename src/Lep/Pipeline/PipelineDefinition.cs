@@ -12,7 +12,7 @@ public sealed record PipelineLoadOptions
     public Func<string, string?>? Environment { get; init; }
 
     /// <summary>The stage kinds the file may use (default: <see cref="StageKindRegistry.Default"/>).</summary>
-    public StageKindRegistry? Kinds { get; init; }
+    internal StageKindRegistry? Kinds { get; init; }
 
     /// <summary>Overrides the file's "work".</summary>
     public string? WorkDirectory { get; init; }
@@ -22,7 +22,7 @@ public sealed record PipelineLoadOptions
 }
 
 /// <summary>One stage of a loaded pipeline: its kind, resolved options, fingerprint, inputs and the bound action.</summary>
-public sealed class PipelineStage
+internal sealed class PipelineStage
 {
     public required string Name { get; init; }
     public required StageKind Kind { get; init; }
@@ -63,7 +63,7 @@ public sealed class PipelineDefinition
     public required string BaseDirectory { get; init; }
     public required string WorkDirectory { get; init; }
     public string? Description { get; init; }
-    public required IReadOnlyList<PipelineStage> Stages { get; init; }
+    internal IReadOnlyList<PipelineStage> Stages { get; init; } = [];
     /// <summary>The file's "variables" with the values this load used (environment, then profile, then the file's).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
     /// <summary>The names of the file's "profiles".</summary>
@@ -71,7 +71,7 @@ public sealed class PipelineDefinition
     /// <summary>Stages left out by <see cref="UnlessSetKey"/> (with the variable that was set).</summary>
     public IReadOnlyDictionary<string, string> LeftOut { get; init; } = new Dictionary<string, string>();
 
-    public PipelineStage? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
+    internal PipelineStage? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
 
     /// <summary>FILE's directory / FILE's name without extension + ".work".</summary>
     public static string DefaultWorkDirectory(string file) =>
@@ -227,4 +227,4 @@ public sealed class PipelineDefinition
 
 /// <summary>Thrown by <see cref="StageKind.Bind"/> when an option makes the rest of the stage unreadable (e.g. the
 /// tokenizer stage's "op" decides which options exist).</summary>
-public sealed class StageOptionException(string message) : Exception(message);
+internal sealed class StageOptionException(string message) : Exception(message);

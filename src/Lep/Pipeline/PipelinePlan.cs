@@ -28,7 +28,7 @@ public sealed record PipelineSelection
     public IReadOnlyList<string> Force { get; init; } = [];
 }
 
-public sealed record StagePlan(PipelineStage Stage, StageState State, string Reason, StageMarker? Marker)
+internal sealed record StagePlan(PipelineStage Stage, StageState State, string Reason, StageMarker? Marker)
 {
     public bool WillRun => State is StageState.Run or StageState.Resume or StageState.Rerun;
 
@@ -45,7 +45,7 @@ public sealed record StagePlan(PipelineStage Stage, StageState State, string Rea
 public sealed class PipelinePlan
 {
     public required PipelineDefinition Pipeline { get; init; }
-    public required IReadOnlyList<StagePlan> Stages { get; init; }
+    internal IReadOnlyList<StagePlan> Stages { get; init; } = [];
     /// <summary>Reasons the run must not start.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
     public required IReadOnlyList<string> Warnings { get; init; }

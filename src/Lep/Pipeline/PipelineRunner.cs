@@ -14,9 +14,19 @@ public sealed record PipelineRunResult(IReadOnlyList<StageRunRecord> Stages, dou
 /// write to a temp dir that is renamed into place together with the done marker; in-place kinds (training, eval)
 /// resume from what they left. One run at a time per work dir (a lock file).
 /// </summary>
-public sealed class PipelineRunner(IPipelineUi? ui = null)
+public sealed class PipelineRunner
 {
-    private readonly IPipelineUi _ui = ui ?? SilentPipelineUi.Instance;
+    private readonly IPipelineUi _ui;
+
+    /// <summary>A runner that reports nothing while it runs; the result lists what each stage did.</summary>
+    public PipelineRunner() : this(null)
+    {
+    }
+
+    internal PipelineRunner(IPipelineUi? ui)
+    {
+        _ui = ui ?? SilentPipelineUi.Instance;
+    }
 
     public const string LockFileName = ".lock";
 

@@ -14,7 +14,7 @@ namespace Lep.Pipeline;
 /// stage's artifact dir) and records the canonical value that the stage's fingerprint hashes. A bad value is recorded
 /// and a default returned, so one pass reports every problem of the file.
 /// </summary>
-public sealed class StageOptions
+internal sealed class StageOptions
 {
     /// <summary>Keys of a stage object that are not options.</summary>
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "name", "kind", "description", PipelineDefinition.UnlessSetKey };
@@ -494,10 +494,10 @@ public sealed class StageOptions
 }
 
 /// <summary>A path an option names outside the pipeline's work dir.</summary>
-public sealed record StageInput(string Option, string Path);
+internal sealed record StageInput(string Option, string Path);
 
 /// <summary>A <c>PATH</c> or <c>NAME=PATH</c> entry; <see cref="Reference"/> is the stage name for <c>@STAGE</c> paths.</summary>
-public sealed record NamedPath(string? Name, string Path, string? Reference);
+internal sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
 internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
@@ -517,7 +517,7 @@ internal sealed class PipelineScope(string baseDirectory, string workDirectory, 
 }
 
 /// <summary><c>${VAR}</c> and <c>${VAR:-default}</c> in strings; <c>$$</c> is a literal <c>$</c>; any other <c>$</c> stays.</summary>
-public static class EnvironmentExpansion
+internal static class EnvironmentExpansion
 {
     public static string Expand(string value, Func<string, string?> environment)
     {

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Lep.Runtime;
 
 /// <summary>Chooses where models run: <c>cpu</c>, <c>cuda</c> (or <c>cuda:N</c>), or <c>auto</c> (CUDA when present).</summary>
-public static class ComputeDevice
+internal static class ComputeDevice
 {
     public static Device Resolve(string name)
     {

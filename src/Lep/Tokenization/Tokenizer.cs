@@ -14,19 +14,19 @@ namespace Lep.Tokenization;
 /// </summary>
 public sealed class Tokenizer
 {
-    public INormalizer? Normalizer { get; }
-    public IPreTokenizer? PreTokenizer { get; }
-    public IModel Model { get; }
-    public IPostProcessor? PostProcessor { get; }
-    public IDecoder? Decoder { get; }
-    public AddedVocabulary AddedTokens { get; }
+    internal INormalizer? Normalizer { get; }
+    internal IPreTokenizer? PreTokenizer { get; }
+    internal IModel Model { get; }
+    internal IPostProcessor? PostProcessor { get; }
+    internal IDecoder? Decoder { get; }
+    internal AddedVocabulary AddedTokens { get; }
 
     private readonly string? _truncationJson;
     private readonly string? _paddingJson;
 
     /// <summary>Builds a tokenizer; <paramref name="addedTokens"/> get ids the way HF assigns them on load
     /// (the model's id when the content is in the model vocabulary, otherwise the next id after the model).</summary>
-    public Tokenizer(IModel model, INormalizer? normalizer = null, IPreTokenizer? preTokenizer = null,
+    internal Tokenizer(IModel model, INormalizer? normalizer = null, IPreTokenizer? preTokenizer = null,
         IPostProcessor? postProcessor = null, IDecoder? decoder = null, IEnumerable<AddedToken>? addedTokens = null)
         : this(model, normalizer, preTokenizer, postProcessor, decoder, addedTokens, null, null)
     {
@@ -93,7 +93,7 @@ public sealed class Tokenizer
     }
 
     /// <summary>The pieces the model sees (after added-token extraction, normalization, pre-tokenization).</summary>
-    public IReadOnlyList<Split> PreTokenize(string text)
+    internal IReadOnlyList<Split> PreTokenize(string text)
     {
         var splits = AddedTokens.ExtractAndNormalize(Normalizer, UnicodeProps.Sanitize(text));
         return PreTokenizer != null ? PreTokenizer.Apply(splits) : splits;

@@ -10,7 +10,7 @@ namespace Lep.Training;
 /// prompt with the generation prompt, then the reply — which is exactly how the model sees it when generating.
 /// Special tokens come from the template text (as transformers' apply_chat_template does), not from the tokenizer.
 /// </summary>
-public static class ChatDocuments
+internal static class ChatDocuments
 {
     public static TrainingDocument Encode(Tokenizer tokenizer, ChatTemplate template, IReadOnlyList<ChatMessage> conversation)
     {

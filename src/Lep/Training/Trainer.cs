@@ -16,7 +16,7 @@ public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, do
 /// The training loop: packed rows (block-diagonal causal attention, per-document positions), AdamW, warm-up + cosine,
 /// gradient accumulation and clipping, periodic validation, metrics as JSONL, and checkpoints that resume exactly.
 /// </summary>
-public sealed class Trainer
+internal sealed class Trainer
 {
     private readonly LlamaForCausalLM _model;
     private readonly TrainingOptions _o;

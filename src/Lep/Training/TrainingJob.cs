@@ -66,7 +66,7 @@ public static class TrainingJob
     }
 
     /// <summary>Trains on already tokenised documents (plain text or chat SFT with loss masks) and writes the model.</summary>
-    public static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
+    internal static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
         // Re-running the same job (its run state beside the output) rewrites that job's own output.

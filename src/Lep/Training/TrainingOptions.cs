@@ -17,7 +17,7 @@ public enum TrainableSet
 }
 
 /// <summary>The names of <see cref="TrainableSet"/> in `--trainable` and the pipeline's "trainable".</summary>
-public static class TrainableSets
+internal static class TrainableSets
 {
     /// <summary>all, embeddings (= <see cref="TrainableSet.EmbeddingsAndHead"/>), lora.</summary>
     public static TrainableSet Parse(string name) => name.Trim().ToLowerInvariant() switch

@@ -15,7 +15,7 @@ using Lep.Training;
 
 namespace Lep.Zoo;
 
-public sealed record ZooBuildOptions
+internal sealed record ZooBuildOptions
 {
     public required string WorkDirectory { get; init; }
     public required string OutputDirectory { get; init; }
@@ -32,7 +32,7 @@ public sealed record ZooBuildOptions
 /// instruction tuning → evaluation → assets (bf16 HF dirs + manifest). Every stage writes a dir in the work
 /// directory and is skipped when that dir exists, so a killed build resumes (training resumes from its checkpoint).
 /// </summary>
-public sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
+internal sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
 {
     public const string BaseName = "lep-tiny-base";
     public const string InstructName = "lep-tiny-instruct";

@@ -4,7 +4,7 @@ namespace Lep.Zoo;
 /// How the tiny base + instruct pair is built: tokenizer, architecture, pre-training and instruction tuning.
 /// Saved next to the models (assets/zoo/recipe.json) so a build can be repeated exactly.
 /// </summary>
-public sealed record ZooRecipe
+internal sealed record ZooRecipe
 {
     public string Name { get; init; } = "full";
     public int Seed { get; init; } = 1;

@@ -36,7 +36,7 @@ public sealed class SchemaAgreementTests
     /// <param name="Schemas">the static classes that declare the job's options</param>
     /// <param name="Library">the options record's defaults, each beside the option it must equal</param>
     /// <param name="CliSelects">the option the CLI expresses as the subcommand (merge's method)</param>
-    public sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library, OptionSpec? CliSelects = null)
+    internal sealed record Job(string[] Cli, string Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library, OptionSpec? CliSelects = null)
     {
         public IReadOnlyList<OptionSpec> Options => Schemas
             .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))

@@ -12,7 +12,7 @@ public sealed class QuietUi : SilentUi
 }
 
 /// <summary>A zoo pair built in seconds (same code as `lep zoo build`, toy sizes) on a corpus cut from the test data.</summary>
-public static class TestZoo
+internal static class TestZoo
 {
     /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
     public static string CheckoutRoot { get; } = FindCheckout();

@@ -6,10 +6,10 @@ namespace Lep.Adaptation.Propagation;
 public enum FitPrecision { Float64, Mixed }
 
 /// <summary>The solved projection of one matrix and how well it fits.</summary>
-public sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);
+internal sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);
 
 /// <summary>A least-squares problem min ‖A·P − B‖ fed as row blocks [A | B] and solved once at the end.</summary>
-public interface ILeastSquares : IDisposable
+internal interface ILeastSquares : IDisposable
 {
     long Rows { get; }
     /// <summary>Adds a block: rows × 2d, each row [a | b].</summary>
@@ -24,7 +24,7 @@ public interface ILeastSquares : IDisposable
 /// residual, then solves G·P = H by Cholesky. A tiny ridge λ·tr(G)/d is added only when the factorisation fails or
 /// the Cholesky diagonal says G is numerically singular; the ridge used is reported.
 /// </summary>
-public sealed class NormalEquations : ILeastSquares
+internal sealed class NormalEquations : ILeastSquares
 {
     private readonly Tensor _gh; // d × 2d: [G | H]
     private readonly int _d;

@@ -13,7 +13,7 @@ namespace Lep.Adaptation.Propagation;
 /// other added token is encoded like a word; overlap matches decoded strings; and the instruct model's tokenizer is
 /// the old one. The arithmetic in the model's dtype (rows and P rounded to it) is applied by <see cref="Propagator"/>.
 /// </summary>
-public static class RuadaptReading
+internal static class RuadaptReading
 {
     /// <summary>The sentinel the reference encodes in front of a spelling; its ids are dropped by count.</summary>
     public const string Sentinel = "家";
@@ -138,7 +138,7 @@ public static class RuadaptReading
 }
 
 /// <summary>Rounding to a storage dtype: what a value becomes when a model in that dtype computes it.</summary>
-public static class StorageRounding
+internal static class StorageRounding
 {
     public static double Round(double x, DType dtype) => dtype switch
     {

@@ -9,7 +9,7 @@ namespace Lep.Data.Corpus;
 /// Man pages → text: `groff -k -Tutf8 -man | col -bx` with a very long line length (one paragraph per line, no
 /// hyphenation, no page breaks) where groff exists; otherwise a small roff stripper that keeps the prose.
 /// </summary>
-public static partial class ManPages
+internal static partial class ManPages
 {
     /// <summary>Reads a man page file, gunzipping *.gz.</summary>
     public static byte[] ReadSource(string path)

@@ -1,7 +1,7 @@
 namespace Lep.Data.Corpus;
 
 /// <summary>The external programs `lep data build` uses, looked up on PATH.</summary>
-public sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb, string? Groff, string? Col)
+internal sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb, string? Groff, string? Col)
 {
     /// <summary>Finds the tools; throws a one-line <see cref="LepInputException"/> when apt or dpkg-deb is missing.</summary>
     public static SystemTools Find(string? pathVariable = null)

@@ -7,7 +7,7 @@ using Lep.Formats;
 
 namespace Lep.Data.Tasks;
 
-public sealed record TaskOptions
+internal sealed record TaskOptions
 {
     public int Seed { get; init; } = 1;
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
@@ -22,7 +22,7 @@ public sealed record TaskOptions
     public int MaxSummaryChars { get; init; } = 1200;
 }
 
-public sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int Count)> RecordsPerSplit);
+internal sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int Count)> RecordsPerSplit);
 
 /// <summary>
 /// Instruction data from a corpus directory: copy, word translation (en→ru, ru→en), multiple choice (pick the
@@ -31,7 +31,7 @@ public sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int
 /// *_heldout.txt (by a hash of the document); word tasks split by a hash of the source word. The seed only drives
 /// sampling and distractors. Output: train.jsonl, dev.jsonl, test.jsonl and manifest.json.
 /// </summary>
-public static class TaskGenerator
+internal static class TaskGenerator
 {
     public static readonly string[] Splits = ["train", "dev", "test"];
     public static readonly string[] Langs = ["en", "ru"];

@@ -6,7 +6,7 @@ namespace Lep.Data.Tasks;
 /// One task example. Generation tasks fill <see cref="Prompt"/> and <see cref="Answer"/>; multiple choice fills
 /// <see cref="Question"/>, <see cref="Choices"/> and <see cref="AnswerIndex"/>. Schemas in docs/data.md.
 /// </summary>
-public sealed record TaskRecord
+internal sealed record TaskRecord
 {
     public required string Id { get; init; }
     public required string Kind { get; init; }

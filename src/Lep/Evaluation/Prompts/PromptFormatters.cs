@@ -7,7 +7,7 @@ namespace Lep.Evaluation.Prompts;
 /// <summary>How prompts are rendered: <c>auto</c> (chat when tokenizer_config.json has a chat_template), <c>chat</c>, <c>plain</c>.</summary>
 public enum PromptMode { Auto, Chat, Plain }
 
-public static class PromptFormatters
+internal static class PromptFormatters
 {
     public static IPromptFormatter ForModel(string modelDir, PromptMode mode)
     {

@@ -9,7 +9,7 @@ namespace Lep.Evaluation.Report;
 /// The paper-style report: one row per model, one column per task (its primary metric, 0–1) and the micro-average;
 /// then sample sizes with 95 % Wilson intervals, all metrics per task, language modelling and generation speed.
 /// </summary>
-public static class MarkdownReport
+internal static class MarkdownReport
 {
     private static string F(double x, int digits = 3) => double.IsFinite(x) ? x.ToString("F" + digits, CultureInfo.InvariantCulture) : "–";
 

@@ -6,7 +6,7 @@ using ScottPlot;
 namespace Lep.Evaluation.Report;
 
 /// <summary>PNG bar charts (ScottPlot, headless): per-task scores, chars/token and bits/char per text, generation chars/s.</summary>
-public static class Plots
+internal static class Plots
 {
     private const int Width = 960, Height = 540;
     private static readonly string Font = "DejaVu Sans";

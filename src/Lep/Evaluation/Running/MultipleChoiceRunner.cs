@@ -12,7 +12,7 @@ namespace Lep.Evaluation.Running;
 /// choice with the highest log-probability (accuracy) or the highest log-probability per character of the choice
 /// (accuracy_norm, lm-eval's acc_norm).
 /// </summary>
-public static class MultipleChoiceRunner
+internal static class MultipleChoiceRunner
 {
     public static TaskResult Run(EvalModel model, EvalTask task, IReadOnlyList<EvalItem> shots, IReadOnlyList<EvalItem> items,
         int batchSize, IProgress<double>? progress = null)

@@ -18,7 +18,7 @@ public sealed record SpeedResult(string Model, int Prompts, int NewTokens, int C
 /// after one untimed warm-up. tokens/s = new tokens / seconds; chars/s = characters of the decoded replies / seconds —
 /// the user-visible speed, where a vocabulary with more characters per token wins.
 /// </summary>
-public static class SpeedBenchmark
+internal static class SpeedBenchmark
 {
     public static SpeedResult Run(EvalModel model, IReadOnlyList<string> prompts, int tokens, IProgress<double>? progress = null)
     {

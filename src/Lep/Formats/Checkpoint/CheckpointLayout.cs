@@ -4,7 +4,7 @@ using Lep.Formats.Safetensors;
 namespace Lep.Formats.Checkpoint;
 
 /// <summary>One thing wrong with a checkpoint: the file or dir it concerns and what is wrong, as an error line says it.</summary>
-public sealed record CheckpointProblem(string Path, string Problem)
+internal sealed record CheckpointProblem(string Path, string Problem)
 {
     public LepInputException ToException() => new(Path, Problem);
     public override string ToString() => $"{Path}: {Problem}";
@@ -17,7 +17,7 @@ public sealed record CheckpointProblem(string Path, string Problem)
 /// <c>propagate</c>, merges) and <c>lep info</c> all go through here, so a dir one of them accepts the others accept.
 /// Reads headers only.
 /// </summary>
-public static partial class CheckpointLayout
+internal static partial class CheckpointLayout
 {
     public const string EmbedName = "model.embed_tokens.weight";
     public const string HeadName = "lm_head.weight";

@@ -5,7 +5,7 @@ using Lep.Formats.Checkpoint;
 namespace Lep.Formats.Gguf;
 
 /// <summary>llama.cpp token types (<c>tokenizer.ggml.token_type</c>).</summary>
-public enum GgufTokenType
+internal enum GgufTokenType
 {
     Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6,
 }
@@ -16,7 +16,7 @@ public enum GgufTokenType
 /// <c>tokenizer.ggml.pre</c> name chosen from the split regex); SentencePiece-style vocabularies (Metaspace <c>▁</c>
 /// BPE with <c>&lt;0xNN&gt;</c> byte fallback, or Unigram) become <c>llama</c> (tokens, scores, types).
 /// </summary>
-public sealed class GgufTokenizer
+internal sealed class GgufTokenizer
 {
     public const string TokenizerFile = "tokenizer.json";
     public const string TokenizerConfigFile = "tokenizer_config.json";

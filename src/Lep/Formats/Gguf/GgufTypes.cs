@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Formats.Gguf;
 
 /// <summary>GGUF metadata value types (gguf.h <c>gguf_type</c>).</summary>
-public enum GgufValueType : uint
+internal enum GgufValueType : uint
 {
     UInt8 = 0, Int8 = 1, UInt16 = 2, Int16 = 3, UInt32 = 4, Int32 = 5, Float32 = 6, Bool = 7,
     String = 8, Array = 9, UInt64 = 10, Int64 = 11, Float64 = 12,
@@ -17,7 +17,7 @@ public enum GgmlType : uint
     I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, BF16 = 30,
 }
 
-public static class GgmlTypes
+internal static class GgmlTypes
 {
     /// <summary>(elements per block, bytes per block), or null for types this code does not size.</summary>
     public static (int Block, int Bytes)? BlockSize(this GgmlType type) => type switch
@@ -55,7 +55,7 @@ public static class GgmlTypes
 /// format and supported here). Scalars are boxed in <see cref="Value"/> with their exact CLR type (uint for UInt32, ...);
 /// arrays hold a CLR array of that type (<c>string[]</c>, <c>int[]</c>, <c>float[]</c>, <c>GgufValue[]</c> for nested).
 /// </summary>
-public sealed class GgufValue
+internal sealed class GgufValue
 {
     public GgufValueType Type { get; }
     /// <summary>For arrays: the element type.</summary>
@@ -154,7 +154,7 @@ public sealed class GgufValue
 
 /// <summary>A tensor entry of a GGUF file. <see cref="Shape"/> is row-major (outermost first, like torch);
 /// GGUF stores the reverse (ggml <c>ne</c>, innermost first). <see cref="Offset"/> is relative to the data section.</summary>
-public sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Shape, ulong Offset)
+internal sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Shape, ulong Offset)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
     public long ByteSize => Type.ByteSize(ElementCount, Shape.Length == 0 ? 1 : Shape[^1]);

@@ -12,7 +12,7 @@ namespace Lep.Modeling.LlamaCpp;
 /// reads (config.json, tokenizer.json, tokenizer_config.json, the safetensors). Changed weights or tokenizer give a new
 /// key, so a stale export is never used; an export appears by rename, complete or not at all.
 /// </summary>
-public static class GgufCache
+internal static class GgufCache
 {
     public static string DefaultDirectory() => UserCache.Directory("gguf");
 

@@ -23,7 +23,7 @@ public sealed record LlamaCppSettings
 /// prefix (the prompt the choices of one question share) once, then every member's remaining tokens together in one
 /// batch, reading logits only at target positions. One context: a decoding and scoring cannot overlap.
 /// </summary>
-public sealed class LlamaCppModel : ILanguageModel
+internal sealed class LlamaCppModel : ILanguageModel
 {
     private static readonly object LoadGate = new();
     private readonly LLamaWeights _weights;

@@ -12,7 +12,7 @@ namespace Lep.Pipeline.Kinds;
 /// (merged on save). Writes in place; training and the teacher's cached answers live in ARTIFACT.run/, so an
 /// interrupted stage resumes (answers already generated are not generated again).
 /// </summary>
-public sealed class CalibrateStage : StageKind
+internal sealed class CalibrateStage : StageKind
 {
     public override string Name => "calibrate";
     public override string Description => "calibration of a LEP model: self-calibration (teacher + prompts), SFT and/or a copy task; LoRA by default (lep calibrate); resumes from its checkpoint";

@@ -3,7 +3,7 @@ using Lep.Adaptation.Merging;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"chat-vector": D + (θ_I − θ_B) (`lep merge chat-vector`).</summary>
-public sealed class ChatVectorStage : StageKind
+internal sealed class ChatVectorStage : StageKind
 {
     public override string Name => "chat-vector";
     public override string Description => "Chat Vector: the donor plus the instruct model's difference from the base (lep merge chat-vector)";
@@ -25,7 +25,7 @@ public sealed class ChatVectorStage : StageKind
 }
 
 /// <summary>"merge": linear or slerp interpolation of two models (`lep merge linear|slerp`).</summary>
-public sealed class MergeStage : StageKind
+internal sealed class MergeStage : StageKind
 {
     public override string Name => "merge";
     public override string Description => "linear or slerp merge of two models of one architecture, A's vocabulary kept (lep merge linear|slerp)";

@@ -3,7 +3,7 @@ using Lep.Adaptation.Propagation;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"propagate": LEP — the instruct model with the donor's vocabulary (`lep propagate`).</summary>
-public sealed class PropagateStage : StageKind
+internal sealed class PropagateStage : StageKind
 {
     public override string Name => "propagate";
     public override string Description => "Learned Embedding Propagation: the instruct model with the donor's vocabulary (lep propagate)";

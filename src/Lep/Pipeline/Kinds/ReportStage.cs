@@ -6,7 +6,7 @@ namespace Lep.Pipeline.Kinds;
 
 /// <summary>"report": `lep report` — several eval stages' results side by side (models in the order given), written
 /// as one results.json + speed.json beside report.md and plots/, so one file holds every model.</summary>
-public sealed class ReportStage : StageKind
+internal sealed class ReportStage : StageKind
 {
     public override string Name => "report";
     public override string Description => "several evaluations side by side: one results.json, report.md and plots (lep report)";
@@ -25,7 +25,7 @@ public sealed class ReportStage : StageKind
 }
 
 /// <summary>The options of the "report" stage kind.</summary>
-public static class ReportSchema
+internal static class ReportSchema
 {
     public static readonly OptionSpec<string[]> Results = OptionSpec.Paths("results", "eval stages' artifacts (or results.json files) merged into one report", required: true);
 }

@@ -13,7 +13,7 @@ namespace Lep.Pipeline.Kinds;
 /// "primary". The artifact IS the chosen model — its files hard-linked (copied where links are impossible) — plus
 /// selection.json with the ranking, so later stages use "@NAME" like any model dir ("calibrate the best").
 /// </summary>
-public sealed class SelectStage : StageKind
+internal sealed class SelectStage : StageKind
 {
     public const string FileName = "selection.json";
 
@@ -55,7 +55,7 @@ public sealed class SelectStage : StageKind
 }
 
 /// <summary>The options of the "select" stage kind.</summary>
-public static class SelectSchema
+internal static class SelectSchema
 {
     public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's results", required: true);
     public static readonly OptionSpec<string> Results = OptionSpec.Path("results", "the eval stage (or results.json) that scored the candidates");

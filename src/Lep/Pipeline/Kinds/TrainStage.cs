@@ -15,7 +15,7 @@ namespace Lep.Pipeline.Kinds;
 /// trains on PyTorch's distributed engine ("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout",
 /// "activation-checkpointing" as in `lep train`; "device" then defaults to auto).
 /// </summary>
-public sealed class TrainStage : StageKind
+internal sealed class TrainStage : StageKind
 {
     public override string Name => "train";
     public override string Description => "training on a corpus: all weights, only embeddings + head, or LoRA adapters (lep train); resumes from its checkpoint";

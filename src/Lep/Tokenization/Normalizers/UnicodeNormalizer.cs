@@ -4,11 +4,11 @@ using System.Text.Json;
 
 namespace Lep.Tokenization.Normalizers;
 
-public enum UnicodeForm { NFC, NFD, NFKC, NFKD }
+internal enum UnicodeForm { NFC, NFD, NFKC, NFKD }
 
 /// <summary>NFC / NFD / NFKC / NFKD. Uses .NET normalization, or ICU directly when the process runs in
 /// globalization-invariant mode (where <see cref="string.Normalize(NormalizationForm)"/> is a no-op).</summary>
-public sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
+internal sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
 {
     public UnicodeForm Form { get; } = form;
 

@@ -8,7 +8,7 @@ using Lep.Tokenization.PreTokenizers;
 
 namespace Lep.Tokenization.Training;
 
-public sealed record BpeTrainerOptions
+internal sealed record BpeTrainerOptions
 {
     /// <summary>Total vocabulary size, special tokens and the base alphabet included.</summary>
     public int VocabSize { get; init; } = 32000;
@@ -33,7 +33,7 @@ public sealed record BpeTrainerOptions
 }
 
 /// <summary>BPE trainers writing HF tokenizer.json: byte-level (Llama-3 pre-tokenization) or SentencePiece style.</summary>
-public static class BpeTrainer
+internal static class BpeTrainer
 {
     public static readonly string[] SentencePieceSpecials = ["<unk>", "<s>", "</s>"];
 
@@ -157,7 +157,7 @@ public static class BpeTrainer
 
 
 /// <summary>SentencePiece's alphabet rules: characters by frequency up to the coverage; others fall back to bytes.</summary>
-public static class SentencePieceAlphabet
+internal static class SentencePieceAlphabet
 {
     public static List<string> RequiredChars(Dictionary<string, long> words, double coverage)
     {

@@ -6,7 +6,7 @@ using Lep.Tokenization.Models;
 
 namespace Lep.Tokenization.Training;
 
-public sealed record UnigramTrainerOptions
+internal sealed record UnigramTrainerOptions
 {
     /// <summary>Total size: specials, 256 byte pieces (with byte fallback) and pieces.</summary>
     public int VocabSize { get; init; } = 32000;
@@ -35,7 +35,7 @@ public sealed record UnigramTrainerOptions
 /// count &lt; 0.5) with <see cref="UnigramTrainerOptions.SubIterations"/> sub-iterations and pruning by likelihood loss
 /// to max(1.1 × target, 0.75 × current) until the target is reached; required characters always kept.
 /// </summary>
-public static class UnigramTrainer
+internal static class UnigramTrainer
 {
     private const double UnkPenalty = 10.0;
     private const char Meta = '\u2581';

@@ -36,7 +36,7 @@ public sealed class TrainingReport
 }
 
 /// <summary>Counts the distinct pre-tokenized words of a corpus (streamed; two threads).</summary>
-public static class WordCounter
+internal static class WordCounter
 {
     /// <param name="split">appends the words of one document</param>
     public static Dictionary<string, long> Count(CorpusReader corpus, Action<string, List<string>> split, TrainingReport report,

@@ -16,7 +16,7 @@ public sealed record ExtendOptions
 }
 
 /// <summary>Extend, replace and trim vocabularies; each returns the new tokenizer and its alignment to the old one.</summary>
-public static class VocabularyOperations
+internal static class VocabularyOperations
 {
     // ------------------------------------------------------------------ extend
 
