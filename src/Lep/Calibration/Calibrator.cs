@@ -18,6 +18,7 @@ namespace Lep.Calibration;
 /// </summary>
 public static class Calibrator
 {
+    /// <summary>The file in the output dir that holds the <see cref="CalibrationResult"/>.</summary>
     public const string ReportFile = "calibration.json";
 
     /// <summary>The defaults of <see cref="CalibrationSchema"/> (LoRA r=8, alpha=16 on every projection, 200 steps),
@@ -30,6 +31,8 @@ public static class Calibrator
         Trainable = TrainableSets.Parse(CalibrationSchema.Trainable.Default), Lora = new(),
     };
 
+    /// <summary>Builds the conversations, fine-tunes (resuming a killed run) and writes the calibrated
+    /// model.</summary>
     public static CalibrationResult Run(CalibrationOptions o, IProgress<(string Stage, double Fraction)>? stages = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {

@@ -11,7 +11,9 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
+    /// <summary>Positions the cache holds (prompt and generated tokens together).</summary>
     public int Capacity { get; }
+    /// <summary>Positions filled so far.</summary>
     public int Length { get; private set; }
 
     internal KvCache(int layers, long batch, long kvHeads, int capacity, long headDim, Device device)
@@ -38,6 +40,7 @@ public sealed class KvCache : IDisposable
 
     internal void Advance(int tokens) => Length += tokens;
 
+    /// <summary>Frees the cache's tensors.</summary>
     public void Dispose()
     {
         foreach (Tensor t in _keys) t.Dispose();

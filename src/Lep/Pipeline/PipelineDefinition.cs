@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 
 namespace Lep.Pipeline;
 
+/// <summary>How a pipeline file is loaded: where variables come from, the work dir and the profile.</summary>
 public sealed record PipelineLoadOptions
 {
     /// <summary>Where <c>${VAR}</c> values come from (default: the process environment).</summary>
@@ -27,6 +28,7 @@ internal sealed class PipelineStage
     public required string Name { get; init; }
     public required StageKind Kind { get; init; }
     public required int Index { get; init; }
+    /// <summary>The stage's "description", if any.</summary>
     public string? Description { get; init; }
     public required string ArtifactDirectory { get; init; }
     /// <summary>The given options, canonical (see <see cref="StageOptions.Canonical"/>).</summary>
@@ -60,8 +62,11 @@ public sealed class PipelineDefinition
 
     /// <summary>The path as given (used in messages).</summary>
     public required string FilePath { get; init; }
+    /// <summary>The directory relative paths in the file are resolved against (the file's own).</summary>
     public required string BaseDirectory { get; init; }
+    /// <summary>Where the stages' artifact dirs live.</summary>
     public required string WorkDirectory { get; init; }
+    /// <summary>The file's "description", if any.</summary>
     public string? Description { get; init; }
     internal IReadOnlyList<PipelineStage> Stages { get; init; } = [];
     /// <summary>The file's "variables" with the values this load used (environment, then profile, then the file's).</summary>
@@ -77,6 +82,8 @@ public sealed class PipelineDefinition
     public static string DefaultWorkDirectory(string file) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file) + ".work");
 
+    /// <summary>Reads and validates a pipeline file, reporting every problem at once as a <see
+    /// cref="LepInputException"/>.</summary>
     public static PipelineDefinition Load(string path, PipelineLoadOptions? options = null)
     {
         if (!File.Exists(path))
@@ -85,6 +92,8 @@ public sealed class PipelineDefinition
     }
 
     /// <param name="path">the file the text came from: paths in it are relative to its directory</param>
+    /// <summary>Parses and validates pipeline JSON; <paramref name="path"/> names it in errors and anchors its
+    /// relative paths.</summary>
     public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null) => Parse(json, path, options, fileOnDisk: true);
 
     /// <param name="fileOnDisk">false for a built-in pipeline: <paramref name="path"/> is its name, paths in it are
@@ -211,6 +220,7 @@ public sealed class PipelineDefinition
     internal static LepInputException Fail(string path, IReadOnlyList<string> errors) =>
         new(path, string.Join($"\nerror: {path}: ", errors));
 
+    /// <summary>The fingerprint of a stage: SHA-256 of its kind and its options with keys sorted.</summary>
     public static string HashOptions(string kind, JsonObject options)
     {
         string canonical = Sorted(options).ToJsonString();

@@ -6,6 +6,9 @@ namespace Lep.Pipeline;
 /// <summary>A stage's part in a run: what was done and how long it took (0 for skipped stages).</summary>
 public sealed record StageRunRecord(string Stage, string Kind, StageState State, double Seconds, string? Summary, bool Failed = false);
 
+/// <summary>What a pipeline run did.</summary>
+/// <param name="Stages">what each stage did, in order</param>
+/// <param name="Seconds">wall time of the run</param>
 public sealed record PipelineRunResult(IReadOnlyList<StageRunRecord> Stages, double Seconds);
 
 /// <summary>
@@ -28,8 +31,10 @@ public sealed class PipelineRunner
         _ui = ui ?? SilentPipelineUi.Instance;
     }
 
+    /// <summary>The file in the work dir that keeps a second run of the same pipeline out.</summary>
     public const string LockFileName = ".lock";
 
+    /// <summary>Runs the stages the plan says will run, in order; a failed stage stops the run.</summary>
     public PipelineRunResult Run(PipelinePlan plan, CancellationToken cancellation = default)
     {
         plan.ThrowIfProblems();

@@ -7,9 +7,23 @@ using static TorchSharp.torch;
 
 namespace Lep.Training;
 
+/// <summary>One optimizer step, as a training run reports it.</summary>
+/// <param name="Step">optimizer steps done</param>
+/// <param name="Steps">optimizer steps in the run</param>
+/// <param name="Loss">training loss of the last step</param>
+/// <param name="LearningRate">learning rate of the last step</param>
+/// <param name="TokensPerSecond">training throughput</param>
+/// <param name="ValidationLoss">loss on the held-out rows when this step validated, else null</param>
 public sealed record TrainingProgress(int Step, int Steps, double Loss, double LearningRate, double TokensPerSecond, double? ValidationLoss);
 
 /// <param name="Note">set when nothing was trained here: what to do instead (the printed launch command), or who writes the output</param>
+/// <summary>What a training run did.</summary>
+/// <param name="Steps">optimizer steps done</param>
+/// <param name="Tokens">tokens trained on</param>
+/// <param name="FinalLoss">training loss of the last step</param>
+/// <param name="FinalValidationLoss">the last validation loss, if the run validated</param>
+/// <param name="Seconds">wall time of this invocation</param>
+/// <param name="Resumed">true when the run continued from a checkpoint</param>
 public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, double? FinalValidationLoss, double Seconds, bool Resumed, string? Note = null);
 
 /// <summary>

@@ -3,7 +3,13 @@ using static TorchSharp.torch;
 namespace Lep.Adaptation.Propagation;
 
 /// <summary>How the row blocks are multiplied: pure float64, or float32 block products summed in float64.</summary>
-public enum FitPrecision { Float64, Mixed }
+public enum FitPrecision
+{
+    /// <summary>Every product in float64 (exact, slowest).</summary>
+    Float64,
+    /// <summary>float32 block products accumulated in float64 (faster; the fit's residual shows any loss).</summary>
+    Mixed,
+}
 
 /// <summary>The solved projection of one matrix and how well it fits.</summary>
 internal sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);

@@ -12,9 +12,46 @@ internal enum GgufValueType : uint
 /// <summary>The ggml tensor types this writer produces or the reader recognises by size (ggml.h <c>ggml_type</c>).</summary>
 public enum GgmlType : uint
 {
-    F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
-    Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
-    I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, BF16 = 30,
+    /// <summary>32-bit float.</summary>
+    F32 = 0,
+    /// <summary>16-bit IEEE float.</summary>
+    F16 = 1,
+    /// <summary>4-bit blocks of 32 values with an f16 scale.</summary>
+    Q4_0 = 2,
+    /// <summary>4-bit blocks of 32 values with an f16 scale and minimum.</summary>
+    Q4_1 = 3,
+    /// <summary>5-bit blocks of 32 values with an f16 scale.</summary>
+    Q5_0 = 6,
+    /// <summary>5-bit blocks of 32 values with an f16 scale and minimum.</summary>
+    Q5_1 = 7,
+    /// <summary>8-bit blocks of 32 values with an f16 scale.</summary>
+    Q8_0 = 8,
+    /// <summary>8-bit blocks of 32 values with a scale and their sum.</summary>
+    Q8_1 = 9,
+    /// <summary>2-bit k-quant super-blocks of 256 values.</summary>
+    Q2_K = 10,
+    /// <summary>3-bit k-quant super-blocks of 256 values.</summary>
+    Q3_K = 11,
+    /// <summary>4-bit k-quant super-blocks of 256 values.</summary>
+    Q4_K = 12,
+    /// <summary>5-bit k-quant super-blocks of 256 values.</summary>
+    Q5_K = 13,
+    /// <summary>6-bit k-quant super-blocks of 256 values.</summary>
+    Q6_K = 14,
+    /// <summary>8-bit k-quant super-blocks of 256 values (ggml's intermediate for k-quant products).</summary>
+    Q8_K = 15,
+    /// <summary>8-bit signed integer.</summary>
+    I8 = 24,
+    /// <summary>16-bit signed integer.</summary>
+    I16 = 25,
+    /// <summary>32-bit signed integer.</summary>
+    I32 = 26,
+    /// <summary>64-bit signed integer.</summary>
+    I64 = 27,
+    /// <summary>64-bit float.</summary>
+    F64 = 28,
+    /// <summary>bfloat16.</summary>
+    BF16 = 30,
 }
 
 internal static class GgmlTypes

@@ -10,6 +10,7 @@ public sealed record LlamaCppSettings
 {
     /// <summary>Context (KV cache) size in tokens; default min(max_position_embeddings, 4096).</summary>
     public int? ContextLength { get; init; }
+    /// <summary>CPU threads llama.cpp computes with; default one per processor.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Tokens per llama_decode call (and logits rows held at once).</summary>
     public int BatchSize { get; init; } = 512;
