@@ -15,12 +15,17 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "where the demo writes everything (reused and resumed on the next run)", DefaultValueFactory = _ => "demo-out" };
         var zoo = new Option<string?>("--zoo") { Description = "a dir with lep-tiny-base/ and lep-tiny-instruct/ (default: assets/zoo of this checkout)" };
-        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in OUT)" };
+        var corpus = new Option<string?>("--corpus")
+        {
+            Description = "a corpus dir from `lep data build` (default: build the small test profile from Debian packages, cached in " +
+            "OUT)"
+        };
         var smoke = new Option<bool>("--smoke") { Description = "toy sizes (seconds): checks the stages run, measures nothing" };
         var full = new Option<bool>("--full") { Description = "the reference table: 300 items per task, donors trained 4× longer (~1 h on 2 cores)" };
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
-        var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
+        var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, " +
+            "side-by-side evaluation (~15 min on 2 cores).")
             { output, zoo, corpus, smoke, full, device, force };
         command.Validators.Add(r =>
         {
@@ -46,7 +51,8 @@ internal static class DemoCommand
             DemoResult result = new LepDemo(options, new ConsolePipelineUi()).Run();
             Console.Write(Table(result));
             Console.WriteLine($"{LepDemo.CalibratedStageName}: {result.Selected}, calibrated (the LEP model with the best mean primary score over the Russian tasks)");
-            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(s => s.Seconds >= 0.1).Select(s => $"{s.Stage} {s.Seconds:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
+            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(s => s.Seconds >= 0.1).Select(s => $"{s.Stage} {s.Seconds:0.#}"))}; total " +
+                $"{clock.Elapsed.TotalSeconds:N0} s");
             Console.WriteLine($"report with plots: {Path.Combine(result.ReportDirectory, "report.md")}");
             return ExitCodes.Ok;
         });

@@ -13,7 +13,8 @@ public static class DiagnoseCommand
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir with en_heldout.txt / ru_heldout.txt: also measure in-context copying of both models" };
         var passages = new Option<int>("--passages") { Description = "held-out passages per language for the copy probe", DefaultValueFactory = _ => 200 };
         var device = DeviceOption.Create();
-        var command = new Command("diagnose", "Will LEP work on this pair? Drift of the instruct model from its base, the base→instruct least-squares residual, and (with --corpus) in-context copying of both.")
+        var command = new Command("diagnose", "Will LEP work on this pair? Drift of the instruct model from its base, the base→instruct least-squares residual, and (with " +
+            "--corpus) in-context copying of both.")
             { baseDir, instruct, corpus, passages, device };
         CommandAction.Set(command, parse =>
         {

@@ -48,7 +48,8 @@ public static class GenerateCommand
             using ILanguageModel lm = ConsoleUi.WithProgress($"loading model ({engine.Name})", p => engine.Load(modelDir, torchDevice, p, notes.Add));
             foreach (string note in notes) Console.Error.WriteLine(note);
             if (tokenizer.VocabSize > lm.Config.VocabSize)
-                throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} embedding rows");
+                throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} " +
+                    $"embedding rows");
             string text = parse.GetValue(prompt)!;
             bool asChat = parse.GetValue(chat);
             int[] ids = asChat
@@ -72,7 +73,8 @@ public static class GenerateCommand
             string final = tokenizer.Decode(generated, skipSpecialTokens: true);
             Console.WriteLine(final[Math.Min(printed.Length, final.Length)..]);
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, {final.Length / seconds:0.0} chars/s, {lm.Backend}]");
+            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, " +
+                $"{final.Length / seconds:0.0} chars/s, {lm.Backend}]");
             return ExitCodes.Ok;
         });
         return command;

@@ -24,7 +24,8 @@ public static class MergeCommand
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged chat model (D + (I − B))", Required = true };
         var force = ForceOption.Create();
         var skip = SchemaOptions.Create(ChatVectorSchema.SkipEmbed);
-        var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding rows of tokens shared by D and B get it too.")
+        var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding " +
+            "rows of tokens shared by D and B get it too.")
             { baseDir, instruct, donor, output, skip, force };
         CommandAction.Set(command, parse =>
         {

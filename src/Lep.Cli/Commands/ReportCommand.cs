@@ -8,7 +8,11 @@ public static class ReportCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("RESULTS") { Description = "results.json files (or `lep eval` output dirs); their models are shown side by side", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("RESULTS")
+        {
+            Description = "results.json files (or `lep eval` output dirs); their models are shown side by " +
+            "side", Arity = ArgumentArity.OneOrMore
+        };
         var output = new Option<string>("--out") { Description = "directory for report.md and plots/", Required = true };
         var force = ForceOption.Create();
         var command = new Command("report", "Re-render report.md and plots from one or more `lep eval` results.") { inputs, output, force };

@@ -15,15 +15,28 @@ public static class ZooCommand
 
     private static Command Build()
     {
-        var profile = new Option<string>("--profile") { Description = "full (the shipped models; hours on 2 cores), light (a light instruct stage like real ones; see README) or quick (minutes; toy scale)", DefaultValueFactory = _ => "full" };
+        var profile = new Option<string>("--profile")
+        {
+            Description = "full (the shipped models; hours on 2 cores), light (a light instruct stage like real ones; see README) or " +
+            "quick (minutes; toy scale)", DefaultValueFactory = _ => "full"
+        };
         profile.AcceptOnlyFromAmong("full", "light", "quick");
         var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build one)" };
         var work = new Option<string?>("--work") { Description = "where stages are kept for resuming (default: OUT.work)" };
-        var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };
-        var recipe = new Option<string?>("--recipe") { Description = "a recipe JSON (e.g. an edited assets/zoo/recipe.json) instead of --profile; fields left out keep the full profile's values" };
+        var output = new Option<string>("--out")
+        {
+            Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are " +
+            "written", DefaultValueFactory = _ => "assets/zoo"
+        };
+        var recipe = new Option<string?>("--recipe")
+        {
+            Description = "a recipe JSON (e.g. an edited assets/zoo/recipe.json) instead of --profile; fields left out keep the full " +
+            "profile's values"
+        };
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
-        var command = new Command("build", "Rebuild the zoo from scratch: corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → manifest. Resumable: re-run the same command.")
+        var command = new Command("build", "Rebuild the zoo from scratch: corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → manifest. " +
+            "Resumable: re-run the same command.")
             { profile, recipe, corpus, work, output, device, force };
         CommandAction.Set(command, parse =>
         {

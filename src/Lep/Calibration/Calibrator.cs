@@ -130,7 +130,9 @@ public static class Calibrator
             What = $"The input model fine-tuned ({o.Training.Trainable.ToString().ToLowerInvariant()}) on {string.Join(", ", bySource.Keys)} conversations, "
                 + "loss on assistant tokens only (calibration.json has the details).",
             Options = o,
-            Inputs = [("model", o.Model), .. new[] { ("teacher", o.Sources.SelfCalibration?.Teacher), ("prompts", o.Sources.SelfCalibration?.Prompts), ("sft", o.Sources.Sft), ("copy-from", o.Sources.Copy?.Text) }
+            Inputs = [("model", o.Model),
+                .. new[] { ("teacher", o.Sources.SelfCalibration?.Teacher), ("prompts", o.Sources.SelfCalibration?.Prompts), ("sft", o.Sources.Sft),
+                    ("copy-from", o.Sources.Copy?.Text) }
                 .Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!))],
             Numbers =
             [
@@ -153,7 +155,8 @@ public static class Calibrator
         if (!Directory.Exists(o.Model)) throw new LepInputException(o.Model, "model directory not found");
         foreach (string file in new[] { "config.json", "tokenizer.json", "tokenizer_config.json" })
         {
-            if (!File.Exists(Path.Combine(o.Model, file))) throw new LepInputException(o.Model, $"the model dir has no {file} (calibration needs the LEP model's tokenizer and chat template)");
+            if (!File.Exists(Path.Combine(o.Model, file))) throw new LepInputException(o.Model, $"the model dir has no {file} (calibration needs the LEP model's tokenizer and " +
+                $"chat template)");
         }
         if (!CheckpointReader.HasWeights(o.Model)) throw new LepInputException(o.Model, "the model directory has no safetensors weights");
         CheckpointLayout.Validate(o.Model);

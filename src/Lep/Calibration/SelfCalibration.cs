@@ -104,7 +104,8 @@ internal static class SelfCalibration
         if (tokenizer.VocabSize > lm.Config.VocabSize)
         {
             lm.Dispose();
-            throw new LepInputException(Path.Combine(teacher, "tokenizer.json"), $"the tokenizer has {tokenizer.VocabSize} tokens but the teacher has {lm.Config.VocabSize} embedding rows");
+            throw new LepInputException(Path.Combine(teacher, "tokenizer.json"), $"the tokenizer has {tokenizer.VocabSize} tokens but the teacher has {lm.Config.VocabSize} " +
+                $"embedding rows");
         }
         return lm;
     }

@@ -61,7 +61,8 @@ internal sealed class CorpusReader
 
     /// <summary>The line a command prints when invalid bytes were skipped, or null.</summary>
     public string? Warning => SkippedBytes == 0 ? null
-        : $"{Path}: skipped {SkippedBytes.ToString("N0", Inv)} invalid UTF-8 bytes in {DamagedLines.ToString("N0", Inv)} line{(DamagedLines == 1 ? "" : "s")} ({Share(SkippedBytes)} % of the file)";
+        : $"{Path}: skipped {SkippedBytes.ToString("N0", Inv)} invalid UTF-8 bytes in {DamagedLines.ToString("N0", Inv)} line{(DamagedLines == 1 ? "" : "s")} " +
+            $"({Share(SkippedBytes)} % of the file)";
 
     private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 

@@ -58,7 +58,11 @@ internal static class EvalSuite
     {
         JsonObject o = r.IsMultipleChoice
             ? new JsonObject { ["id"] = r.Id, ["question"] = r.Question, ["choices"] = new JsonArray(r.Choices!.Select(c => (JsonNode?)c).ToArray()), ["answer"] = r.AnswerIndex }
-            : new JsonObject { ["id"] = r.Id, ["prompt"] = r.Prompt, ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray()) };
+            : new JsonObject
+            {
+                ["id"] = r.Id, ["prompt"] = r.Prompt,
+                ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray())
+            };
         return o.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 }

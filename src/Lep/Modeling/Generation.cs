@@ -14,7 +14,9 @@ internal static class Generation
         }
         options.Validate();
         if (prompt.Count >= lm.ContextLength)
-            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context ({(lm.ContextLength == lm.Config.MaxPositionEmbeddings ? "max_position_embeddings" : lm.Backend + " context size")}) is {lm.ContextLength}, leaving no room to generate");
+            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context " +
+                $"({(lm.ContextLength == lm.Config.MaxPositionEmbeddings ? "max_position_embeddings" : lm.Backend + " context size")}) is {lm.ContextLength}, leaving no room to " +
+                    $"generate");
         int capacity = Math.Min(prompt.Count + options.MaxNewTokens, lm.ContextLength);
         var sampler = new Sampler(options);
         using IDecoder decoder = lm.StartDecoding(capacity);

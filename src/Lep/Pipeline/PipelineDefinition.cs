@@ -87,7 +87,8 @@ public sealed class PipelineDefinition
     public static PipelineDefinition Load(string path, PipelineLoadOptions? options = null)
     {
         if (!File.Exists(path))
-            throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : $"pipeline file not found (built-in pipelines: {string.Join(", ", BuiltInPipelines.Names)})");
+            throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : $"pipeline file not found (built-in pipelines: " +
+                $"{string.Join(", ", BuiltInPipelines.Names)})");
         return Parse(File.ReadAllText(path), path, options);
     }
 

@@ -274,7 +274,8 @@ internal sealed class StageOptions
         long? value = null;
         if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out long l)) value = l;
         else if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) value = (long)d;
-        else if (node.GetValueKind() == JsonValueKind.String && long.TryParse(Expand(name, node.GetValue<string>()).Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long p)) value = p;
+        else if (node.GetValueKind() == JsonValueKind.String
+            && long.TryParse(Expand(name, node.GetValue<string>()).Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long p)) value = p;
         if (value is null) { TypeError(name, $"expected an integer, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value;
@@ -294,7 +295,8 @@ internal sealed class StageOptions
         if (node is null) return null;
         double? value = null;
         if (node.GetValueKind() == JsonValueKind.Number) value = node.GetValue<double>();
-        else if (node.GetValueKind() == JsonValueKind.String && double.TryParse(Expand(name, node.GetValue<string>()), NumberStyles.Float, CultureInfo.InvariantCulture, out double p)) value = p;
+        else if (node.GetValueKind() == JsonValueKind.String
+            && double.TryParse(Expand(name, node.GetValue<string>()), NumberStyles.Float, CultureInfo.InvariantCulture, out double p)) value = p;
         if (value is null || !double.IsFinite(value.Value)) { TypeError(name, $"expected a number, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value;
@@ -437,7 +439,8 @@ internal sealed class StageOptions
                 continue;
             }
             string? near = _read.Where(k => Distance(k, key) <= Math.Max(1, Math.Min(2, key.Length / 3))).OrderBy(k => Distance(k, key)).FirstOrDefault();
-            yield return $"unknown option '{key}'" + (near is null ? $" (options of {Kind}: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : $" (did you mean '{near}'?)");
+            yield return $"unknown option '{key}'" + (near is null ? $" (options of {Kind}: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : $" (did you mean " +
+                $"'{near}'?)");
         }
     }
 

@@ -32,7 +32,8 @@ internal static class ChatDocuments
             string prompt = template.Render(conversation.Take(k).ToList(), addGenerationPrompt: true);
             string withReply = template.Render(conversation.Take(k + 1).ToList(), addGenerationPrompt: false);
             if (!prompt.StartsWith(rendered, StringComparison.Ordinal) || !withReply.StartsWith(prompt, StringComparison.Ordinal))
-                throw new LepInputException(template.Name, "the chat template does not render conversations incrementally (a later turn changes earlier text), so assistant turns cannot be isolated");
+                throw new LepInputException(template.Name, "the chat template does not render conversations incrementally (a later turn changes earlier text), so assistant " +
+                    "turns cannot be isolated");
             Append(prompt[rendered.Length..], learned: false);
             Append(withReply[prompt.Length..], learned: true);
         }

@@ -183,7 +183,12 @@ internal sealed class Trainer
             tokens += stepTokens;
             loss = lossSum;
             double tokensPerSecond = stepTokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
-            var record = new Dictionary<string, object> { ["step"] = step, ["lr"] = lr, ["loss"] = Math.Round(loss, 6), ["grad_norm"] = Math.Round(gradNorm, 6), ["tokens"] = tokens, ["tokens_per_s"] = Math.Round(tokensPerSecond, 1) };
+            var record = new Dictionary<string,
+                object>
+            {
+                ["step"] = step, ["lr"] = lr, ["loss"] = Math.Round(loss, 6), ["grad_norm"] = Math.Round(gradNorm, 6), ["tokens"] = tokens,
+                ["tokens_per_s"] = Math.Round(tokensPerSecond, 1)
+            };
 
             bool last = step == _o.Steps;
             if (_validation.Count > 0 && _o.EvalEvery > 0 && (step % _o.EvalEvery == 0 || last))

@@ -117,7 +117,8 @@ public static class TrainingJob
             Job = "lep train",
             What = "The input model after training on the given text (metrics.jsonl and loss.png hold the curves).",
             Options = spec,
-            Inputs = [("model", spec.ModelDirectory), .. spec.Corpus.Select(c => ("corpus", c)), .. spec.ValidationCorpus is null ? [] : new[] { ("validation", spec.ValidationCorpus) }],
+            Inputs = [("model", spec.ModelDirectory), .. spec.Corpus.Select(c => ("corpus", c)), .. spec.ValidationCorpus is null ? []
+                : new[] { ("validation", spec.ValidationCorpus) }],
             Numbers =
             [
                 ("steps", r.Steps.ToString()), ("tokens trained", r.Tokens.ToString()), ("final training loss", F(r.FinalLoss)),

@@ -104,8 +104,10 @@ internal sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
         File.WriteAllText(path, string.Join("\n\n", shuffled) + "\n", new UTF8Encoding(false));
         string repeats = repeatShare > 0 ? $", {repeatedChars / (double)(taken + enChars + repeatedChars):P1} of the text repeated passages" : "";
         long extraChars = extra?.Sum(d => (long)d.Length) ?? 0;
-        string instructionShaped = extraChars > 0 ? $", {extra!.Count:N0} instruction-shaped documents ({extraChars / (double)(taken + enChars + repeatedChars + extraChars):P1} of the text)" : "";
-        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}{instructionShaped}");
+        string instructionShaped = extraChars > 0 ? $", {extra!.Count:N0} instruction-shaped documents ({extraChars / (double)(taken + enChars + repeatedChars + extraChars):P1} " +
+            $"of the text)" : "";
+        ui.Note($"{Path.GetFileName(path)}: {en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian " +
+            $"characters){repeats}{instructionShaped}");
         return path;
     }
 
@@ -244,7 +246,8 @@ internal sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
     private string Diagnose(string corpus, string baseModel, string instruct)
     {
         using var staging = new StagingDirectory(Work("diagnostics"), replace: true);
-        JsonFile.Write(staging.File("diagnostics.json"), ui.Step("measuring drift and in-context copying", p => PairDiagnostics.Measure(corpus, baseModel, instruct, _r.EvalItems, options.Device, p)));
+        JsonFile.Write(staging.File("diagnostics.json"), ui.Step("measuring drift and in-context " +
+            "copying", p => PairDiagnostics.Measure(corpus, baseModel, instruct, _r.EvalItems, options.Device, p)));
         staging.Commit();
         return staging.FinalPath;
     }
@@ -280,7 +283,9 @@ internal sealed class ZooBuilder(ZooBuildOptions options, IJobUi ui)
         {
             ["recipe"] = JsonNode.Parse(File.ReadAllText(Work("recipe.json"))),
             ["models"] = models,
-            ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = FileHash.Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
+            ["data"] = File.Exists(dataManifest)
+                ? new JsonObject { ["manifest_sha256"] = FileHash.Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() }
+                    : null,
             ["stage_seconds"] = new JsonObject(_stages.Seconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["scores"] = Scores(EvalResults.Load(eval)),
             ["baselines"] = Baselines(corpus),

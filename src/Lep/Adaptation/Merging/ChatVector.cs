@@ -109,7 +109,8 @@ public static class ChatVector
             }
         }
         if (kept.Count > 0)
-            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both --base and --instruct and were kept as they are: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
+            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both --base and --instruct and were kept as they are: " +
+                $"{string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
         var dropped = i.Weights.Names.Where(n => !d.Weights.Contains(n) && !(n == ModelInput.HeadName && i.Tied)).ToList();
         if (dropped.Count > 0)
             warnings.Add($"{dropped.Count} tensors of the instruct model are not in the donor and were left out: {string.Join(", ", dropped.Take(5))}");

@@ -152,12 +152,14 @@ public static class ModelMerge
         a.RequireSameArchitecture(b);
         MergeInputs.RequireFloatVocabulary(a, b);
         if (a.Embed.Shape[0] < b.Embed.Shape[0])
-            throw new LepInputException($"--a {a.Directory}", $"has {a.Embed.Shape[0]} embedding rows, fewer than --b's {b.Embed.Shape[0]}: give the model with the larger (expanded) vocabulary as --a");
+            throw new LepInputException($"--a {a.Directory}", $"has {a.Embed.Shape[0]} embedding rows, fewer than --b's {b.Embed.Shape[0]}: give the model with the larger " +
+                $"(expanded) vocabulary as --a");
         for (int id = 0; id < b.Tokenizer.VocabSize; id++)
         {
             string? want = b.Tokenizer.IdToToken(id), got = a.Tokenizer.IdToToken(id);
             if (want is not null && got != want)
-                throw new LepInputException($"--a {a.Directory}", $"token {id} is {Show(got)} but --b's is {Show(want)}: the vocabulary of --a must extend that of --b (B's tokens at their ids, new tokens after them)");
+                throw new LepInputException($"--a {a.Directory}", $"token {id} is {Show(got)} but --b's is {Show(want)}: the vocabulary of --a must extend that of --b (B's " +
+                    $"tokens at their ids, new tokens after them)");
         }
     }
 

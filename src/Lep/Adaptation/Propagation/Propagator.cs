@@ -125,7 +125,8 @@ public static class Propagator
                 : options.Mode == PropagationMode.Bypass ? BypassRows(b, i)
                 : FitRows(options, VocabularyAlignment.Between(b.Tokenizer, b.Directory, d.Tokenizer, d.Directory),
                     b.Tokenizer, d.Tokenizer, warnings);
-            if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
+            if (combos.Count == 0) throw new LepInputException("--donor " + d.Directory, $"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary " +
+                $"maps to the base vocabulary, nothing to fit");
             long rowsNeeded = b.Config.HiddenSize;
             if (combos.Count < rowsNeeded)
                 warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, "
@@ -228,7 +229,8 @@ public static class Propagator
                 [
                     ("rows", result.Rows.ToString()),
                     .. result.Matrices.Where(m => m.RelativeResidual is not null)
-                        .Select(m => ($"{Short(m.Tensor)}: relative residual of the fit ({m.FitRows} rows)", m.RelativeResidual!.Value.ToString("0.0000e0", System.Globalization.CultureInfo.InvariantCulture))),
+                        .Select(m => ($"{Short(m.Tensor)}: relative residual of the fit ({m.FitRows} " +
+                            $"rows)", m.RelativeResidual!.Value.ToString("0.0000e0", System.Globalization.CultureInfo.InvariantCulture))),
                 ],
             }.Write(staging.Path);
             staging.Commit();

@@ -27,10 +27,13 @@ internal static class RuadaptReading
         DType weightType, Func<Cooccurrence> cooccurrence, List<string> warnings) => mode switch
         {
             PropagationMode.Overlap => UnionIds(instruct.Tokenizer, donor.Tokenizer).Select(id => (new[] { id }, new[] { 1.0 })).ToList(),
-            PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType, warnings),
+            PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType,
+                warnings),
             PropagationMode.Sum => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Sum, null, weightType, warnings),
-            PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(), weightType, warnings),
-            PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType, warnings),
+            PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(),
+                weightType, warnings),
+            PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType,
+                warnings),
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no fit rows"),
         };
 
@@ -105,7 +108,8 @@ internal static class RuadaptReading
             if (ConversionRow(old, @new, special, id, aggregation == Aggregation.Sum) is { } row) rows.Add(row);
             else if (@new.IdToToken(id) is not null) left++;
         }
-        if (left > 0) warnings.Add($"ruadapt: {left} tokens left out of the fit as the reference leaves them out (special tokens the old vocabulary lacks, spellings that encode to nothing)");
+        if (left > 0) warnings.Add($"ruadapt: {left} tokens left out of the fit as the reference leaves them out (special tokens the old vocabulary lacks, spellings that encode " +
+            $"to nothing)");
         return rows;
     }
 

@@ -60,7 +60,8 @@ internal sealed partial class AptClient
     public void Update()
     {
         var r = Run(_aptGet, [.. Options(), "-q", "update"], CacheDir);
-        bool failed = r.ExitCode != 0 || r.StdErr.Split('\n').Any(l => l.StartsWith("W: Failed to fetch", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal));
+        bool failed = r.ExitCode != 0 || r.StdErr.Split('\n').Any(l => l.StartsWith("W: Failed to " +
+            "fetch", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal));
         if (failed && !HasLists())
             throw new LepInputException("apt-get update", $"failed ({FirstError(r)}); no network to a Debian mirror? pass your own text with --corpus to the later stages");
     }

@@ -71,7 +71,8 @@ internal sealed class CorpusBuilder
         Directory.CreateDirectory(work);
         try
         {
-            var sources = profile.Sources.Where(s => byPackage.ContainsKey(s.Package)).OrderBy(s => s.Lang, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
+            var sources = profile.Sources.Where(s => byPackage.ContainsKey(s.Package)).OrderBy(s => s.Lang, StringComparer.Ordinal).ThenBy(s => s.Name,
+                StringComparer.Ordinal).ToList();
             int steps = fetched.Debs.Count + sources.Count + 3, step = 0;
             void Report(double within) => progress?.Report(Math.Min(1.0, (step + within) / steps));
 

@@ -129,7 +129,8 @@ internal static partial class ManPages
                         Flush();
                         noFill = false;
                         break;
-                    case "UR" or "MT" or "UE" or "ME" or "TH" or "so" or "ft" or "ad" or "na" or "ne" or "in" or "ti" or "ds" or "de" or "nr" or "if" or "ie" or "el" or "ll" or "hy" or "nh" or "ps" or "vs" or "ta" or "PD" or "DT" or "TS" or "TE" or "..":
+                    case "UR" or "MT" or "UE" or "ME" or "TH" or "so" or "ft" or "ad" or "na" or "ne" or "in" or "ti" or "ds" or "de" or "nr"
+                        or "if" or "ie" or "el" or "ll" or "hy" or "nh" or "ps" or "vs" or "ta" or "PD" or "DT" or "TS" or "TE" or "..":
                         break;
                 }
                 continue;

@@ -14,7 +14,8 @@ internal sealed record SystemTools(string AptGet, string AptCache, string DpkgDe
         if (dpkgDeb is null) missing.Add("dpkg-deb");
         if (missing.Count > 0)
             throw new LepInputException(string.Join(", ", missing),
-                "not found: lep data build needs a Debian-style system with apt-get, apt-cache and dpkg-deb; elsewhere pass your own text with --corpus DIR (ru_train.txt, en_train.txt, …) to the later stages");
+                "not found: lep data build needs a Debian-style system with apt-get, apt-cache and dpkg-deb; elsewhere pass your own text with --corpus DIR (ru_train.txt, " +
+                    "en_train.txt, …) to the later stages");
         return new SystemTools(aptGet!, aptCache!, dpkgDeb!, Which("groff", path), Which("col", path));
     }
 

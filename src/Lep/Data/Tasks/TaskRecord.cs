@@ -60,7 +60,8 @@ internal sealed record TaskRecord
         using var doc = JsonDocument.Parse(line);
         JsonElement r = doc.RootElement;
         string? S(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-        List<string>? L(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetString()!).ToList() : null;
+        List<string>? L(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetString()!).ToList()
+            : null;
         bool mc = r.TryGetProperty("choices", out _);
         return new TaskRecord
         {

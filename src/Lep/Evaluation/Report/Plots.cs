@@ -43,7 +43,8 @@ internal static class Plots
             double baseline = cps.FirstOrDefault(double.IsFinite);
             var labels = cps.Select(v => double.IsFinite(v) && baseline > 0
                 ? $"{v.ToString("F0", CultureInfo.InvariantCulture)} (×{(v / baseline).ToString("F2", CultureInfo.InvariantCulture)})" : "").ToArray();
-            written.Add(PerModel(Path.Combine(dir, "chars_per_s.png"), "Generation speed: characters per second (same prompts, greedy)", "characters / second", models, cps, "F0", labels));
+            written.Add(PerModel(Path.Combine(dir, "chars_per_s.png"), "Generation speed: characters per second (same prompts, greedy)", "characters / " +
+                "second", models, cps, "F0", labels));
         }
         return written;
     }

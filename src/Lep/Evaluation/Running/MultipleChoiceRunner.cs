@@ -28,7 +28,8 @@ internal static class MultipleChoiceRunner
             foreach (string choice in item.Choices)
                 requests.Add(new ScoringRequest(contextIds, model.ContinuationIds(contextIds, context, choice)));
         }
-        ScoringResult[] scores = LogLikelihood.Score(model.Lm, requests, batchSize, progress is null ? null : new SyncProgress<int>(d => progress.Report(d / (double)Math.Max(1, requests.Count))));
+        ScoringResult[] scores = LogLikelihood.Score(model.Lm, requests, batchSize, progress is null ? null
+            : new SyncProgress<int>(d => progress.Report(d / (double)Math.Max(1, requests.Count))));
 
         int correct = 0, correctNorm = 0;
         var records = new JsonArray();

@@ -77,9 +77,11 @@ internal static partial class CheckpointLayout
         var stored = weights.Names.Select(n => LayerIndex().Match(n)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
         bool layersDisagree = stored.Count > 0 && (stored.Count != config.NumLayers || stored.Max() != config.NumLayers - 1);
         if (layersDisagree)
-            problems.Add(new(dir, $"the checkpoint has {stored.Count} layers (model.layers.{stored.Min()}…{stored.Max()}) but config.json says num_hidden_layers {config.NumLayers}"));
+            problems.Add(new(dir, $"the checkpoint has {stored.Count} layers (model.layers.{stored.Min()}…{stored.Max()}) but config.json says num_hidden_layers " +
+                $"{config.NumLayers}"));
         bool WholeLayerProblem(string name) =>
-            layersDisagree && LayerIndex().Match(name) is { Success: true } m && (!stored.Contains(int.Parse(m.Groups[1].Value)) || int.Parse(m.Groups[1].Value) >= config.NumLayers);
+            layersDisagree && LayerIndex().Match(name) is { Success: true } m
+                && (!stored.Contains(int.Parse(m.Groups[1].Value)) || int.Parse(m.Groups[1].Value) >= config.NumLayers);
 
         foreach (var (name, shape) in expected)
         {

@@ -29,7 +29,8 @@ public sealed record GgufExportOptions
 
     /// <summary>The matrix type of an <c>--outtype</c> name (f32, f16, bf16, q8_0); throws on any other.</summary>
     public static GgmlType ParseMatrixType(string name) =>
-        MatrixTypeNames.TryGetValue(name, out GgmlType t) ? t : throw new ArgumentException($"unknown GGUF matrix type '{name}' (expected {string.Join(", ", MatrixTypeNames.Keys)})");
+        MatrixTypeNames.TryGetValue(name, out GgmlType t) ? t : throw new ArgumentException($"unknown GGUF matrix type '{name}' (expected " +
+            $"{string.Join(", ", MatrixTypeNames.Keys)})");
 }
 
 /// <summary>What an export did (for the CLI to report).</summary>

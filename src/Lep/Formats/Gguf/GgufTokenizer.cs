@@ -128,7 +128,8 @@ internal sealed class GgufTokenizer
         bool spm = type == "Unigram" || (model.GetBool("byte_fallback") ?? false) || Mentions(tok["pre_tokenizer"], "Metaspace")
             || Mentions(tok["decoder"], "Metaspace") || (tok["normalizer"]?.ToJsonString().Contains('▁') ?? false);
         if (byteLevel && type == "BPE") spm = false;
-        else if (!spm) throw new LepInputException(path, "tokenizer is neither byte-level BPE (ByteLevel pre-tokenizer) nor SentencePiece-style (Metaspace/▁, byte fallback, Unigram)");
+        else if (!spm) throw new LepInputException(path, "tokenizer is neither byte-level BPE (ByteLevel pre-tokenizer) nor SentencePiece-style (Metaspace/▁, byte fallback, " +
+            "Unigram)");
 
         // Special ids.
         int? Lookup(string key, string? fallbackConfigKey)
@@ -149,7 +150,8 @@ internal sealed class GgufTokenizer
         int? eos = Lookup("eos_token", "eos_token_id");
         int? pad = Lookup("pad_token", "pad_token_id");
         int? unk = Lookup("unk_token", null);
-        if (unk is null && model["unk_token"] is JsonValue uv && uv.TryGetValue(out string? unkText) && unkText is not null && textToId.TryGetValue(unkText, out int uid)) unk = uid;
+        if (unk is null && model["unk_token"] is JsonValue uv && uv.TryGetValue(out string? unkText) && unkText is not null
+            && textToId.TryGetValue(unkText, out int uid)) unk = uid;
         if (unk is null && model.GetInt("unk_id") is int unkId && unkId < rows) unk = unkId;
 
         // Types.

@@ -22,7 +22,8 @@ internal static class GgufCache
     {
         string cache = Path.GetFullPath(cacheDir ?? DefaultDirectory());
         if (RealPath.IsSameOrUnder(RealPath.Resolve(cache), RealPath.Resolve(modelDir)))
-            throw new LepInputException(cache, $"the GGUF cache lies inside the model directory {modelDir}; lep does not write into a model directory (choose another --gguf-cache)");
+            throw new LepInputException(cache, $"the GGUF cache lies inside the model directory {modelDir}; lep does not write into a model directory (choose another " +
+                $"--gguf-cache)");
         string path = Path.Combine(cache, $"{Key(modelDir)}-{TypeName(type)}.gguf");
         if (File.Exists(path)) return (path, false);
         Directory.CreateDirectory(cache);

@@ -15,7 +15,8 @@ namespace Lep.Pipeline.Kinds;
 internal sealed class CalibrateStage : StageKind
 {
     public override string Name => "calibrate";
-    public override string Description => "calibration of a LEP model: self-calibration (teacher + prompts), SFT and/or a copy task; LoRA by default (lep calibrate); resumes from its checkpoint";
+    public override string Description => "calibration of a LEP model: self-calibration (teacher + prompts), SFT and/or a copy task; LoRA by default (lep calibrate); resumes " +
+        "from its checkpoint";
     public override StageWriting Writing => StageWriting.InPlace;
     /// <summary>Calibrator keeps its checkpoint, metrics and teacher_answers.jsonl in OUT.run/ (TrainingJob's run dir).</summary>
     public override IEnumerable<string> ScratchPaths(string artifactDirectory) => [TrainingJob.RunDirectoryFor(artifactDirectory)];

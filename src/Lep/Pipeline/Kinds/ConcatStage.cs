@@ -26,5 +26,6 @@ internal sealed class ConcatStage : StageKind
 /// <summary>The options of the "concat" stage kind.</summary>
 internal static class ConcatSchema
 {
-    public static readonly OptionSpec<string[]> Files = OptionSpec.Paths("files", "text files joined in this order into one corpus (documents separated by an empty line)", required: true);
+    public static readonly OptionSpec<string[]> Files = OptionSpec.Paths("files", "text files joined in this order into one corpus (documents separated by an empty " +
+        "line)", required: true);
 }

@@ -19,7 +19,8 @@ internal sealed class ChatVectorStage : StageKind
             var options = new ChatVectorOptions { Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output, SkipEmbed = skip };
             ChatVectorResult r = ctx.Step("merging", p => ChatVector.Run(options, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
-            return $"{r.MergedTensors} tensors D + (I − B), {r.Rows:N0} rows ({r.SharedRows:N0} with the chat vector{(skip ? ", skip-embed" : "")}, {r.SpecialRows + r.AppendedRows} special rows from the instruct model)";
+            return $"{r.MergedTensors} tensors D + (I − B), {r.Rows:N0} rows ({r.SharedRows:N0} with the chat vector{(skip ? ", skip-embed" : "")}, " +
+                $"{r.SpecialRows + r.AppendedRows} special rows from the instruct model)";
         };
     }
 }

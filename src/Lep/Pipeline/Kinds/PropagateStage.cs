@@ -24,7 +24,8 @@ internal sealed class PropagateStage : StageKind
             PropagationResult r = ctx.Step("propagating", p => Propagator.Run(options with { Output = ctx.Output }, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
             string fits = string.Join(", ", r.Matrices.Select(m => m.RelativeResidual is double res ? $"{m.Tensor} residual {res:0.000e0}" : $"{m.Tensor} swapped"));
-            return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, {r.CopiedTensors} tensors copied";
+            return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, " +
+                $"{r.CopiedTensors} tensors copied";
         };
     }
 }

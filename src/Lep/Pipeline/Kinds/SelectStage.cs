@@ -57,7 +57,8 @@ internal sealed class SelectStage : StageKind
 /// <summary>The options of the "select" stage kind.</summary>
 internal static class SelectSchema
 {
-    public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's results", required: true);
+    public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's " +
+        "results", required: true);
     public static readonly OptionSpec<string> Results = OptionSpec.Path("results", "the eval stage (or results.json) that scored the candidates");
     public static readonly OptionSpec<string[]> Tasks = OptionSpec.TextList("tasks", "task name patterns whose scores are averaged (* wildcards; default all)");
     public static readonly OptionSpec<string> Score = OptionSpec.Text("score", ModelRanking.Primary, "the metric to rank by (primary = each task's primary metric)");

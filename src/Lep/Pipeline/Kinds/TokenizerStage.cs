@@ -32,7 +32,8 @@ internal sealed class TokenizerStage : StageKind
                 return ctx =>
                 {
                     var r = ctx.Step($"training {type}", p => TokenizerJobs.Train(corpus, spec, ctx.Output, p));
-                    return $"{type}, {r.VocabSize:N0} tokens" + (source is null ? "" : $", {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens carried");
+                    return $"{type}, {r.VocabSize:N0} tokens" + (source is null ? "" : $", {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, " +
+                        $"{r.CarriedAddedTokens} added tokens carried");
                 };
             }
             case "extend":

@@ -47,7 +47,8 @@ internal sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
                 {
                     if (!NativeLibrary.TryLoad($"libicuuc.so.{v}", out var lib)) continue;
                     string sfx = "_" + v;
-                    if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize" + sfx, out var fn)) { sfx = ""; if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize", out fn)) continue; }
+                    if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize" + sfx,
+                        out var fn)) { sfx = ""; if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize", out fn)) continue; }
                     _normalize = Marshal.GetDelegateForFunctionPointer<NormalizeFn>(fn);
                     string[] names = ["unorm2_getNFCInstance", "unorm2_getNFDInstance", "unorm2_getNFKCInstance", "unorm2_getNFKDInstance"];
                     for (int k = 0; k < 4; k++)

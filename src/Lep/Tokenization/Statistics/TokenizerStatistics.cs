@@ -47,7 +47,8 @@ internal static class TokenizerStatistics
         long chars = 0, words = 0, tokens = 0, bytes = 0, unks = 0;
         var wordFreq = new Dictionary<string, long>(StringComparer.Ordinal);
         object gate = new();
-        Parallel.ForEach<string, (long[] Item1, Dictionary<string, long> Item2)>(docs, () => (new long[5], new Dictionary<string, long>(StringComparer.Ordinal)), (d, state, local) =>
+        Parallel.ForEach<string,
+            (long[] Item1, Dictionary<string, long> Item2)>(docs, () => (new long[5], new Dictionary<string, long>(StringComparer.Ordinal)), (d, state, local) =>
         {
             var ids = tok.Encode(d, false);
             var c = local.Item1;

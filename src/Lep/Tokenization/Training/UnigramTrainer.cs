@@ -125,7 +125,9 @@ internal static class UnigramTrainer
         if (cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) return -1; // inherited
         if (cat == UnicodeCategory.DecimalDigitNumber) return splitDigits ? -3 : 1;
         if (c is >= 0x3040 and <= 0x30FF or >= 0x3400 and <= 0x4DBF or >= 0x4E00 and <= 0x9FFF or >= 0xF900 and <= 0xFAFF) return 2; // Han + kana
-        if (char.IsLetter((char)Math.Min(c, 0xFFFF)) || cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.OtherLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.TitlecaseLetter)
+        if (char.IsLetter((char)Math.Min(c, 0xFFFF))
+            || cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.OtherLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.TitlecaseLetter)
         {
             if (c < 0x250 || c is >= 0x1E00 and <= 0x1EFF) return 3; // Latin
             if (c is >= 0x370 and <= 0x3FF or >= 0x1F00 and <= 0x1FFF) return 4; // Greek

@@ -107,7 +107,8 @@ internal static partial class TorchrunEngine
     }
 
     private static string CommandLine(string executable, IEnumerable<string> arguments) =>
-        string.Join(' ', new[] { executable }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'"));
+        string.Join(' ', new[] { executable }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? a
+            : "'" + a.Replace("'", "'\\''") + "'"));
 
     private static void Launch(string torchrun, IReadOnlyList<string> arguments, string runDir, TorchrunLaunch launch, int totalSteps,
         IProgress<TrainingProgress>? steps, CancellationToken cancellation)

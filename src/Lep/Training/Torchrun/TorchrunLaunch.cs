@@ -41,7 +41,10 @@ public sealed record TorchrunLaunch
         TorchrunSchema.RendezvousTimeout.Require(RendezvousTimeoutSeconds);
         OptionSetting torchrun = TorchrunSchema.Engine.Is("torchrun");
         if (options.Trainable != TrainableSet.EmbeddingsAndHead)
-            throw new OptionException($"{torchrun} trains embeddings only: use {TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead))} (or {TorchrunSchema.Engine.Is("local")})");
+        {
+            OptionSetting embeddings = TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead));
+            throw new OptionException($"{torchrun} trains embeddings only: use {embeddings} (or {TorchrunSchema.Engine.Is("local")})");
+        }
         if (options.BatchSize % WorldSize != 0)
             throw new OptionException(TrainingSchema.BatchSize, $"{options.BatchSize} (rows per micro-batch, all ranks together) must be a multiple of the {WorldSize} ranks");
     }
