@@ -1,5 +1,5 @@
-using Lep.Data;
 using System.Diagnostics;
+using Lep.Data;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;
 

@@ -5,7 +5,7 @@ namespace Lep.Cli;
 
 /// <summary>`--force`, the one switch every command that writes an output takes, and the output check that goes with
 /// it (docs/safety.md).</summary>
-public static class ForceOption
+internal static class ForceOption
 {
     public static Option<bool> Create() => new("--force")
     {

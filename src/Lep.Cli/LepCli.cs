@@ -70,7 +70,8 @@ public static class LepCli
     /// <summary>Exit codes: 0 success, 1 internal error, 2 bad input (usage errors included).</summary>
     public static int Run(string[] args)
     {
-        Provenance.ModelCard.CommandLine = "lep " + string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+".Contains(c)) ? a : $"'{a.Replace("'", "'\\''")}'"));
+        Provenance.ModelCard.CommandLine = "lep " + string.Join(' ',
+            args.Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./=:,@+".Contains(c)) ? a : $"'{a.Replace("'", "'\\''")}'"));
         ParseResult parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {

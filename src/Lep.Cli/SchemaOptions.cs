@@ -9,7 +9,7 @@ namespace Lep.Cli;
 /// and check (a bad value is a parse error "--name problem", exit 2). Options the library refuses later
 /// (<see cref="OptionException"/>) are worded the same way by <see cref="Wording"/>.
 /// </summary>
-public static class SchemaOptions
+internal static class SchemaOptions
 {
     /// <summary>How the command line names options in messages: <c>--name</c>, <c>--name value</c>.</summary>
     public static readonly IOptionWording Wording = new FlagWording();

@@ -6,9 +6,13 @@ namespace Lep;
 /// </summary>
 public sealed class LepInputException : Exception
 {
+    /// <summary>The file or directory at fault.</summary>
     public string Path { get; }
+    /// <summary>What is wrong with it, without the path.</summary>
     public string Problem { get; }
 
+    /// <summary>A problem with <paramref name="path"/>, worded without the path (the message is "PATH:
+    /// problem").</summary>
     public LepInputException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner)
     {

@@ -32,7 +32,8 @@ public static class CalibrateCommand
         var force = ForceOption.Create();
         var command = new Command("calibrate",
             "Calibrate a LEP model on conversations: the original instruct model's answers (self-calibration), SFT data and/or a copy task; LoRA by default. Resumable.")
-            { model, output, teacher, prompts, maxNew, sft, copyFrom, copyCount, copyLang, trainable, steps, lr, batch, block, warmup, checkpointEvery, seed, storage, device, force };
+            { model, output, teacher, prompts, maxNew, sft, copyFrom, copyCount, copyLang, trainable, steps, lr, batch, block, warmup, checkpointEvery, seed, storage, device,
+                force };
         lora.AddTo(command);
         command.Validators.Add(result =>
         {
@@ -61,9 +62,15 @@ public static class CalibrateCommand
                 },
                 Training = Calibrator.DefaultTraining with
                 {
-                    Steps = parse.GetValue(steps), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batch), BlockSize = parse.GetValue(block),
-                    WarmupSteps = parse.GetValue(warmup), CheckpointEvery = parse.GetValue(checkpointEvery), Seed = parse.GetValue(seed),
-                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!), Lora = lora.Read(parse),
+                    Steps = parse.GetValue(steps),
+                    LearningRate = parse.GetValue(lr),
+                    BatchSize = parse.GetValue(batch),
+                    BlockSize = parse.GetValue(block),
+                    WarmupSteps = parse.GetValue(warmup),
+                    CheckpointEvery = parse.GetValue(checkpointEvery),
+                    Seed = parse.GetValue(seed),
+                    Trainable = TrainableSets.Parse(parse.GetValue(trainable)!),
+                    Lora = lora.Read(parse),
                 },
                 Storage = storageName is null ? null : DTypes.ParseFloat(storageName),
                 Device = parse.GetValue(device)!,
@@ -81,7 +88,8 @@ public static class CalibrateCommand
             CalibrationResult? result = null;
             TrainingConsole.Show("calibrating", p => (result = Calibrator.Run(options, stages, p)).Training);
             Console.WriteLine($"wrote {options.Output}: {string.Join(", ", result!.ConversationsBySource.Select(kv => $"{kv.Value} {kv.Key}"))} conversations, " +
-                              $"{result.LearnedTokens:N0} learned of {result.Tokens:N0} tokens, {result.Training.Steps} steps, loss {result.FirstLoss:0.000} → {result.FinalLoss:0.000}, " +
+                              $"{result.LearnedTokens:N0} learned of {result.Tokens:N0} tokens, {result.Training.Steps} steps, loss {result.FirstLoss:0.000} → " +
+                                  $"{result.FinalLoss:0.000}, " +
                               $"{result.Training.Seconds:0} s" + (result.Training.Resumed ? " (resumed)" : ""));
             return ExitCodes.Ok;
         });

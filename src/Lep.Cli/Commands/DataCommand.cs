@@ -19,9 +19,14 @@ public static class DataCommand
     {
         var output = new Option<string>("--out") { Description = "the corpus directory to write", Required = true };
         var profile = SchemaOptions.Create(CorpusSchema.Profile);
-        var cache = new Option<string?>("--packages-cache") { Description = "where apt's private lists and the downloaded .debs are kept (default ~/.cache/lep/debian); reused on the next run" };
+        var cache = new Option<string?>("--packages-cache")
+        {
+            Description = "where apt's private lists and the downloaded .debs are kept (default ~/.cache/lep/debian); reused " +
+            "on the next run"
+        };
         var force = ForceOption.Create();
-        var command = new Command("build", "Download Debian packages without root (private apt lists), convert them to UTF-8 text, clean, split train/held-out and write {ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv and manifest.json.")
+        var command = new Command("build", "Download Debian packages without root (private apt lists), convert them to UTF-8 text, clean, split train/held-out and write " +
+            "{ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv and manifest.json.")
             { output, profile, cache, force };
         CommandAction.Set(command, parse =>
         {
@@ -54,7 +59,8 @@ public static class DataCommand
         var output = new Option<string>("--out") { Description = "the task directory to write", Required = true };
         var seed = SchemaOptions.Create(TasksSchema.Seed);
         var force = ForceOption.Create();
-        var command = new Command("tasks", "Generate instruction data (copy, word translation, multiple choice, continuation, lead-sentence summary) in English and Russian prompts as train/dev/test JSONL.")
+        var command = new Command("tasks", "Generate instruction data (copy, word translation, multiple choice, continuation, lead-sentence summary) in English and Russian " +
+            "prompts as train/dev/test JSONL.")
             { corpus, output, seed, force };
         CommandAction.Set(command, parse =>
         {

@@ -9,7 +9,7 @@ namespace Lep.Cli.Commands;
 /// The README's main job: LEP end to end on the shipped zoo pair — the built-in "demo" pipeline, run by
 /// <see cref="LepDemo"/> — then the side-by-side table of every model and the stage times.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create()
     {
@@ -20,7 +20,8 @@ public static class DemoCommand
         var full = SchemaOptions.Create(DemoSchema.Full);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
-        var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, side-by-side evaluation (~15 min on 2 cores).")
+        var command = new Command("demo", "Learned Embedding Propagation end to end on the tiny zoo pair: Russian vocabularies, donors, propagation in every mode, calibration, " +
+            "side-by-side evaluation (~15 min on 2 cores).")
             { output, zoo, corpus, smoke, full, device, force };
         command.Validators.Add(r =>
         {
@@ -46,7 +47,8 @@ public static class DemoCommand
             DemoResult result = new LepDemo(options, new ConsolePipelineUi()).Run();
             Console.Write(Table(result));
             Console.WriteLine($"{LepDemo.CalibratedStageName}: {result.Selected}, calibrated (the LEP model with the best mean primary score over the Russian tasks)");
-            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(s => s.Seconds >= 0.1).Select(s => $"{s.Stage} {s.Seconds:0.#}"))}; total {clock.Elapsed.TotalSeconds:N0} s");
+            Console.WriteLine($"stage seconds: {string.Join(", ", result.StageSeconds.Where(s => s.Seconds >= 0.1).Select(s => $"{s.Stage} {s.Seconds:0.#}"))}; total " +
+                $"{clock.Elapsed.TotalSeconds:N0} s");
             Console.WriteLine($"report with plots: {Path.Combine(result.ReportDirectory, "report.md")}");
             return ExitCodes.Ok;
         });

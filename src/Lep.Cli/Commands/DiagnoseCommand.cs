@@ -13,7 +13,8 @@ public static class DiagnoseCommand
         var corpus = SchemaOptions.Create(DiagnoseSchema.Corpus);
         var passages = SchemaOptions.Create(DiagnoseSchema.Passages);
         var device = DeviceOption.Create();
-        var command = new Command("diagnose", "Will LEP work on this pair? Drift of the instruct model from its base, the base→instruct least-squares residual, and (with --corpus) in-context copying of both.")
+        var command = new Command("diagnose", "Will LEP work on this pair? Drift of the instruct model from its base, the base→instruct least-squares residual, and (with " +
+            "--corpus) in-context copying of both.")
             { baseDir, instruct, corpus, passages, device };
         CommandAction.Set(command, parse =>
         {

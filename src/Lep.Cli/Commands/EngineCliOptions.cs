@@ -13,7 +13,11 @@ public sealed class EngineCliOptions
     public readonly Option<int> NodeRank = SchemaOptions.Create(TorchrunSchema.NodeRank);
     public readonly Option<string?> RendezvousEndpoint = SchemaOptions.Create(TorchrunSchema.RendezvousEndpoint);
     public readonly Option<int> RendezvousTimeout = SchemaOptions.Create(TorchrunSchema.RendezvousTimeout);
-    public readonly Option<bool> PrintLaunch = new("--print-launch") { Description = "torchrun: prepare the job and print the torchrun command (for Slurm, Kubernetes …) instead of running it" };
+    public readonly Option<bool> PrintLaunch = new("--print-launch")
+    {
+        Description = "torchrun: prepare the job and print the torchrun command (for Slurm, Kubernetes …) instead " +
+        "of running it"
+    };
     public readonly Option<bool> ActivationCheckpointing = SchemaOptions.Create(TorchrunSchema.ActivationCheckpointing);
 
     public void AddTo(Command command)

@@ -33,8 +33,10 @@ public static class ExportCommand
             };
             GgufExportResult result = ConsoleUi.WithProgress("exporting GGUF", p => GgufExporter.Export(parse.GetValue(dir)!, outPath, options, p));
             if (result.PreTokenizerIsFallback)
-                Console.Error.WriteLine($"warning: the tokenizer's split pattern is not one llama.cpp knows; wrote tokenizer.ggml.pre = '{result.PreTokenizer}', so llama.cpp may split text differently");
-            Console.WriteLine($"wrote {outPath}: {result.Architecture}, {result.TensorCount} tensors, {result.Bytes / 1048576.0:N1} MiB, tokenizer {result.TokenizerModel}{(result.PreTokenizer is null ? "" : $" ({result.PreTokenizer})")}");
+                Console.Error.WriteLine($"warning: the tokenizer's split pattern is not one llama.cpp knows; wrote tokenizer.ggml.pre = '{result.PreTokenizer}', so llama.cpp " +
+                    $"may split text differently");
+            Console.WriteLine($"wrote {outPath}: {result.Architecture}, {result.TensorCount} tensors, {result.Bytes / 1048576.0:N1} MiB, tokenizer " +
+                $"{result.TokenizerModel}{(result.PreTokenizer is null ? "" : $" ({result.PreTokenizer})")}");
             return ExitCodes.Ok;
         });
         return command;

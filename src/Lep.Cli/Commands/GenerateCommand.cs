@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Options;
 using Lep.Runtime;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Cli.Commands;
 
@@ -49,7 +49,8 @@ public static class GenerateCommand
             using ILanguageModel lm = ConsoleUi.WithProgress($"loading model ({engine.Name})", p => engine.Load(modelDir, torchDevice, p, notes.Add));
             foreach (string note in notes) Console.Error.WriteLine(note);
             if (tokenizer.VocabSize > lm.Config.VocabSize)
-                throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} embedding rows");
+                throw new LepInputException(Path.Combine(modelDir, "tokenizer.json"), $"tokenizer has {tokenizer.VocabSize} tokens but the model has {lm.Config.VocabSize} " +
+                    $"embedding rows");
             string text = parse.GetValue(prompt)!;
             bool asChat = parse.GetValue(chat);
             int[] ids = asChat
@@ -73,7 +74,8 @@ public static class GenerateCommand
             string final = tokenizer.Decode(generated, skipSpecialTokens: true);
             Console.WriteLine(final[Math.Min(printed.Length, final.Length)..]);
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, {final.Length / seconds:0.0} chars/s, {lm.Backend}]");
+            Console.Error.WriteLine($"[{ids.Length} prompt tokens, {generated.Count} generated in {seconds:0.00} s: {generated.Count / seconds:0.0} tokens/s, " +
+                $"{final.Length / seconds:0.0} chars/s, {lm.Backend}]");
             return ExitCodes.Ok;
         });
         return command;

@@ -31,7 +31,8 @@ public static class InitCommand
             };
             InitResult r = ConsoleUi.WithProgress("initialising", p => EmbeddingInitializer.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
-            Console.WriteLine($"wrote {r.Output}: {r.Rows} rows ({string.Join(", ", r.ByMethod.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}), {r.CopiedTensors} tensors copied, {r.Seconds:0.0} s; log in init_log.jsonl");
+            Console.WriteLine($"wrote {r.Output}: {r.Rows} rows ({string.Join(", ", r.ByMethod.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}"))}), " +
+                $"{r.CopiedTensors} tensors copied, {r.Seconds:0.0} s; log in init_log.jsonl");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Lep.Formats;
 using Lep.Adaptation.Merging;
+using Lep.Formats;
 
 namespace Lep.Cli.Commands;
 
@@ -24,7 +24,8 @@ public static class MergeCommand
         var output = new Option<string>("--out", "-o") { Description = "the dir of the merged chat model (D + (I − B))", Required = true };
         var force = ForceOption.Create();
         var skip = SchemaOptions.Create(ChatVectorSchema.SkipEmbed);
-        var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding rows of tokens shared by D and B get it too.")
+        var command = new Command("chat-vector", "Chat Vector: add the instruct model's difference from the base (θ_I − θ_B) to the donor, on every tensor they share; embedding " +
+            "rows of tokens shared by D and B get it too.")
             { baseDir, instruct, donor, output, skip, force };
         CommandAction.Set(command, parse =>
         {
@@ -57,8 +58,11 @@ public static class MergeCommand
         CommandAction.Set(command, parse =>
         {
             bool replace = parse.CheckOutput(force, parse.GetValue(output)!, OutputKind.Directory, parse.GetValue(a), parse.GetValue(b));
-            var options = new MergeOptions { A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method, ReplaceOutput = replace,
-                CopySpecialRows = !parse.GetValue(mergeSpecial) };
+            var options = new MergeOptions
+            {
+                A = parse.GetValue(a)!, B = parse.GetValue(b)!, Weight = parse.GetValue(weight), Output = parse.GetValue(output)!, Method = method, ReplaceOutput = replace,
+                CopySpecialRows = !parse.GetValue(mergeSpecial)
+            };
             MergeResult r = ConsoleUi.WithProgress("merging", p => ModelMerge.Run(options, SyncProgress.Fractions(p)));
             foreach (string w in r.Warnings) Console.Error.WriteLine($"warning: {w}");
             int linear = r.Tensors.Count(t => t.LinearFallback);

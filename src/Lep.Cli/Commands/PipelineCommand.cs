@@ -17,11 +17,19 @@ public static class PipelineCommand
         return command;
     }
 
-    private static Argument<string> FileArgument() => new("FILE") { Description = $"the pipeline file (JSON), or a built-in pipeline: {string.Join(", ", BuiltInPipelines.Names)}" };
+    private static Argument<string> FileArgument() => new("FILE")
+    {
+        Description = $"the pipeline file (JSON), or a built-in pipeline: " +
+        $"{string.Join(", ", BuiltInPipelines.Names)}"
+    };
 
     private static Option<string?> WorkOption() => new("--work") { Description = "the work dir (default: the file's \"work\", else FILE's name + .work beside it)" };
 
-    private static Option<string?> ProfileOption() => new("--profile") { Description = "one of the file's \"profiles\": its values replace the file's \"variables\" (the environment still wins)" };
+    private static Option<string?> ProfileOption() => new("--profile")
+    {
+        Description = "one of the file's \"profiles\": its values replace the file's \"variables\" (the " +
+        "environment still wins)"
+    };
 
     private static PipelineDefinition Load(ParseResult parse, Argument<string> file, Option<string?> work, Option<string?> profile) =>
         BuiltInPipelines.LoadFileOrBuiltIn(parse.GetValue(file)!, new PipelineLoadOptions { WorkDirectory = parse.GetValue(work), Profile = parse.GetValue(profile) });
@@ -29,9 +37,17 @@ public static class PipelineCommand
     private static Command Run()
     {
         var file = FileArgument();
-        var only = new Option<string[]>("--only") { Description = "run only this stage (repeatable); the stages it uses must have finished", AllowMultipleArgumentsPerToken = true };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "run only this stage (repeatable); the stages it uses must have " +
+            "finished", AllowMultipleArgumentsPerToken = true
+        };
         var from = new Option<string?>("--from") { Description = "run from this stage to the end; earlier stages must have finished" };
-        var force = new Option<string[]>("--force") { Description = "run this stage again from scratch (repeatable), even if finished or its options changed; later stages that use it follow", AllowMultipleArgumentsPerToken = true };
+        var force = new Option<string[]>("--force")
+        {
+            Description = "run this stage again from scratch (repeatable), even if finished or its options changed; later stages that " +
+            "use it follow", AllowMultipleArgumentsPerToken = true
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the plan and check inputs; run nothing" };
         var work = WorkOption();
         var profile = ProfileOption();
@@ -101,13 +117,18 @@ public static class PipelineCommand
                     }).ToArray()),
                     ["problems"] = new JsonArray(plan.Problems.Select(p => (JsonNode?)p).ToArray()),
                 };
-                Console.WriteLine(o.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                Console.WriteLine(o.ToJsonString(new JsonSerializerOptions
+                {
+                    WriteIndented = true,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+                }));
                 return ExitCodes.Ok;
             }
             Console.WriteLine($"pipeline {pipeline.FilePath}{(pipeline.Description is string d ? $" — {d}" : "")}");
             Console.WriteLine($"work dir {pipeline.WorkDirectory}");
             if (pipeline.Variables.Count > 0)
-                Console.WriteLine($"variables{(parse.GetValue(profile) is string p ? $" (profile {p})" : "")}: {string.Join(", ", pipeline.Variables.Select(kv => $"{kv.Key}={kv.Value}"))}");
+                Console.WriteLine($"variables{(parse.GetValue(profile) is string p ? $" (profile {p})" : "")}: " +
+                    $"{string.Join(", ", pipeline.Variables.Select(kv => $"{kv.Key}={kv.Value}"))}");
             if (pipeline.Profiles.Count > 0) Console.WriteLine($"profiles: {string.Join(", ", pipeline.Profiles)}");
             foreach (var (stage, variable) in pipeline.LeftOut) Console.WriteLine($"left out: {stage} ({variable} is set)");
             foreach (StagePlan s in plan.Stages)

@@ -18,7 +18,8 @@ public static class PropagateCommand
         var precision = SchemaOptions.Create(PropagateSchema.Precision);
         var force = ForceOption.Create();
         var save = SchemaOptions.Create(PropagateSchema.SaveProjection);
-        var command = new Command("propagate", "Learned Embedding Propagation: give the instruct model the donor's vocabulary through a least-squares map from base to instruct embeddings.")
+        var command = new Command("propagate", "Learned Embedding Propagation: give the instruct model the donor's vocabulary through a least-squares map from base to instruct " +
+            "embeddings.")
             { baseDir, instruct, donor, output, mode, compat, corpus, precision, save, force };
         CommandAction.Set(command, parse =>
         {
@@ -39,7 +40,8 @@ public static class PropagateCommand
                 Console.WriteLine(m.RelativeResidual is double res
                     ? $"{m.Tensor}: fit on {m.FitRows} rows, relative residual {res:0.0000e0}{(m.Ridge > 0 ? $" (ridge {m.Ridge:E1})" : "")}, {m.Solver}, {m.FitSeconds:0.0} s"
                     : $"{m.Tensor}: swapped (P = identity)");
-            Console.WriteLine($"wrote {r.Output}: mode {r.Mode.ToString().ToLowerInvariant()}, {r.Rows} rows ({r.CopiedFromInstruct} special rows from the instruct model, {r.AppendedFromInstruct} appended), {r.CopiedTensors} tensors copied, {r.Seconds:0.0} s; details in propagation.json");
+            Console.WriteLine($"wrote {r.Output}: mode {r.Mode.ToString().ToLowerInvariant()}, {r.Rows} rows ({r.CopiedFromInstruct} special rows from the instruct model, " +
+                $"{r.AppendedFromInstruct} appended), {r.CopiedTensors} tensors copied, {r.Seconds:0.0} s; details in propagation.json");
             return ExitCodes.Ok;
         });
         return command;

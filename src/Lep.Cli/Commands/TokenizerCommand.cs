@@ -1,7 +1,7 @@
-using Lep.Data;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Lep.Data;
 using Lep.Tokenization;
 using Lep.Tokenization.Statistics;
 using Lep.Tokenization.Vocabulary;
@@ -57,7 +57,8 @@ public static class TokenizerCommand
             };
             var r = Run($"training {t}", p => TokenizerJobs.Train(parse.GetValue(corpus)!, spec, parse.GetValue(output)!, p, replace));
             Console.WriteLine($"wrote {parse.GetValue(output)}: {t}, {r.VocabSize:N0} tokens" +
-                              (spec.Source is null ? "" : $" ({r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens carried)") + $"; {r.Report}");
+                              (spec.Source is null ? "" : $" ({r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens " +
+                                  $"carried)") + $"; {r.Report}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -79,7 +80,8 @@ public static class TokenizerCommand
             CorpusInputs.Check(parse.GetValue(corpus));
             var r = Run("extending", p => TokenizerJobs.Extend(parse.GetValue(tokenizer)!, parse.GetValue(corpus)!,
                 new ExtendOptions { Add = parse.GetValue(add), MinFrequency = parse.GetValue(minFreq) }, parse.GetValue(output)!, p, replace));
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens ({r.NewTokens:N0} new, ids {r.OldVocabSize}…{r.VocabSize - 1}); {r.Report}");
+            Console.WriteLine($"wrote {parse.GetValue(output)}: {r.OldVocabSize:N0} → {r.VocabSize:N0} tokens ({r.NewTokens:N0} new, ids {r.OldVocabSize}…{r.VocabSize - 1}); " +
+                $"{r.Report}");
             return ExitCodes.Ok;
         });
         return cmd;
@@ -192,7 +194,11 @@ public static class TokenizerCommand
 
     private static Command Stats()
     {
-        var tokenizer = new Option<string[]>("--tokenizer") { Description = "tokenizer.json or directory; repeat to compare", Required = true, AllowMultipleArgumentsPerToken = true };
+        var tokenizer = new Option<string[]>("--tokenizer")
+        {
+            Description = "tokenizer.json or directory; repeat to " +
+            "compare", Required = true, AllowMultipleArgumentsPerToken = true
+        };
         var input = new Option<string[]>("--input") { Description = "text file(s); documents separated by an empty line", Required = true, AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "print JSON instead of a table" };
         var maxDocs = new Option<int>("--max-documents") { Description = "use at most this many documents per file", DefaultValueFactory = _ => int.MaxValue };

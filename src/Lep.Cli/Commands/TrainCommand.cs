@@ -36,7 +36,8 @@ public static class TrainCommand
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
         var command = new Command("train", "Train a model on a corpus: all weights, or only embeddings + head (LEP's continued pre-training). Resumable.")
-            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom, newRowsOnly, seed, storage, device, force };
+            { model, corpus, validation, output, trainable, steps, block, batch, accumulation, lr, warmup, minLr, decay, clip, evalEvery, checkpointEvery, maxDocs, newRowsFrom,
+                newRowsOnly, seed, storage, device, force };
         lora.AddTo(command);
         var engine = new EngineCliOptions();
         engine.AddTo(command);
@@ -123,7 +124,8 @@ public static class TrainingConsole
             var plain = new SyncProgress<TrainingProgress>(p =>
             {
                 if (p.Step % Math.Max(1, p.Steps / 20) == 0 || p.Step == p.Steps)
-                    Console.Error.WriteLine($"{label}: step {p.Step}/{p.Steps} loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $" val {v:0.000}" : "")} {p.TokensPerSecond:N0} tok/s");
+                    Console.Error.WriteLine($"{label}: step {p.Step}/{p.Steps} loss {p.Loss:0.000}{(p.ValidationLoss is double v ? $" val {v:0.000}" : "")} " +
+                        $"{p.TokensPerSecond:N0} tok/s");
             });
             return work(plain);
         }

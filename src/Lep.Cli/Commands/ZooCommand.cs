@@ -4,7 +4,7 @@ using Lep.Zoo;
 namespace Lep.Cli.Commands;
 
 /// <summary>`lep zoo build`: the built-in "zoo" pipeline, run by <see cref="LepZoo"/>, published to --out.</summary>
-public static class ZooCommand
+internal static class ZooCommand
 {
     public static Command Create()
     {
@@ -15,14 +15,15 @@ public static class ZooCommand
 
     private static Command Build()
     {
-        var profile = new Option<string>("--profile") { Description = "full (the shipped models; hours on 2 cores), light (a light instruct stage like real ones; see README) or quick (minutes; toy scale)", DefaultValueFactory = _ => "full" };
-        profile.AcceptOnlyFromAmong(LepZoo.Profiles);
-        var corpus = new Option<string?>("--corpus") { Description = "a corpus dir from `lep data build` (default: build one)" };
-        var work = new Option<string?>("--work") { Description = "where stages are kept for resuming (default: OUT.work)" };
-        var output = new Option<string>("--out") { Description = "where lep-tiny-base/, lep-tiny-instruct/ and manifest.json are written", DefaultValueFactory = _ => "assets/zoo" };
+        var profile = SchemaOptions.Create(ZooSchema.Profile);
+        var corpus = SchemaOptions.Create(ZooSchema.Corpus);
+        var work = SchemaOptions.Create(ZooSchema.Work);
+        var output = SchemaOptions.Create(ZooSchema.Out);
         var device = DeviceOption.Create();
         var force = ForceOption.Create();
-        var command = new Command("build", "Rebuild the zoo from scratch: the built-in \"zoo\" pipeline (corpus → tokenizer → base pre-training → task data → instruction tuning → evaluation → diagnostics), published to --out. Resumable: re-run the same command. To change the recipe: `lep pipeline show zoo --source > my-zoo.json`, edit, `lep pipeline run my-zoo.json`.")
+        var command = new Command("build", "Rebuild the zoo from scratch: the built-in \"zoo\" pipeline (corpus → tokenizer → base pre-training → task data → " +
+            "instruction tuning → evaluation → diagnostics), published to --out. Resumable: re-run the same command. To change the recipe: " +
+            "`lep pipeline show zoo --source > my-zoo.json`, edit, `lep pipeline run my-zoo.json`.")
             { profile, corpus, work, output, device, force };
         CommandAction.Set(command, parse =>
         {

@@ -12,7 +12,7 @@ namespace Lep.Adaptation;
 /// float or double. Unlike touching the memory map, nothing stays resident in the process: a 16 GB model streams
 /// through a few MB of buffers, and peak RSS stays what the caller allocates.
 /// </summary>
-public sealed class MatrixRows : IDisposable
+internal sealed class MatrixRows : IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly long _start;
@@ -179,7 +179,7 @@ public sealed class MatrixRows : IDisposable
 }
 
 /// <summary>Streams a checkpoint tensor's stored bytes into a stream with positioned reads (nothing stays resident).</summary>
-public static class TensorCopy
+internal static class TensorCopy
 {
     public static void CopyBytes(CheckpointReader checkpoint, string name, Stream destination)
     {

@@ -7,7 +7,7 @@ using Lep.Tokenization;
 namespace Lep.Adaptation;
 
 /// <summary>An HF model dir opened for an adaptation stage: config, lazily read weights, tokenizer, embedding names.</summary>
-public sealed class ModelInput : IDisposable
+internal sealed class ModelInput : IDisposable
 {
     public const string EmbedName = CheckpointLayout.EmbedName;
     public const string HeadName = CheckpointLayout.HeadName;

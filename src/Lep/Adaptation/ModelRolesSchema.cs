@@ -5,7 +5,7 @@ namespace Lep.Adaptation;
 /// <summary>The models an adaptation job reads, declared once for every job that takes them (propagate, chat-vector,
 /// init, diagnose): the job schemas refer to these specs, and <see cref="ModelInput"/> names a model in errors by
 /// the spec it was given as.</summary>
-public static class ModelRolesSchema
+internal static class ModelRolesSchema
 {
     public static readonly OptionSpec<string> Base = OptionSpec.Path("base", "the base model dir (B, the old vocabulary)");
     public static readonly OptionSpec<string> Instruct = OptionSpec.Path("instruct", "the instruct model dir (I, B's vocabulary)");

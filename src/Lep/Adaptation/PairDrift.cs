@@ -10,14 +10,14 @@ namespace Lep.Adaptation;
 /// shared vocabulary (‖E_B·P − E_I‖ / ‖E_I‖, at most the raw drift). LEP assumes both are small: real pairs have
 /// 0.02–0.2 (Llama-3.1-8B 0.040 / 0.065, Mistral-7B-v0.3 0.021 / 0.017).
 /// </summary>
-public sealed record PairDriftReport(double EmbeddingDrift, double? HeadDrift, double LayerDrift, int LayerMatrices,
+internal sealed record PairDriftReport(double EmbeddingDrift, double? HeadDrift, double LayerDrift, int LayerMatrices,
     double EmbeddingResidual, double? HeadResidual, long SharedRows)
 {
     /// <summary>The worse of the embedding and head residuals: what every propagation mode pays at least.</summary>
     public double WorstResidual => Math.Max(EmbeddingResidual, HeadResidual ?? 0);
 }
 
-public static class PairDrift
+internal static class PairDrift
 {
     private const int BlockRows = 4096;
 

@@ -9,15 +9,19 @@ namespace Lep.Calibration;
 /// </summary>
 public sealed record CalibrationOptions
 {
+    /// <summary>The propagated (LEP) model dir to fine-tune.</summary>
     public required string Model { get; init; }
+    /// <summary>The calibrated model dir to write.</summary>
     public required string Output { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
+    /// <summary>The conversations to train on.</summary>
     public required CalibrationSources Sources { get; init; }
     /// <summary>Steps, learning rate, batch, block size, seed, trainable set (LoRA by default).</summary>
     public TrainingOptions Training { get; init; } = Calibrator.DefaultTraining;
     /// <summary>dtype of the written weights; null = the input's (bf16 stays bf16).</summary>
     public DType? Storage { get; init; }
+    /// <summary>The compute device: cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
 }
 
@@ -31,11 +35,14 @@ public sealed record CalibrationSources
     /// <summary>Synthetic "repeat exactly" conversations over sentences of a text file.</summary>
     public CopyTaskSource? Copy { get; init; }
 
+    /// <summary>True when no source is set (a calibration needs at least one).</summary>
     public bool IsEmpty => SelfCalibration is null && Sft is null && Copy is null;
 }
 
 /// <param name="Teacher">the original instruct model dir (its own tokenizer and chat template)</param>
 /// <param name="Prompts">.txt (one prompt per line) or .jsonl ({"prompt": ...} or {"messages": [...]})</param>
+/// <summary>Self-calibration: the original instruct model answers the prompts and the LEP model learns the
+/// answers.</summary>
 public sealed record SelfCalibrationSource(string Teacher, string Prompts)
 {
     /// <summary>Greedy answers stop at the teacher's eos ids or after this many tokens.</summary>
@@ -44,6 +51,8 @@ public sealed record SelfCalibrationSource(string Teacher, string Prompts)
 
 /// <param name="Text">sentences come from here: .txt (documents separated by an empty line) or .jsonl with "text"</param>
 /// <param name="Count">how many conversations (fewer when the file has fewer distinct sentences)</param>
+/// <summary>Copy-task conversations: "repeat exactly" prompts over sentences of a text, the sentence as the
+/// answer.</summary>
 public sealed record CopyTaskSource(string Text, int Count)
 {
     /// <summary>"en" ("Repeat exactly: …") or "ru" ("Повтори в точности: …").</summary>
@@ -62,5 +71,6 @@ public sealed record CalibrationResult(
     double FinalLoss,
     TrainingResult Training)
 {
+    /// <summary>Conversations trained on, over all sources.</summary>
     public int Conversations => ConversationsBySource.Values.Sum();
 }

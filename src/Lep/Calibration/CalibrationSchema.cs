@@ -6,7 +6,7 @@ namespace Lep.Calibration;
 /// <summary>The options of `lep calibrate` and the pipeline's "calibrate" stage (with <see cref="Modeling.LoraSchema"/>
 /// and <see cref="Runtime.DeviceSchema"/>); <see cref="Calibrator.DefaultTraining"/> and the source records take their
 /// defaults from here. The training options are <see cref="TrainingSchema"/>'s with a calibration's defaults.</summary>
-public static class CalibrationSchema
+internal static class CalibrationSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "the LEP model dir to tune (with its tokenizer.json and chat template)");
     public static readonly OptionSpec<string?> Teacher = OptionSpec.OptionalPath("teacher", "self-calibration: the original instruct model dir, which answers --prompts");

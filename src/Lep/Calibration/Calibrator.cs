@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Training;
 
 namespace Lep.Calibration;
@@ -18,6 +18,7 @@ namespace Lep.Calibration;
 /// </summary>
 public static class Calibrator
 {
+    /// <summary>The file in the output dir that holds the <see cref="CalibrationResult"/>.</summary>
     public const string ReportFile = "calibration.json";
 
     /// <summary>The defaults of <see cref="CalibrationSchema"/> (LoRA r=8, alpha=16 on every projection, 200 steps),
@@ -30,6 +31,8 @@ public static class Calibrator
         Trainable = TrainableSets.Parse(CalibrationSchema.Trainable.Default), Lora = new(),
     };
 
+    /// <summary>Builds the conversations, fine-tunes (resuming a killed run) and writes the calibrated
+    /// model.</summary>
     public static CalibrationResult Run(CalibrationOptions o, IProgress<(string Stage, double Fraction)>? stages = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
@@ -127,7 +130,9 @@ public static class Calibrator
             What = $"The input model fine-tuned ({o.Training.Trainable.ToString().ToLowerInvariant()}) on {string.Join(", ", bySource.Keys)} conversations, "
                 + "loss on assistant tokens only (calibration.json has the details).",
             Options = o,
-            Inputs = [("model", o.Model), .. new[] { ("teacher", o.Sources.SelfCalibration?.Teacher), ("prompts", o.Sources.SelfCalibration?.Prompts), ("sft", o.Sources.Sft), ("copy-from", o.Sources.Copy?.Text) }
+            Inputs = [("model", o.Model),
+                .. new[] { ("teacher", o.Sources.SelfCalibration?.Teacher), ("prompts", o.Sources.SelfCalibration?.Prompts), ("sft", o.Sources.Sft),
+                    ("copy-from", o.Sources.Copy?.Text) }
                 .Where(x => x.Item2 is not null).Select(x => (x.Item1, x.Item2!))],
             Numbers =
             [
@@ -150,7 +155,8 @@ public static class Calibrator
         if (!Directory.Exists(o.Model)) throw new LepInputException(o.Model, "model directory not found");
         foreach (string file in new[] { "config.json", "tokenizer.json", "tokenizer_config.json" })
         {
-            if (!File.Exists(Path.Combine(o.Model, file))) throw new LepInputException(o.Model, $"the model dir has no {file} (calibration needs the LEP model's tokenizer and chat template)");
+            if (!File.Exists(Path.Combine(o.Model, file))) throw new LepInputException(o.Model, $"the model dir has no {file} (calibration needs the LEP model's tokenizer and " +
+                $"chat template)");
         }
         if (!CheckpointReader.HasWeights(o.Model)) throw new LepInputException(o.Model, "the model directory has no safetensors weights");
         CheckpointLayout.Validate(o.Model);

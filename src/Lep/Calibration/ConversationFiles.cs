@@ -8,7 +8,7 @@ namespace Lep.Calibration;
 /// Reads the calibration inputs that are conversations or prompts. Every bad line is a <see cref="LepInputException"/>
 /// naming "file:line"; empty lines are skipped.
 /// </summary>
-public static class ConversationFiles
+internal static class ConversationFiles
 {
     /// <summary>
     /// An SFT dataset, one conversation per JSONL line: <c>{"messages": [{"role", "content"}, ...]}</c> (at least one

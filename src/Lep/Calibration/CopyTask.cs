@@ -8,7 +8,7 @@ namespace Lep.Calibration;
 /// skill a propagated model loses first (DaruCopy). Sentences are the complete sentences of a text file (split at
 /// . ! ? … before a capital, wrapped lines joined) of 1..MaxWords words, de-duplicated, shuffled with the seed.
 /// </summary>
-public static class CopyTask
+internal static class CopyTask
 {
     /// <summary>The copy prompt of the task data (`lep data tasks`), so calibration teaches what the evaluation asks.</summary>
     public static string Prompt(string sentence, string language) => language is "en" or "ru"

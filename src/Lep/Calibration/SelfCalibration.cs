@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Modeling;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using static TorchSharp.torch;
 
 namespace Lep.Calibration;
@@ -16,7 +16,7 @@ namespace Lep.Calibration;
 /// vocabulary. Answers are cached in the run dir (one JSON line per answer, keyed by teacher, token limit and the
 /// rendered prompt), so a resumed or repeated run does not generate them again.
 /// </summary>
-public static class SelfCalibration
+internal static class SelfCalibration
 {
     public const string CacheFile = "teacher_answers.jsonl";
 
@@ -104,7 +104,8 @@ public static class SelfCalibration
         if (tokenizer.VocabSize > lm.Config.VocabSize)
         {
             lm.Dispose();
-            throw new LepInputException(Path.Combine(teacher, "tokenizer.json"), $"the tokenizer has {tokenizer.VocabSize} tokens but the teacher has {lm.Config.VocabSize} embedding rows");
+            throw new LepInputException(Path.Combine(teacher, "tokenizer.json"), $"the tokenizer has {tokenizer.VocabSize} tokens but the teacher has {lm.Config.VocabSize} " +
+                $"embedding rows");
         }
         return lm;
     }

@@ -18,7 +18,7 @@ namespace Lep.Data;
 /// read.</item>
 /// </list>
 /// </summary>
-public sealed class CorpusReader
+internal sealed class CorpusReader
 {
     /// <summary>The most invalid UTF-8 a corpus may hold, as a share of its bytes: a few stray bytes are damage,
     /// more means the file is not text (a binary, another encoding).</summary>
@@ -61,7 +61,8 @@ public sealed class CorpusReader
 
     /// <summary>The line a command prints when invalid bytes were skipped, or null.</summary>
     public string? Warning => SkippedBytes == 0 ? null
-        : $"{Path}: skipped {SkippedBytes.ToString("N0", Inv)} invalid UTF-8 bytes in {DamagedLines.ToString("N0", Inv)} line{(DamagedLines == 1 ? "" : "s")} ({Share(SkippedBytes)} % of the file)";
+        : $"{Path}: skipped {SkippedBytes.ToString("N0", Inv)} invalid UTF-8 bytes in {DamagedLines.ToString("N0", Inv)} line{(DamagedLines == 1 ? "" : "s")} " +
+            $"({Share(SkippedBytes)} % of the file)";
 
     private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 

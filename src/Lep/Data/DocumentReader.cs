@@ -5,7 +5,7 @@ namespace Lep.Data;
 /// `lep data build` writes), or JSON lines with a "text" field (.jsonl). Streams; invalid UTF-8 bytes are skipped
 /// (use <see cref="CorpusReader"/> directly to count them).
 /// </summary>
-public static class DocumentReader
+internal static class DocumentReader
 {
     public static IEnumerable<string> Read(string path) => new CorpusReader(path).Read();
 }

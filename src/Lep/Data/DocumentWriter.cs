@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Data;
 
 /// <summary>Writes documents in the layout <see cref="DocumentReader"/> reads: separated by an empty line, UTF-8.</summary>
-public static class DocumentWriter
+internal static class DocumentWriter
 {
     /// <returns>the number of documents written</returns>
     public static int Write(string path, IEnumerable<string> documents)

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Lep.Data;
 
 /// <summary>The check every JSONL reader makes on a line before using its strings.</summary>
-public static class JsonLine
+internal static class JsonLine
 {
     /// <summary>
     /// Refuses a line whose strings hold an unpaired surrogate escape ("\ud800"): valid JSON, but no Unicode text, and

@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Demo;
 
 /// <summary>The options of `lep demo` (with <see cref="Runtime.DeviceSchema"/>); <see cref="DemoOptions"/> holds them.</summary>
-public static class DemoSchema
+internal static class DemoSchema
 {
     public static readonly OptionSpec<string> Out = OptionSpec.Text("out", "demo-out", "where the demo writes everything (reused and resumed on the next run)");
     public static readonly OptionSpec<string?> Zoo = OptionSpec.OptionalPath("zoo",

@@ -5,7 +5,7 @@ using Lep.Zoo;
 
 namespace Lep.Demo;
 
-public sealed record DemoOptions
+internal sealed record DemoOptions
 {
     /// <summary>The zoo: a dir holding lep-tiny-base/ and lep-tiny-instruct/.</summary>
     public required string Zoo { get; init; }
@@ -21,12 +21,12 @@ public sealed record DemoOptions
 
 /// <summary>One model of the side-by-side table: its name in the results, its dir, and the vocabulary it has (the
 /// tokenizer stage it descends from, or the zoo's own).</summary>
-public sealed record DemoModel(string Name, string Dir, string Vocabulary);
+internal sealed record DemoModel(string Name, string Dir, string Vocabulary);
 
 /// <param name="StageSeconds">each stage's seconds when it ran (recorded in its marker, so a resumed demo still
 /// reports them), in pipeline order</param>
 /// <param name="Selected">the LEP model the select stage chose for calibration</param>
-public sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Results, IReadOnlyList<(string Stage, double Seconds)> StageSeconds,
+internal sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Results, IReadOnlyList<(string Stage, double Seconds)> StageSeconds,
     string ReportDirectory, string Calibrated, string Selected, PipelineRunResult Run);
 
 /// <summary>
@@ -35,7 +35,7 @@ public sealed record DemoResult(IReadOnlyList<DemoModel> Models, EvalResults Res
 /// and this zoo / corpus / device, then reads the report stage's results into the demo's table. The stages' markers
 /// decide what is done: a changed size re-runs exactly the stages it affects, and only when asked.
 /// </summary>
-public sealed class LepDemo(DemoOptions options, IPipelineUi ui)
+internal sealed class LepDemo(DemoOptions options, IPipelineUi ui)
 {
     public const string PipelineName = "demo";
     /// <summary>Stages of demo.json the front-end reads: every model side by side, the choice, the calibrated model.</summary>

@@ -5,7 +5,7 @@ namespace Lep.Evaluation;
 
 /// <summary>The options of `lep diagnose` and the "diagnose" stage kind (with <see cref="Runtime.DeviceSchema"/>): see
 /// <see cref="PairDiagnostics"/>.</summary>
-public static class DiagnoseSchema
+internal static class DiagnoseSchema
 {
     public static readonly OptionSpec<string> Base = ModelRolesSchema.Base;
     public static readonly OptionSpec<string> Instruct = ModelRolesSchema.Instruct;

@@ -4,7 +4,7 @@ namespace Lep.Evaluation;
 
 /// <summary>The options of `lep eval` and the pipeline's "eval" stage (with <see cref="Runtime.DeviceSchema"/>);
 /// <see cref="EvalOptions"/> takes its defaults from here.</summary>
-public static class EvalSchema
+internal static class EvalSchema
 {
     public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model",
         "a model directory (HF format with tokenizer.json), optionally NAME=DIR; repeat for side by side (the first is the speed baseline)", required: true);

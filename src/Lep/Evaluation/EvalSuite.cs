@@ -12,7 +12,7 @@ namespace Lep.Evaluation;
 /// The evaluation suite the zoo and the demo measure: held-out text per language (bits/char, chars/token) and the test
 /// split of the task data, one `lep eval` task file per (kind, prompt language).
 /// </summary>
-public static class EvalSuite
+internal static class EvalSuite
 {
     /// <param name="include">keeps a task by its name (e.g. "copy_ru", "heldout_en"); null keeps all</param>
     public static string Write(string corpusDir, string tasksDir, string suiteDir, int itemsPerTask, Func<string, bool>? include = null)
@@ -58,7 +58,11 @@ public static class EvalSuite
     {
         JsonObject o = r.IsMultipleChoice
             ? new JsonObject { ["id"] = r.Id, ["question"] = r.Question, ["choices"] = new JsonArray(r.Choices!.Select(c => (JsonNode?)c).ToArray()), ["answer"] = r.AnswerIndex }
-            : new JsonObject { ["id"] = r.Id, ["prompt"] = r.Prompt, ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray()) };
+            : new JsonObject
+            {
+                ["id"] = r.Id, ["prompt"] = r.Prompt,
+                ["references"] = new JsonArray(new[] { r.Answer! }.Concat(r.Accept ?? []).Distinct().Select(a => (JsonNode?)a).ToArray())
+            };
         return o.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 }

@@ -25,6 +25,8 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         Directory.Exists(Path.Combine(dir, "runs")) || File.Exists(Path.Combine(dir, "results.json"));
 
     /// <param name="models">(display name, directory) pairs</param>
+    /// <summary>Scores every model on every task (reusing cached results whose fingerprint matches) and writes the
+    /// reports into <paramref name="outDir"/>.</summary>
     public EvalResults Run(IReadOnlyList<(string Name, string Dir)> models, IReadOnlyList<EvalTask> tasks, string outDir, Device device)
     {
         options.Validate();
@@ -118,6 +120,8 @@ public sealed class Evaluator(EvalOptions options, IJobUi? ui = null)
         return gen.Concat(mc).Concat(docs).Take(options.SpeedPrompts).ToList();
     }
 
+    /// <summary>A model or task name as a file name: characters other than ASCII letters, digits, - _ . become
+    /// _.</summary>
     public static string SafeName(string name)
     {
         var sb = new StringBuilder();

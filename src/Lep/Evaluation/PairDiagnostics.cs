@@ -13,7 +13,7 @@ namespace Lep.Evaluation;
 /// (<see cref="PairDrift"/>), and in-context copying of both models (<see cref="CopyProbe"/>) on held-out passages of
 /// each language of a corpus dir.
 /// </summary>
-public static class PairDiagnostics
+internal static class PairDiagnostics
 {
     public static readonly string[] Languages = ["en", "ru"];
 
@@ -68,7 +68,8 @@ public static class PairDiagnostics
         double worst = Math.Max(embed, head);
         return worst <= RealPairDriftLimit
             ? $"drift {worst:0.000} ≤ {RealPairDriftLimit}: as close as real instruct siblings are to their bases; LEP's premise holds"
-            : $"warning: drift {worst:0.000} > {RealPairDriftLimit}: the instruct model moved further from its base than real siblings do (0.02–0.2); propagated embeddings may not fit its layers";
+            : $"warning: drift {worst:0.000} > {RealPairDriftLimit}: the instruct model moved further from its base than real siblings do (0.02–0.2); propagated embeddings may " +
+                $"not fit its layers";
     }
 
     /// <summary>The copy probe of one model on each language's held-out text (bits/char alone, repeated, ratio).</summary>

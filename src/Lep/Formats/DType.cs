@@ -1,9 +1,25 @@
 namespace Lep.Formats;
 
 /// <summary>Element types a checkpoint tensor may be stored in (safetensors names).</summary>
-public enum DType { F32, F16, BF16, I64, I32, U8, BOOL }
+public enum DType
+{
+    /// <summary>32-bit IEEE float.</summary>
+    F32,
+    /// <summary>16-bit IEEE float.</summary>
+    F16,
+    /// <summary>bfloat16: float32's exponent with 7 mantissa bits.</summary>
+    BF16,
+    /// <summary>64-bit signed integer.</summary>
+    I64,
+    /// <summary>32-bit signed integer.</summary>
+    I32,
+    /// <summary>8-bit unsigned integer.</summary>
+    U8,
+    /// <summary>One byte per boolean.</summary>
+    BOOL,
+}
 
-public static class DTypes
+internal static class DTypes
 {
     public static int ItemSize(this DType dtype) => dtype switch
     {

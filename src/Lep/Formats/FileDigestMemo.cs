@@ -8,7 +8,7 @@ namespace Lep.Formats;
 /// looking it up here none. A file rewritten changes its time and is hashed again. Lost updates between two processes
 /// writing at once only cost a re-hash.
 /// </summary>
-public sealed class FileDigestMemo(string memoFile)
+internal sealed class FileDigestMemo(string memoFile)
 {
     private sealed record Entry(long Bytes, long ModifiedTicks, string Sha256);
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace Lep.Formats;
 
-public static class FileHash
+internal static class FileHash
 {
     /// <summary>Lower-case hex SHA-256 of a file's bytes, streamed.</summary>
     public static string Sha256(string path)

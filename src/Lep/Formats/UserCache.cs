@@ -1,7 +1,7 @@
 namespace Lep.Formats;
 
 /// <summary>lep's per-user cache: <c>$XDG_CACHE_HOME/lep</c>, else <c>~/.cache/lep</c>.</summary>
-public static class UserCache
+internal static class UserCache
 {
     public static string Directory(string part)
     {

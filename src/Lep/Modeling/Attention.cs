@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Lep.Modeling;
 
 /// <summary>Multi-head attention with grouped key/value heads, rotary positions and an optional KV cache.</summary>
-public sealed class Attention : nn.Module
+internal sealed class Attention : nn.Module
 {
     public readonly LinearLayer q_proj;
     public readonly LinearLayer k_proj;
@@ -67,7 +67,7 @@ public sealed class Attention : nn.Module
     }
 }
 
-public sealed class DecoderLayer : nn.Module
+internal sealed class DecoderLayer : nn.Module
 {
     public readonly RmsNorm input_layernorm;
     public readonly Attention self_attn;

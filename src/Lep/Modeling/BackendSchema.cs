@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Modeling;
 
 /// <summary>The engine options of `lep eval` and `lep generate` (and the eval stage): see <see cref="InferenceBackend"/>.</summary>
-public static class BackendSchema
+internal static class BackendSchema
 {
     public static readonly OptionSpec<string> Backend = OptionSpec.Choice("backend", InferenceBackend.TorchName,
         "the engine: torch (TorchSharp, fp32, exact) or llama.cpp (a GGUF export of the model, cached, run by llama.cpp on the CPU)",

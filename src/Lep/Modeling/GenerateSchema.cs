@@ -4,7 +4,7 @@ namespace Lep.Modeling;
 
 /// <summary>The options of `lep generate`; <see cref="SamplingOptions"/> takes its defaults and checks from here, and
 /// the jobs that generate replies (eval, self-calibration) share <see cref="MaxNewTokens"/> with their own defaults.</summary>
-public static class GenerateSchema
+internal static class GenerateSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "an HF model directory with tokenizer.json");
     public static readonly OptionSpec<string> Prompt = OptionSpec.RequiredText("prompt", "the text to continue");

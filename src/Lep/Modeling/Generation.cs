@@ -1,7 +1,7 @@
 namespace Lep.Modeling;
 
 /// <summary>Autoregressive decoding with a KV cache: the prompt is run once, then one token per step.</summary>
-public static class Generation
+internal static class Generation
 {
     /// <summary>Yields new token ids as they are produced; stops at a stop token (not yielded), the token limit or the
     /// end of the model's context.</summary>
@@ -14,7 +14,9 @@ public static class Generation
         }
         options.Validate();
         if (prompt.Count >= lm.ContextLength)
-            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context ({(lm.ContextLength == lm.Config.MaxPositionEmbeddings ? "max_position_embeddings" : lm.Backend + " context size")}) is {lm.ContextLength}, leaving no room to generate");
+            throw new ArgumentException($"the prompt has {prompt.Count} tokens but the model's context " +
+                $"({(lm.ContextLength == lm.Config.MaxPositionEmbeddings ? "max_position_embeddings" : lm.Backend + " context size")}) is {lm.ContextLength}, leaving no room to " +
+                    $"generate");
         int capacity = Math.Min(prompt.Count + options.MaxNewTokens, lm.ContextLength);
         var sampler = new Sampler(options);
         using IDecoder decoder = lm.StartDecoding(capacity);

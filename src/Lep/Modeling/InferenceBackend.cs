@@ -14,18 +14,25 @@ namespace Lep.Modeling;
 /// </summary>
 public sealed record InferenceBackend
 {
+    /// <summary>The CLI/pipeline name of the TorchSharp backend.</summary>
     public const string TorchName = "torch";
+    /// <summary>The CLI/pipeline name of the llama.cpp backend.</summary>
     public const string LlamaCppName = "llama.cpp";
+    /// <summary>Every backend name <see cref="Parse"/> accepts.</summary>
     public static readonly string[] Names = [TorchName, LlamaCppName];
     /// <summary>GGUF matrix types the llama.cpp backend runs (f32 agrees with torch; f16 halves and q8_0 quarters the memory).</summary>
     public static readonly string[] GgufTypeNames = ["q8_0", "f16", "f32"];
 
+    /// <summary>TorchSharp in fp32: exact, the default.</summary>
     public static InferenceBackend Torch { get; } = new();
 
+    /// <summary>True for llama.cpp (on a GGUF export), false for torch.</summary>
     public bool IsLlamaCpp { get; init; }
+    /// <summary>The matrix type of the GGUF the llama.cpp backend runs.</summary>
     public GgmlType GgufType { get; init; } = GgmlType.Q8_0;
     /// <summary>Where exports are cached; null = <see cref="GgufCache.DefaultDirectory"/>.</summary>
     public string? GgufCacheDirectory { get; init; }
+    /// <summary>Context, threads and batch of the llama.cpp backend.</summary>
     public LlamaCppSettings LlamaCpp { get; init; } = new();
 
     /// <summary>From the CLI/pipeline spelling: <c>torch</c> or <c>llama.cpp</c>, a GGUF type name and an optional cache dir.</summary>
@@ -53,7 +60,8 @@ public sealed record InferenceBackend
             return lm;
         }
         if (device is not null && device.type != DeviceType.CPU)
-            throw new OptionException($"the llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu); use {Runtime.DeviceSchema.Device.Is("cpu")} or {BackendSchema.Backend.Is(TorchName)}");
+            throw new OptionException(
+                $"the llama.cpp backend runs on the CPU (LLamaSharp.Backend.Cpu); use {Runtime.DeviceSchema.Device.Is("cpu")} or {BackendSchema.Backend.Is(TorchName)}");
         ModelConfig config = ModelConfig.Load(Path.Combine(directory, "config.json"));
         var (gguf, exported) = GgufCache.Ensure(directory, GgufType, GgufCacheDirectory, progress);
         if (exported) note?.Invoke($"exported {directory} to {gguf} ({new FileInfo(gguf).Length / 1048576.0:N1} MiB)");

@@ -11,10 +11,12 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
+    /// <summary>Positions the cache holds (prompt and generated tokens together).</summary>
     public int Capacity { get; }
+    /// <summary>Positions filled so far.</summary>
     public int Length { get; private set; }
 
-    public KvCache(int layers, long batch, long kvHeads, int capacity, long headDim, Device device)
+    internal KvCache(int layers, long batch, long kvHeads, int capacity, long headDim, Device device)
     {
         Capacity = capacity;
         _keys = new Tensor[layers];
@@ -27,7 +29,7 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Stores k, v [B, kvHeads, T, D] after the cached prefix and returns views over everything so far.</summary>
-    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         long t = k.shape[2];
         if (Length + t > Capacity) throw new InvalidOperationException($"KV cache capacity {Capacity} exceeded ({Length} + {t})");
@@ -36,8 +38,9 @@ public sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
     }
 
-    public void Advance(int tokens) => Length += tokens;
+    internal void Advance(int tokens) => Length += tokens;
 
+    /// <summary>Frees the cache's tensors.</summary>
     public void Dispose()
     {
         foreach (Tensor t in _keys) t.Dispose();

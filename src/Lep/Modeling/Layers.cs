@@ -7,7 +7,7 @@ namespace Lep.Modeling;
 /// y = x·Wᵀ (+ b), plus an optional LoRA adapter's (alpha/r)·(x·Aᵀ)·Bᵀ. Parameters are allocated uninitialised: weights
 /// come from a checkpoint or <see cref="LlamaForCausalLM.InitializeRandom"/>.
 /// </summary>
-public sealed class LinearLayer : nn.Module<Tensor, Tensor>
+internal sealed class LinearLayer : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     public readonly Parameter? bias;
@@ -65,7 +65,7 @@ public sealed class LinearLayer : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>HF LlamaRMSNorm: normalise in fp32, then scale by the weight.</summary>
-public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     public readonly Parameter weight;
     private readonly double _eps;
@@ -88,7 +88,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+internal sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     public readonly LinearLayer gate_proj;
     public readonly LinearLayer up_proj;

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Lep.Modeling;
 
 /// <summary>The decoder stack: HF's <c>model.*</c> parameters.</summary>
-public sealed class LlamaModel : nn.Module
+internal sealed class LlamaModel : nn.Module
 {
     public readonly Parameter embed_tokens_weight;
     public readonly ModuleList<DecoderLayer> layers;
@@ -30,13 +30,18 @@ public sealed class LlamaModel : nn.Module
 /// </summary>
 public sealed partial class LlamaForCausalLM : nn.Module
 {
-    public readonly LlamaModel model;
+    internal readonly LlamaModel model;
+    /// <summary>The output head [V, d] (HF's lm_head.weight); null when tied to the input embedding.</summary>
     public readonly Parameter? lm_head_weight;
     private readonly RotaryEmbedding _rope;
 
+    /// <summary>The model's config.json.</summary>
     public ModelConfig Config { get; }
+    /// <summary>Where the weights live and the forward pass runs.</summary>
     public Device Device { get; }
 
+    /// <summary>An untrained model of <paramref name="config"/>'s shape on <paramref name="device"/> (default CPU);
+    /// load or initialise its weights next.</summary>
     public LlamaForCausalLM(ModelConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
     {
         Config = config;
@@ -66,7 +71,7 @@ public sealed partial class LlamaForCausalLM : nn.Module
     }
 
     /// <summary>Every linear projection of the decoder layers with its HF module name (e.g. "model.layers.0.self_attn.q_proj").</summary>
-    public IEnumerable<(string Name, LinearLayer Layer)> Projections()
+    internal IEnumerable<(string Name, LinearLayer Layer)> Projections()
     {
         for (int i = 0; i < model.layers.Count; i++)
         {
@@ -82,6 +87,7 @@ public sealed partial class LlamaForCausalLM : nn.Module
         }
     }
 
+    /// <summary>True when LoRA adapters are attached (<see cref="AddLora"/>) and not yet merged.</summary>
     public bool HasLora => Projections().Any(p => p.Layer.Lora is not null);
 
     /// <summary>
@@ -126,6 +132,8 @@ public sealed partial class LlamaForCausalLM : nn.Module
         _ => name,
     };
 
+    /// <summary>The next-token logits of every position; with <paramref name="cache"/>, the positions continue the cached ones
+    /// and their keys/values are appended to it.</summary>
     /// <param name="inputIds">[B, T] int64</param>
     /// <param name="positions">[B, T] positions (defaults to cache length + 0..T-1)</param>
     /// <param name="mask">boolean [B|1, 1, T, S] where S = cached + T; null = causal</param>
@@ -147,6 +155,8 @@ public sealed partial class LlamaForCausalLM : nn.Module
         return nn.functional.linear(h, LmHead).MoveToOuterDisposeScope();
     }
 
+    /// <summary>An empty cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions,
+    /// for incremental <see cref="Forward"/> calls.</summary>
     public KvCache NewCache(long batch, int capacity) =>
         new(Config.NumLayers, batch, Config.NumKeyValueHeads, capacity, Config.HeadDim, Device);
 
@@ -175,7 +185,7 @@ public sealed partial class LlamaForCausalLM : nn.Module
 
     /// <summary>Copies the weights in after <see cref="CheckpointLayout.Validate(ModelConfig, CheckpointReader)"/>, the
     /// check every reader of a checkpoint shares.</summary>
-    public void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
+    internal void LoadWeights(CheckpointReader weights, IProgress<double>? progress = null)
     {
         using var _ = no_grad();
         var parameters = HfParameters();
@@ -218,5 +228,6 @@ public sealed partial class LlamaForCausalLM : nn.Module
             stream.Write(merged.bytes);
         });
 
+    /// <summary>Number of weights (a tied head counted once).</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 }

@@ -2,13 +2,13 @@ namespace Lep.Modeling;
 
 /// <summary>A continuation to score after a context (token ids; the context may be empty only if the continuation has ≥ 2
 /// tokens). The continuation must fit the model's context: only the context is cut to make room.</summary>
-public sealed record ScoringRequest(int[] Context, int[] Continuation);
+internal sealed record ScoringRequest(int[] Context, int[] Continuation);
 
 /// <summary>Log-probability of a continuation given its context, and whether greedy decoding would produce it.</summary>
 public sealed record ScoringResult(double LogProb, int Tokens, bool IsGreedy);
 
 /// <summary>Batched log-likelihood scoring of continuations, on any <see cref="ILanguageModel"/>.</summary>
-public static class LogLikelihood
+internal static class LogLikelihood
 {
     /// <summary>Scores every request; a sequence longer than the model's context keeps its last tokens (a continuation
     /// longer than the context is refused: its first tokens would have no position). Requests are

@@ -14,13 +14,16 @@ public sealed record LoraOptions
     /// <summary>The projections that may carry an adapter (HF module names inside a decoder layer).</summary>
     public static readonly IReadOnlyList<string> KnownTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
 
+    /// <summary>r: the rank of each adapter.</summary>
     public int Rank { get; init; } = LoraSchema.Rank.Default;
+    /// <summary>alpha: the adapters' output is scaled by alpha / r.</summary>
     public double Alpha { get; init; } = LoraSchema.Alpha.Default;
     /// <summary>Module names (from <see cref="KnownTargets"/>) that get an adapter; default all of them.</summary>
     public IReadOnlyList<string> Targets { get; init; } = ParseTargets(LoraSchema.Targets.Default);
     /// <summary>Train embed_tokens and lm_head fully alongside the adapters (the new vocabulary's rows move too).</summary>
     public bool TrainEmbeddings { get; init; } = LoraSchema.Embeddings.Default;
 
+    /// <summary>alpha / r, the factor on each adapter's output.</summary>
     public double Scale => Alpha / Rank;
 
     /// <summary>Throws <see cref="OptionException"/> naming the <see cref="LoraSchema"/> option at fault.</summary>
@@ -50,7 +53,7 @@ public sealed record LoraOptions
 
 /// <summary>The two low-rank factors of one projection and their scale; not registered as module parameters, so the
 /// model's HF parameter list (what is loaded and saved) never contains them.</summary>
-public sealed class LoraAdapter : IDisposable
+internal sealed class LoraAdapter : IDisposable
 {
     /// <summary>[r, in], drawn from U(−1/√in, 1/√in) (the Kaiming-uniform bound PEFT uses).</summary>
     public Parameter A { get; }

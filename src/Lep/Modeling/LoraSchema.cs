@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Modeling;
 
 /// <summary>The LoRA options of the jobs that train adapters (train, calibrate): <see cref="LoraOptions"/>.</summary>
-public static class LoraSchema
+internal static class LoraSchema
 {
     public static readonly OptionSpec<int> Rank = OptionSpec.Int("lora-rank", 8, "LoRA rank r", min: 1);
     public static readonly OptionSpec<double> Alpha = OptionSpec.Number("lora-alpha", 16, "LoRA alpha (the update is scaled by alpha/r)", NumericRange.Positive);

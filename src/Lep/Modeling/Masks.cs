@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Lep.Modeling;
 
 /// <summary>Boolean attention masks (true = may attend) shaped [B|1, 1, T, S].</summary>
-public static class Masks
+internal static class Masks
 {
     /// <summary>T new tokens after <paramref name="past"/> cached ones: token i sees the prefix and new tokens ≤ i.</summary>
     public static Tensor CausalWithPrefix(long t, long past, Device device)

@@ -7,7 +7,7 @@ namespace Lep.Modeling;
 /// Rotary position embedding with HF's rotate-half layout, including the "linear" and Llama-3.1 "llama3"
 /// frequency scalings of rope_scaling.
 /// </summary>
-public sealed class RotaryEmbedding
+internal sealed class RotaryEmbedding
 {
     private readonly Tensor _invFreq; // [headDim/2], float32
 

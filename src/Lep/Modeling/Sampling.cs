@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Modeling;
 
 /// <summary>Decoding settings. Temperature 0 is greedy; otherwise top-k (0 = off) then top-p (1 = off) sampling, seeded.</summary>
-public sealed record SamplingOptions
+internal sealed record SamplingOptions
 {
     public int MaxNewTokens { get; init; } = GenerateSchema.MaxNewTokens.Default;
     public double Temperature { get; init; } = GenerateSchema.Temperature.Default;
@@ -23,7 +23,7 @@ public sealed record SamplingOptions
 }
 
 /// <summary>Picks the next token from a logits row. Deterministic for a given seed on any device.</summary>
-public sealed class Sampler
+internal sealed class Sampler
 {
     private readonly SamplingOptions _options;
     private readonly Random _random;

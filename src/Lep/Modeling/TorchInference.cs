@@ -5,8 +5,10 @@ namespace Lep.Modeling;
 /// <summary>The TorchSharp model as an <see cref="ILanguageModel"/>: fp32 on its device, scoring in right-padded batches.</summary>
 public sealed partial class LlamaForCausalLM : ILanguageModel
 {
+    /// <summary>The backend's name in reports: torch.</summary>
     public string Backend => "torch";
 
+    /// <summary>The longest sequence the model takes (max_position_embeddings).</summary>
     public int ContextLength => Config.MaxPositionEmbeddings;
 
     /// <summary>One forward pass over the batch, right-padded to its longest input under the causal mask (pads come
@@ -39,6 +41,7 @@ public sealed partial class LlamaForCausalLM : ILanguageModel
         return results;
     }
 
+    /// <summary>A greedy-decoding session with a KV cache of <paramref name="capacity"/> positions.</summary>
     public IDecoder StartDecoding(int capacity) => new TorchDecoder(this, capacity);
 
     private sealed class TorchDecoder(LlamaForCausalLM lm, int capacity) : IDecoder

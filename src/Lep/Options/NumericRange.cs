@@ -7,7 +7,7 @@ namespace Lep.Options;
 /// <c>x &lt;= 0</c> test, which is why the checks go through here). Problems read "must be …, not VALUE", without the
 /// setting's name: an <see cref="OptionSpec"/> check, worded by its caller (<see cref="OptionException"/>).
 /// </summary>
-public readonly record struct NumericRange(double Min, double Max, bool MinInclusive = true, bool MaxInclusive = true)
+internal readonly record struct NumericRange(double Min, double Max, bool MinInclusive = true, bool MaxInclusive = true)
 {
     /// <summary>Any finite number.</summary>
     public static NumericRange Finite => new(double.MinValue, double.MaxValue);

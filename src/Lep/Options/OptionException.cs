@@ -3,11 +3,11 @@ using System.Globalization;
 namespace Lep.Options;
 
 /// <summary>An option set to a value, inside a message (see <see cref="OptionSpec{T}.Is"/>).</summary>
-public sealed record OptionSetting(OptionSpec Option, object? Value);
+internal sealed record OptionSetting(OptionSpec Option, object? Value);
 
 /// <summary>How a caller names options in its messages: the CLI as flags (<c>--trainable embeddings</c>), a pipeline
 /// file as keys (<c>"trainable": "embeddings"</c>).</summary>
-public interface IOptionWording
+internal interface IOptionWording
 {
     string Name(OptionSpec option);
     string Setting(OptionSpec option, object? value);
@@ -25,22 +25,22 @@ public sealed class OptionException : ArgumentException
     /// <param name="subject">the option the problem is about, or null for the options as a whole</param>
     /// <param name="problem">what is wrong, without the subject's name; options inside it as interpolated
     /// <see cref="OptionSpec"/> / <see cref="OptionSetting"/> values</param>
-    public OptionException(OptionSpec? subject, FormattableString problem) : base(Compose(subject, problem, BareWording.Instance))
+    internal OptionException(OptionSpec? subject, FormattableString problem) : base(Compose(subject, problem, BareWording.Instance))
     {
         Subject = subject;
         Problem = problem;
     }
 
     /// <summary>A problem of the options as a whole (e.g. two that exclude each other).</summary>
-    public OptionException(FormattableString problem) : this(null, problem)
+    internal OptionException(FormattableString problem) : this(null, problem)
     {
     }
 
-    public OptionSpec? Subject { get; }
-    public FormattableString Problem { get; }
+    internal OptionSpec? Subject { get; }
+    internal FormattableString Problem { get; }
 
     /// <summary>Every option the problem names, the subject first.</summary>
-    public IEnumerable<OptionSpec> Options =>
+    internal IEnumerable<OptionSpec> Options =>
         (Subject is null ? [] : new[] { Subject }).Concat(Problem.GetArguments().Select(a => a switch
         {
             OptionSpec s => s,
@@ -49,10 +49,10 @@ public sealed class OptionException : ArgumentException
         }).OfType<OptionSpec>());
 
     /// <summary>The problem alone, its options in <paramref name="wording"/>.</summary>
-    public string FormatProblem(IOptionWording wording) => Word(Problem, wording);
+    internal string FormatProblem(IOptionWording wording) => Word(Problem, wording);
 
     /// <summary>"SUBJECT problem" in <paramref name="wording"/>.</summary>
-    public string Format(IOptionWording wording) => Compose(Subject, Problem, wording);
+    internal string Format(IOptionWording wording) => Compose(Subject, Problem, wording);
 
     private static string Compose(OptionSpec? subject, FormattableString problem, IOptionWording wording) =>
         subject is null ? Word(problem, wording) : $"{wording.Name(subject)} {Word(problem, wording)}";

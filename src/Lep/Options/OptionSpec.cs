@@ -7,7 +7,7 @@ namespace Lep.Options;
 /// it and the pipeline's stage kinds read their options through it, so the three cannot disagree. A check returns the
 /// problem without the option's name ("must be ≥ 1, not 0"): each caller names the option in its own words.
 /// </summary>
-public abstract class OptionSpec
+internal abstract class OptionSpec
 {
     private protected OptionSpec(string name, string description, bool required, IReadOnlyList<string>? choices, bool isPath)
     {
@@ -135,7 +135,7 @@ public abstract class OptionSpec
 }
 
 /// <summary>An option whose value is a <typeparamref name="T"/> (see <see cref="OptionSpec"/>).</summary>
-public sealed class OptionSpec<T> : OptionSpec
+internal sealed class OptionSpec<T> : OptionSpec
 {
     private readonly Func<T, string?>? _check;
 

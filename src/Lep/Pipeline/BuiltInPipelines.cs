@@ -6,7 +6,7 @@ namespace Lep.Pipeline;
 /// The pipeline files that ship inside lep (src/Lep/Pipeline/BuiltIn/NAME.json, embedded): `lep pipeline run|show NAME`
 /// runs or prints one, and `lep demo` is a front-end over "demo".
 /// </summary>
-public static class BuiltInPipelines
+internal static class BuiltInPipelines
 {
     private const string Prefix = "Lep.Pipeline.BuiltIn.";
 

@@ -6,13 +6,14 @@ using System.Text.RegularExpressions;
 
 namespace Lep.Pipeline;
 
+/// <summary>How a pipeline file is loaded: where variables come from, the work dir and the profile.</summary>
 public sealed record PipelineLoadOptions
 {
     /// <summary>Where <c>${VAR}</c> values come from (default: the process environment).</summary>
     public Func<string, string?>? Environment { get; init; }
 
     /// <summary>The stage kinds the file may use (default: <see cref="StageKindRegistry.Default"/>).</summary>
-    public StageKindRegistry? Kinds { get; init; }
+    internal StageKindRegistry? Kinds { get; init; }
 
     /// <summary>Overrides the file's "work".</summary>
     public string? WorkDirectory { get; init; }
@@ -22,11 +23,12 @@ public sealed record PipelineLoadOptions
 }
 
 /// <summary>One stage of a loaded pipeline: its kind, resolved options, fingerprint, inputs and the bound action.</summary>
-public sealed class PipelineStage
+internal sealed class PipelineStage
 {
     public required string Name { get; init; }
     public required StageKind Kind { get; init; }
     public required int Index { get; init; }
+    /// <summary>The stage's "description", if any.</summary>
     public string? Description { get; init; }
     public required string ArtifactDirectory { get; init; }
     /// <summary>The given options, canonical (see <see cref="StageOptions.Canonical"/>).</summary>
@@ -60,10 +62,13 @@ public sealed class PipelineDefinition
 
     /// <summary>The path as given (used in messages).</summary>
     public required string FilePath { get; init; }
+    /// <summary>The directory relative paths in the file are resolved against (the file's own).</summary>
     public required string BaseDirectory { get; init; }
+    /// <summary>Where the stages' artifact dirs live.</summary>
     public required string WorkDirectory { get; init; }
+    /// <summary>The file's "description", if any.</summary>
     public string? Description { get; init; }
-    public required IReadOnlyList<PipelineStage> Stages { get; init; }
+    internal IReadOnlyList<PipelineStage> Stages { get; init; } = [];
     /// <summary>The file's "variables" with the values this load used (environment, then profile, then the file's).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
     /// <summary>The names of the file's "profiles".</summary>
@@ -71,20 +76,25 @@ public sealed class PipelineDefinition
     /// <summary>Stages left out by <see cref="UnlessSetKey"/> (with the variable that was set).</summary>
     public IReadOnlyDictionary<string, string> LeftOut { get; init; } = new Dictionary<string, string>();
 
-    public PipelineStage? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
+    internal PipelineStage? Find(string name) => Stages.FirstOrDefault(s => s.Name == name);
 
     /// <summary>FILE's directory / FILE's name without extension + ".work".</summary>
     public static string DefaultWorkDirectory(string file) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file) + ".work");
 
+    /// <summary>Reads and validates a pipeline file, reporting every problem at once as a <see
+    /// cref="LepInputException"/>.</summary>
     public static PipelineDefinition Load(string path, PipelineLoadOptions? options = null)
     {
         if (!File.Exists(path))
-            throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : $"pipeline file not found (built-in pipelines: {string.Join(", ", BuiltInPipelines.Names)})");
+            throw new LepInputException(path, Directory.Exists(path) ? "is a directory, not a pipeline file" : $"pipeline file not found (built-in pipelines: " +
+                $"{string.Join(", ", BuiltInPipelines.Names)})");
         return Parse(File.ReadAllText(path), path, options);
     }
 
     /// <param name="path">the file the text came from: paths in it are relative to its directory</param>
+    /// <summary>Parses and validates pipeline JSON; <paramref name="path"/> names it in errors and anchors its
+    /// relative paths.</summary>
     public static PipelineDefinition Parse(string json, string path, PipelineLoadOptions? options = null) => Parse(json, path, options, fileOnDisk: true);
 
     /// <param name="fileOnDisk">false for a built-in pipeline: <paramref name="path"/> is its name, paths in it are
@@ -211,6 +221,7 @@ public sealed class PipelineDefinition
     internal static LepInputException Fail(string path, IReadOnlyList<string> errors) =>
         new(path, string.Join($"\nerror: {path}: ", errors));
 
+    /// <summary>The fingerprint of a stage: SHA-256 of its kind and its options with keys sorted.</summary>
     public static string HashOptions(string kind, JsonObject options)
     {
         string canonical = Sorted(options)!.ToJsonString();
@@ -227,4 +238,4 @@ public sealed class PipelineDefinition
 
 /// <summary>Thrown by <see cref="StageKind.Bind"/> when an option makes the rest of the stage unreadable (e.g. the
 /// tokenizer stage's "op" decides which options exist).</summary>
-public sealed class StageOptionException(string message) : Exception(message);
+internal sealed class StageOptionException(string message) : Exception(message);

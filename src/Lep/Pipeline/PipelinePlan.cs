@@ -24,12 +24,15 @@ public enum StageState
 /// <see cref="Force"/>d stages run from scratch even when finished or changed.</summary>
 public sealed record PipelineSelection
 {
+    /// <summary>Run only these stages (their inputs must have finished).</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
+    /// <summary>Run this stage and every later one.</summary>
     public string? From { get; init; }
+    /// <summary>Run these stages again from scratch (and the later stages that use them).</summary>
     public IReadOnlyList<string> Force { get; init; } = [];
 }
 
-public sealed record StagePlan(PipelineStage Stage, StageState State, string Reason, StageMarker? Marker)
+internal sealed record StagePlan(PipelineStage Stage, StageState State, string Reason, StageMarker? Marker)
 {
     public bool WillRun => State is StageState.Run or StageState.Resume or StageState.Rerun;
 
@@ -45,12 +48,15 @@ public sealed record StagePlan(PipelineStage Stage, StageState State, string Rea
 /// </summary>
 public sealed class PipelinePlan
 {
+    /// <summary>The pipeline the plan is for.</summary>
     public required PipelineDefinition Pipeline { get; init; }
-    public required IReadOnlyList<StagePlan> Stages { get; init; }
+    internal IReadOnlyList<StagePlan> Stages { get; init; } = [];
     /// <summary>Reasons the run must not start.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
+    /// <summary>Things the user should know that do not stop the run.</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>Decides what a run of <paramref name="pipeline"/> does with each stage, collecting every problem.</summary>
     /// <param name="checkInputs">check that the input paths outside the work dir of the stages that will run exist</param>
     public static PipelinePlan Create(PipelineDefinition pipeline, PipelineSelection? selection = null, bool checkInputs = true)
     {
@@ -165,6 +171,7 @@ public sealed class PipelinePlan
         static string Short(string s) => s.Length > 60 ? s[..57] + "..." : s;
     }
 
+    /// <summary>Throws a <see cref="LepInputException"/> listing every problem, if there are any.</summary>
     public void ThrowIfProblems()
     {
         if (Problems.Count > 0) throw PipelineDefinition.Fail(Pipeline.FilePath, Problems);

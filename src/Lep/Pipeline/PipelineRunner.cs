@@ -7,6 +7,9 @@ namespace Lep.Pipeline;
 /// <summary>A stage's part in a run: what was done and how long it took (0 for skipped stages).</summary>
 public sealed record StageRunRecord(string Stage, string Kind, StageState State, double Seconds, string? Summary, bool Failed = false);
 
+/// <summary>What a pipeline run did.</summary>
+/// <param name="Stages">what each stage did, in order</param>
+/// <param name="Seconds">wall time of the run</param>
 public sealed record PipelineRunResult(IReadOnlyList<StageRunRecord> Stages, double Seconds);
 
 /// <summary>
@@ -15,12 +18,24 @@ public sealed record PipelineRunResult(IReadOnlyList<StageRunRecord> Stages, dou
 /// write to a temp dir that is renamed into place together with the done marker; in-place kinds (training, eval)
 /// resume from what they left. One run at a time per work dir (a lock file).
 /// </summary>
-public sealed class PipelineRunner(IPipelineUi? ui = null)
+public sealed class PipelineRunner
 {
-    private readonly IPipelineUi _ui = ui ?? SilentPipelineUi.Instance;
+    private readonly IPipelineUi _ui;
 
+    /// <summary>A runner that reports nothing while it runs; the result lists what each stage did.</summary>
+    public PipelineRunner() : this(null)
+    {
+    }
+
+    internal PipelineRunner(IPipelineUi? ui)
+    {
+        _ui = ui ?? SilentPipelineUi.Instance;
+    }
+
+    /// <summary>The file in the work dir that keeps a second run of the same pipeline out.</summary>
     public const string LockFileName = ".lock";
 
+    /// <summary>Runs the stages the plan says will run, in order; a failed stage stops the run.</summary>
     public PipelineRunResult Run(PipelinePlan plan, CancellationToken cancellation = default)
     {
         plan.ThrowIfProblems();
@@ -93,7 +108,10 @@ public sealed class PipelineRunner(IPipelineUi? ui = null)
         var clock = Stopwatch.StartNew();
         StageMarker Finished(string summary) => marker with
         {
-            Done = true, Finished = DateTimeOffset.UtcNow, Seconds = clock.Elapsed.TotalSeconds, Summary = summary,
+            Done = true,
+            Finished = DateTimeOffset.UtcNow,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Summary = summary,
         };
         if (stage.Kind.Writing == StageWriting.Staged)
         {

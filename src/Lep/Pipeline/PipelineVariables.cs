@@ -48,7 +48,8 @@ internal sealed class PipelineVariables
                 foreach (var (k, v) in values) file[k] = v;
         }
         if (profile is not null && !profiles.ContainsKey(profile))
-            errors.Add(profiles.Count == 0 ? $"no profile '{profile}': the file defines no \"profiles\"" : $"no profile '{profile}' (profiles: {string.Join(", ", profiles.Keys)})");
+            errors.Add(profiles.Count == 0 ? $"no profile '{profile}': the file defines no \"profiles\"" : $"no profile '{profile}' (profiles: " +
+                $"{string.Join(", ", profiles.Keys)})");
         return new PipelineVariables(environment, file, profiles.Keys.ToList());
     }
 

@@ -4,7 +4,7 @@ using Lep.Training;
 namespace Lep.Pipeline;
 
 /// <summary>Where a pipeline run reports: a job's progress and notes, and the start and end of each stage.</summary>
-public interface IPipelineUi : IJobUi
+internal interface IPipelineUi : IJobUi
 {
     void StageStarting(StagePlan stage, int number, int count);
 
@@ -12,7 +12,7 @@ public interface IPipelineUi : IJobUi
 }
 
 /// <summary>Reports nothing.</summary>
-public sealed class SilentPipelineUi : SilentUi, IPipelineUi
+internal sealed class SilentPipelineUi : SilentUi, IPipelineUi
 {
     public static new readonly SilentPipelineUi Instance = new();
     public void StageStarting(StagePlan stage, int number, int count) { }
@@ -20,7 +20,7 @@ public sealed class SilentPipelineUi : SilentUi, IPipelineUi
 }
 
 /// <summary>What a running stage gets: where to write, and where to report.</summary>
-public sealed class StageContext
+internal sealed class StageContext
 {
     public required string Name { get; init; }
 

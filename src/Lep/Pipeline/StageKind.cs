@@ -3,7 +3,7 @@ using Lep.Pipeline.Kinds;
 namespace Lep.Pipeline;
 
 /// <summary>How a stage's artifact dir comes into being.</summary>
-public enum StageWriting
+internal enum StageWriting
 {
     /// <summary>The stage writes into a temp dir beside the artifact dir that the runner renames when it succeeds;
     /// an interrupted stage starts over (cheap stages: tokenizers, init, propagation, export).</summary>
@@ -14,7 +14,7 @@ public enum StageWriting
 }
 
 /// <summary>The work of a bound stage: writes into <see cref="StageContext.Output"/>, returns a one-line summary.</summary>
-public delegate string StageAction(StageContext context);
+internal delegate string StageAction(StageContext context);
 
 /// <summary>
 /// One kind of pipeline stage (tokenizer, init, train, ...). <see cref="Bind"/> reads the stage's options through
@@ -22,7 +22,7 @@ public delegate string StageAction(StageContext context);
 /// typo) and returns the action that runs it. Binding must not touch the disk: it runs for every stage before
 /// anything runs. Adding a kind = one subclass + one entry in <see cref="StageKindRegistry.Default"/>.
 /// </summary>
-public abstract class StageKind
+internal abstract class StageKind
 {
     /// <summary>The value of "kind" in the pipeline file.</summary>
     public abstract string Name { get; }
@@ -39,7 +39,7 @@ public abstract class StageKind
 }
 
 /// <summary>The stage kinds a pipeline file may use, by name.</summary>
-public sealed class StageKindRegistry
+internal sealed class StageKindRegistry
 {
     private readonly Dictionary<string, StageKind> _kinds;
 

@@ -10,7 +10,7 @@ namespace Lep.Pipeline;
 /// "done" when its artifact is complete. <see cref="RunId"/> is new for every fresh run, so a stage knows whether the
 /// artifacts it read (<see cref="Inputs"/>: stage → run id) were replaced since.
 /// </summary>
-public sealed record StageMarker
+internal sealed record StageMarker
 {
     public const string FileName = "stage.json";
     public const string Format = "lep-pipeline-stage/1";

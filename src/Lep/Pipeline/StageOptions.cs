@@ -14,7 +14,7 @@ namespace Lep.Pipeline;
 /// stage's artifact dir) and records the canonical value that the stage's fingerprint hashes. A bad value is recorded
 /// and a default returned, so one pass reports every problem of the file.
 /// </summary>
-public sealed class StageOptions
+internal sealed class StageOptions
 {
     /// <summary>Keys of a stage object that are not options.</summary>
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "name", "kind", "description", PipelineDefinition.UnlessSetKey };
@@ -289,7 +289,8 @@ public sealed class StageOptions
         long? value = null;
         if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out long l)) value = l;
         else if (node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) < 9e15) value = (long)d;
-        else if (node.GetValueKind() == JsonValueKind.String && long.TryParse(Expand(name, node.GetValue<string>()).Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long p)) value = p;
+        else if (node.GetValueKind() == JsonValueKind.String
+            && long.TryParse(Expand(name, node.GetValue<string>()).Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long p)) value = p;
         if (value is null) { TypeError(name, $"expected an integer, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value;
@@ -309,7 +310,8 @@ public sealed class StageOptions
         if (node is null) return null;
         double? value = null;
         if (node.GetValueKind() == JsonValueKind.Number) value = node.GetValue<double>();
-        else if (node.GetValueKind() == JsonValueKind.String && double.TryParse(Expand(name, node.GetValue<string>()), NumberStyles.Float, CultureInfo.InvariantCulture, out double p)) value = p;
+        else if (node.GetValueKind() == JsonValueKind.String
+            && double.TryParse(Expand(name, node.GetValue<string>()), NumberStyles.Float, CultureInfo.InvariantCulture, out double p)) value = p;
         if (value is null || !double.IsFinite(value.Value)) { TypeError(name, $"expected a number, got {Show(node)}"); return null; }
         Set(name, value.Value);
         return value;
@@ -452,7 +454,8 @@ public sealed class StageOptions
                 continue;
             }
             string? near = _read.Where(k => Distance(k, key) <= Math.Max(1, Math.Min(2, key.Length / 3))).OrderBy(k => Distance(k, key)).FirstOrDefault();
-            yield return $"unknown option '{key}'" + (near is null ? $" (options of {Kind}: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : $" (did you mean '{near}'?)");
+            yield return $"unknown option '{key}'" + (near is null ? $" (options of {Kind}: {string.Join(", ", _read.Order(StringComparer.Ordinal))})" : $" (did you mean " +
+                $"'{near}'?)");
         }
     }
 
@@ -509,10 +512,10 @@ public sealed class StageOptions
 }
 
 /// <summary>A path an option names outside the pipeline's work dir.</summary>
-public sealed record StageInput(string Option, string Path);
+internal sealed record StageInput(string Option, string Path);
 
 /// <summary>A <c>PATH</c> or <c>NAME=PATH</c> entry; <see cref="Reference"/> is the stage name for <c>@STAGE</c> paths.</summary>
-public sealed record NamedPath(string? Name, string Path, string? Reference);
+internal sealed record NamedPath(string? Name, string Path, string? Reference);
 
 /// <summary>What option reads need to know about the pipeline: where paths are relative to, the stages' order.</summary>
 internal sealed class PipelineScope(string baseDirectory, string workDirectory, IReadOnlyDictionary<string, int> stageIndex, Func<string, string?> environment,
@@ -534,7 +537,7 @@ internal sealed class PipelineScope(string baseDirectory, string workDirectory, 
 }
 
 /// <summary><c>${VAR}</c> and <c>${VAR:-default}</c> in strings; <c>$$</c> is a literal <c>$</c>; any other <c>$</c> stays.</summary>
-public static class EnvironmentExpansion
+internal static class EnvironmentExpansion
 {
     public static string Expand(string value, Func<string, string?> environment)
     {

@@ -11,7 +11,7 @@ namespace Lep.Provenance;
 /// version of lep, the numbers the job measured, and the sha256 of its own weight files (which the next job reuses
 /// instead of hashing them again, see <see cref="WeightDigests"/>).
 /// </summary>
-public sealed record ModelCard
+internal sealed record ModelCard
 {
     public const string FileName = "README.md";
 

@@ -5,7 +5,7 @@ using Lep.Formats;
 
 namespace Lep.Provenance;
 
-public sealed record FileDigest(string Name, long Bytes, string Sha256);
+internal sealed record FileDigest(string Name, long Bytes, string Sha256);
 
 /// <summary>
 /// sha256 of a model's weight files (or of a file input), computed once: within a process by a cache keyed on path,
@@ -13,7 +13,7 @@ public sealed record FileDigest(string Name, long Bytes, string Sha256);
 /// trusted for a file whose size matches and that is not newer than that README, or by a <see cref="FileDigestMemo"/>
 /// the caller keeps.
 /// </summary>
-public static class WeightDigests
+internal static class WeightDigests
 {
     private const string Heading = "## Weights";
     private static readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> Cache = new();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Lep.Runtime;
 
 /// <summary>Chooses where models run: <c>cpu</c>, <c>cuda</c> (or <c>cuda:N</c>), or <c>auto</c> (CUDA when present).</summary>
-public static class ComputeDevice
+internal static class ComputeDevice
 {
     public static Device Resolve(string name)
     {
@@ -14,9 +14,10 @@ public static class ComputeDevice
         if (n == "auto") return cudaPresent ? CUDA : CPU;
         if (n == "cuda" || n.StartsWith("cuda:"))
         {
+            const string Remedy = "reference TorchSharp-cuda-linux and run on a machine with an NVIDIA GPU";
             if (!cudaPresent)
                 throw new OptionException(DeviceSchema.Device,
-                    $"{name}: no CUDA backend available: this build uses TorchSharp-cpu; reference TorchSharp-cuda-linux and run on a machine with an NVIDIA GPU, or use {DeviceSchema.Device.Is("cpu")}");
+                    $"{name}: no CUDA backend available: this build uses TorchSharp-cpu; {Remedy}, or use {DeviceSchema.Device.Is("cpu")}");
             return new Device(n);
         }
         throw new OptionException(DeviceSchema.Device, $"{name}: unknown device (expected cpu, cuda, cuda:N or auto)");

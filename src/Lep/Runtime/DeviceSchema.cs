@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Runtime;
 
 /// <summary>The compute device option every job that runs a model takes (resolved by <see cref="ComputeDevice.Resolve"/>).</summary>
-public static class DeviceSchema
+internal static class DeviceSchema
 {
     public static readonly OptionSpec<string> Device = OptionSpec.Text("device", "cpu",
         "where the model runs: cpu, cuda[:N] or auto (this build ships the CPU backend)", Problem);

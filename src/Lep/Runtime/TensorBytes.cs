@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Lep.Runtime;
 
 /// <summary>Moves tensor bytes between safetensors mappings and torch tensors.</summary>
-public static class TensorBytes
+internal static class TensorBytes
 {
     /// <summary>A new CPU tensor with the stored dtype and shape holding a copy of the tensor's bytes.</summary>
     public static Tensor ToTensor(SafetensorsFile file, TensorInfo info) => ToTensor(file, info, 1L << 30);

@@ -8,7 +8,7 @@ namespace Lep.Tokenization;
 /// non-normalized tokens on the raw text, then of the normalized tokens on each normalized remaining piece;
 /// single_word / lstrip / rstrip as in HF's <c>find_matches</c>.
 /// </summary>
-public sealed class AddedVocabulary
+internal sealed class AddedVocabulary
 {
     private readonly Dictionary<string, int> _map = new(StringComparer.Ordinal);
     private readonly Dictionary<int, AddedToken> _mapR = new();

@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Tokenization;
 
 /// <summary>GPT-2's reversible byte ↔ printable character table.</summary>
-public static class ByteLevel
+internal static class ByteLevel
 {
     private static readonly char[] ByteToChar = new char[256];
     private static readonly short[] CharToByte = new short[324];

@@ -11,7 +11,7 @@ namespace Lep.Tokenization;
 /// running the regex on a copy where each astral code point is replaced by a BMP stand-in of the same general
 /// category (so <c>\p{L}</c>, <c>\p{N}</c>, <c>\s</c>, <c>\w</c> classify it as Oniguruma does).
 /// </summary>
-public sealed class Pattern
+internal sealed class Pattern
 {
     public bool IsRegex { get; }
     public string Source { get; }

@@ -6,7 +6,7 @@ using Lep.Tokenization.PreTokenizers;
 namespace Lep.Tokenization;
 
 /// <summary>Reads tiktoken rank files (<c>base64-token rank</c> per line) into a byte-level BPE tokenizer.</summary>
-public static class Tiktoken
+internal static class Tiktoken
 {
     /// <summary>The Llama-3 / GPT-4 style split pattern, as in Llama-3's tokenizer.json.</summary>
     public const string Llama3Pattern =

@@ -10,7 +10,7 @@ namespace Lep.Tokenization;
 /// <c>Ġ</c> = space, partial UTF-8 allowed), SentencePiece (<c>▁</c> = space, <c>&lt;0xNN&gt;</c> byte fallback), or
 /// plain text. Two tokens of different vocabularies mean the same thing exactly when their bytes are equal.
 /// </summary>
-public sealed class TokenText
+internal sealed class TokenText
 {
     private readonly Tokenizer _tokenizer;
     private readonly HashSet<int> _unknown = [];

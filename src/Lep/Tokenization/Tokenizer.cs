@@ -14,19 +14,19 @@ namespace Lep.Tokenization;
 /// </summary>
 public sealed class Tokenizer
 {
-    public INormalizer? Normalizer { get; }
-    public IPreTokenizer? PreTokenizer { get; }
-    public IModel Model { get; }
-    public IPostProcessor? PostProcessor { get; }
-    public IDecoder? Decoder { get; }
-    public AddedVocabulary AddedTokens { get; }
+    internal INormalizer? Normalizer { get; }
+    internal IPreTokenizer? PreTokenizer { get; }
+    internal IModel Model { get; }
+    internal IPostProcessor? PostProcessor { get; }
+    internal IDecoder? Decoder { get; }
+    internal AddedVocabulary AddedTokens { get; }
 
     private readonly string? _truncationJson;
     private readonly string? _paddingJson;
 
     /// <summary>Builds a tokenizer; <paramref name="addedTokens"/> get ids the way HF assigns them on load
     /// (the model's id when the content is in the model vocabulary, otherwise the next id after the model).</summary>
-    public Tokenizer(IModel model, INormalizer? normalizer = null, IPreTokenizer? preTokenizer = null,
+    internal Tokenizer(IModel model, INormalizer? normalizer = null, IPreTokenizer? preTokenizer = null,
         IPostProcessor? postProcessor = null, IDecoder? decoder = null, IEnumerable<AddedToken>? addedTokens = null)
         : this(model, normalizer, preTokenizer, postProcessor, decoder, addedTokens, null, null)
     {
@@ -63,7 +63,9 @@ public sealed class Tokenizer
 
     private int _vocabSize = -1;
 
+    /// <summary>The id of a token (added tokens first), or null when the vocabulary lacks it.</summary>
     public int? TokenToId(string token) => AddedTokens.TokenToId(token) ?? Model.TokenToId(token);
+    /// <summary>The token with this id, or null when no token has it.</summary>
     public string? IdToToken(int id) => AddedTokens.ById(id)?.Content ?? Model.IdToToken(id);
 
     /// <summary>Token → id over the model vocabulary and the added tokens.</summary>
@@ -76,6 +78,8 @@ public sealed class Tokenizer
 
     // ---------------------------------------------------------------- encode / decode
 
+    /// <summary>The ids of <paramref name="text"/>, as HF tokenizers encodes it; <paramref name="addSpecialTokens"/> applies the
+    /// post-processor (e.g. a leading BOS).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int[] Encode(string text, bool addSpecialTokens)
     {
@@ -93,12 +97,14 @@ public sealed class Tokenizer
     }
 
     /// <summary>The pieces the model sees (after added-token extraction, normalization, pre-tokenization).</summary>
-    public IReadOnlyList<Split> PreTokenize(string text)
+    internal IReadOnlyList<Split> PreTokenize(string text)
     {
         var splits = AddedTokens.ExtractAndNormalize(Normalizer, UnicodeProps.Sanitize(text));
         return PreTokenizer != null ? PreTokenizer.Apply(splits) : splits;
     }
 
+    /// <summary>The text of <paramref name="ids"/>, through the decoder; <paramref name="skipSpecialTokens"/> leaves
+    /// special tokens out.</summary>
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens)
     {
         var tokens = new List<string>();
@@ -194,6 +200,7 @@ public sealed class Tokenizer
         File.Move(tmp, path, true);
     }
 
+    /// <summary>The tokenizer.json text <see cref="Save"/> writes.</summary>
     public string ToJson()
     {
         using var ms = new MemoryStream();
@@ -201,6 +208,7 @@ public sealed class Tokenizer
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
+    /// <summary>Writes the tokenizer.json content to <paramref name="stream"/> as UTF-8.</summary>
     public void WriteJson(Stream stream)
     {
         using var w = new Utf8JsonWriter(stream, Json.WriterOptions);

@@ -4,7 +4,7 @@ namespace Lep.Tokenization;
 
 /// <summary>The options of `lep tokenizer train` and the pipeline's tokenizer stage with "op": "train";
 /// <see cref="Vocabulary.TokenizerTrainSpec"/> and the trainers take their defaults and checks from here.</summary>
-public static class TokenizerTrainSchema
+internal static class TokenizerTrainSchema
 {
     public static readonly OptionSpec<string> Type = OptionSpec.RequiredChoice<Vocabulary.TokenizerType>("type",
         "bpe (byte-level, Llama-3 style), spbpe (SentencePiece BPE with byte fallback) or unigram (SentencePiece Unigram with byte fallback)");
@@ -22,7 +22,7 @@ public static class TokenizerTrainSchema
 
 /// <summary>The options of `lep tokenizer extend` and "op": "extend"; <see cref="Vocabulary.ExtendOptions"/> takes its
 /// defaults and checks from here.</summary>
-public static class TokenizerExtendSchema
+internal static class TokenizerExtendSchema
 {
     public static readonly OptionSpec<string> Tokenizer = OptionSpec.Path("tokenizer",
         "the tokenizer to extend: tokenizer.json or a directory holding one (byte-level or SentencePiece BPE)");
@@ -32,7 +32,7 @@ public static class TokenizerExtendSchema
 }
 
 /// <summary>The options of `lep tokenizer replace` and "op": "replace".</summary>
-public static class TokenizerReplaceSchema
+internal static class TokenizerReplaceSchema
 {
     public static readonly OptionSpec<string> Source = OptionSpec.Path("source",
         "the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)");
@@ -40,7 +40,7 @@ public static class TokenizerReplaceSchema
 }
 
 /// <summary>The options of `lep tokenizer trim` and "op": "trim".</summary>
-public static class TokenizerTrimSchema
+internal static class TokenizerTrimSchema
 {
     public static readonly OptionSpec<string> Tokenizer = OptionSpec.Path("tokenizer", "the tokenizer to trim (BPE or Unigram)");
     public static readonly OptionSpec<int> Keep = OptionSpec.RequiredInt("keep", "tokens to keep in all (base alphabet, bytes and special tokens always stay)", min: 1);

@@ -10,7 +10,7 @@ namespace Lep.Training;
 /// exactly. Weight decay applies to matrices only (not norms or biases), as is usual for transformers.
 /// An optional row mask limits updates to some rows of a parameter (e.g. only the new vocabulary rows).
 /// </summary>
-public sealed class AdamW
+internal sealed class AdamW
 {
     private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Tensor[] _m;

@@ -1,6 +1,6 @@
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Training;
 
@@ -10,7 +10,7 @@ namespace Lep.Training;
 /// prompt with the generation prompt, then the reply — which is exactly how the model sees it when generating.
 /// Special tokens come from the template text (as transformers' apply_chat_template does), not from the tokenizer.
 /// </summary>
-public static class ChatDocuments
+internal static class ChatDocuments
 {
     public static TrainingDocument Encode(Tokenizer tokenizer, ChatTemplate template, IReadOnlyList<ChatMessage> conversation)
     {
@@ -32,7 +32,8 @@ public static class ChatDocuments
             string prompt = template.Render(conversation.Take(k).ToList(), addGenerationPrompt: true);
             string withReply = template.Render(conversation.Take(k + 1).ToList(), addGenerationPrompt: false);
             if (!prompt.StartsWith(rendered, StringComparison.Ordinal) || !withReply.StartsWith(prompt, StringComparison.Ordinal))
-                throw new LepInputException(template.Name, "the chat template does not render conversations incrementally (a later turn changes earlier text), so assistant turns cannot be isolated");
+                throw new LepInputException(template.Name, "the chat template does not render conversations incrementally (a later turn changes earlier text), so assistant " +
+                    "turns cannot be isolated");
             Append(prompt[rendered.Length..], learned: false);
             Append(withReply[prompt.Length..], learned: true);
         }

@@ -1,7 +1,7 @@
 namespace Lep.Training;
 
 /// <summary>Linear warm-up to the peak learning rate, then cosine decay to peak × minRatio at the last step.</summary>
-public static class CosineSchedule
+internal static class CosineSchedule
 {
     public static double At(int step, TrainingOptions o)
     {

@@ -5,7 +5,7 @@ namespace Lep.Training;
 /// batch × accumulation rows per step. Both engines follow it (the torch engine receives it as a table), so a run
 /// takes the same steps whichever engine or how many devices run it.
 /// </summary>
-public sealed class DataOrder
+internal sealed class DataOrder
 {
     private readonly int _rowCount;
     private readonly TrainingOptions _o;

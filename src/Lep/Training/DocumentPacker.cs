@@ -6,16 +6,16 @@ namespace Lep.Training;
 /// (<see cref="DocumentPacker.IgnoreIndex"/> where the next token belongs to another document, is not to be learned,
 /// or there is none).
 /// </summary>
-public sealed record PackedRow(long[] Tokens, long[] DocumentIds, long[] Positions, long[] Targets);
+internal sealed record PackedRow(long[] Tokens, long[] DocumentIds, long[] Positions, long[] Targets);
 
 /// <summary>A tokenised training document; <see cref="Learn"/>[i] false = token i is context only (e.g. a prompt in SFT).</summary>
-public sealed record TrainingDocument(int[] Tokens, bool[]? Learn = null)
+internal sealed record TrainingDocument(int[] Tokens, bool[]? Learn = null)
 {
     public static implicit operator TrainingDocument(int[] tokens) => new(tokens);
 }
 
 /// <summary>Packs tokenised documents into fixed-length rows.</summary>
-public static class DocumentPacker
+internal static class DocumentPacker
 {
     public const long IgnoreIndex = -100;
 

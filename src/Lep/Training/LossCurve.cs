@@ -5,7 +5,7 @@ namespace Lep.Training;
 
 /// <summary>The loss curve of a run as a PNG: training loss per step (light) with its moving average, and the
 /// validation loss at each evaluation, read from metrics.jsonl.</summary>
-public static class LossCurve
+internal static class LossCurve
 {
     public static string? Render(string metricsPath, string pngPath, string title)
     {

@@ -6,7 +6,7 @@ namespace Lep.Training;
 
 /// <summary>The rows of a new vocabulary that training should learn, all read from the one alignment of the new
 /// vocabulary with the old (<see cref="VocabularyAlignment"/>, alignment.json).</summary>
-public static class NewRows
+internal static class NewRows
 {
     /// <summary>The log `lep init` wrote before donors carried their alignment.json; read for such donors only.</summary>
     public const string InitLogFile = "init_log.jsonl";

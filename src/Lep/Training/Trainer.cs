@@ -7,16 +7,30 @@ using static TorchSharp.torch;
 
 namespace Lep.Training;
 
+/// <summary>One optimizer step, as a training run reports it.</summary>
+/// <param name="Step">optimizer steps done</param>
+/// <param name="Steps">optimizer steps in the run</param>
+/// <param name="Loss">training loss of the last step</param>
+/// <param name="LearningRate">learning rate of the last step</param>
+/// <param name="TokensPerSecond">training throughput</param>
+/// <param name="ValidationLoss">loss on the held-out rows when this step validated, else null</param>
 public sealed record TrainingProgress(int Step, int Steps, double Loss, double LearningRate, double TokensPerSecond, double? ValidationLoss);
 
 /// <param name="Note">set when nothing was trained here: what to do instead (the printed launch command), or who writes the output</param>
+/// <summary>What a training run did.</summary>
+/// <param name="Steps">optimizer steps done</param>
+/// <param name="Tokens">tokens trained on</param>
+/// <param name="FinalLoss">training loss of the last step</param>
+/// <param name="FinalValidationLoss">the last validation loss, if the run validated</param>
+/// <param name="Seconds">wall time of this invocation</param>
+/// <param name="Resumed">true when the run continued from a checkpoint</param>
 public sealed record TrainingResult(int Steps, long Tokens, double FinalLoss, double? FinalValidationLoss, double Seconds, bool Resumed, string? Note = null);
 
 /// <summary>
 /// The training loop: packed rows (block-diagonal causal attention, per-document positions), AdamW, warm-up + cosine,
 /// gradient accumulation and clipping, periodic validation, metrics as JSONL, and checkpoints that resume exactly.
 /// </summary>
-public sealed class Trainer
+internal sealed class Trainer
 {
     private readonly LlamaForCausalLM _model;
     private readonly TrainingOptions _o;
@@ -169,7 +183,12 @@ public sealed class Trainer
             tokens += stepTokens;
             loss = lossSum;
             double tokensPerSecond = stepTokens / Math.Max(1e-9, stepClock.Elapsed.TotalSeconds);
-            var record = new Dictionary<string, object> { ["step"] = step, ["lr"] = lr, ["loss"] = Math.Round(loss, 6), ["grad_norm"] = Math.Round(gradNorm, 6), ["tokens"] = tokens, ["tokens_per_s"] = Math.Round(tokensPerSecond, 1) };
+            var record = new Dictionary<string,
+                object>
+            {
+                ["step"] = step, ["lr"] = lr, ["loss"] = Math.Round(loss, 6), ["grad_norm"] = Math.Round(gradNorm, 6), ["tokens"] = tokens,
+                ["tokens_per_s"] = Math.Round(tokensPerSecond, 1)
+            };
 
             bool last = step == _o.Steps;
             if (_validation.Count > 0 && _o.EvalEvery > 0 && (step % _o.EvalEvery == 0 || last))

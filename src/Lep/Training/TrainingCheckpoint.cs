@@ -11,7 +11,7 @@ namespace Lep.Training;
 /// What a run needs to continue exactly where it stopped: the trainable parameters, the optimizer's moments and the
 /// step (the data order is a function of the seed and the step). Written to a staging dir and swapped in atomically.
 /// </summary>
-public static class TrainingCheckpoint
+internal static class TrainingCheckpoint
 {
     public const string DirectoryName = "checkpoint";
     private const string ParamsFile = "params.safetensors";

@@ -11,17 +11,25 @@ namespace Lep.Training;
 /// <summary>Inputs of a training job: a model dir (with its tokenizer), corpus files and the run settings.</summary>
 public sealed record TrainingJobSpec
 {
+    /// <summary>The HF model dir to start from (with tokenizer.json).</summary>
     public required string ModelDirectory { get; init; }
+    /// <summary>Training text files (.txt or .jsonl).</summary>
     public required IReadOnlyList<string> Corpus { get; init; }
+    /// <summary>Held-out text; null = every <see cref="ValidationEvery"/>-th training document.</summary>
     public string? ValidationCorpus { get; init; }
+    /// <summary>The trained model dir to write (its run state goes beside it, in OUT.run/).</summary>
     public required string OutputDirectory { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
+    /// <summary>Steps, learning rate, batch and the other hyper-parameters.</summary>
     public TrainingOptions Options { get; init; } = new();
+    /// <summary>dtype of the written weights (bf16, f16 or f32).</summary>
     public DType Storage { get; init; } = DTypes.ParseFloat(TrainingSchema.Storage.Default);
+    /// <summary>Use only the first N documents of the corpus.</summary>
     public int? MaxDocuments { get; init; }
     /// <summary>Share of documents held out for validation when no validation corpus is given (every k-th document).</summary>
     public int ValidationEvery { get; init; } = 50;
+    /// <summary>The compute device: cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
     /// <summary>Run on PyTorch's distributed engine (engines/torch) under torchrun instead of the local trainer.</summary>
     public TorchrunLaunch? Torchrun { get; init; }
@@ -33,11 +41,13 @@ public sealed record TrainingJobSpec
 /// </summary>
 public static class TrainingJob
 {
+    /// <summary>Where a run keeps its checkpoint and metrics: OUT.run beside the output dir.</summary>
     public static string RunDirectoryFor(string outputDirectory) => outputDirectory.TrimEnd('/') + ".run";
 
     /// <summary>An output dir with this job's run state beside it: a re-run continues (and rewrites) it.</summary>
     public static bool IsRerun(string outputDirectory) => Directory.Exists(RunDirectoryFor(outputDirectory));
 
+    /// <summary>Trains the model on the corpus and writes it; the same call resumes a killed run from its checkpoint.</summary>
     /// <param name="note">lines for the user (the torchrun engine's memory plan)</param>
     public static TrainingResult Run(TrainingJobSpec spec, IProgress<(string Stage, double Fraction)>? progress = null,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default, Action<string>? note = null)
@@ -67,7 +77,7 @@ public static class TrainingJob
     }
 
     /// <summary>Trains on already tokenised documents (plain text or chat SFT with loss masks) and writes the model.</summary>
-    public static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
+    internal static TrainingResult Train(TrainingJobSpec spec, IReadOnlyList<TrainingDocument> train, IReadOnlyList<TrainingDocument> validation,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)
     {
         // Re-running the same job (its run state beside the output) rewrites that job's own output.
@@ -94,9 +104,10 @@ public static class TrainingJob
     /// <summary>A packed row longer than the model's context would train positions the model never had.</summary>
     private static void RequireBlockFits(TrainingJobSpec spec, ModelConfig config)
     {
+        string configFile = Path.Combine(spec.ModelDirectory, "config.json");
         if (spec.Options.BlockSize > config.MaxPositionEmbeddings)
             throw new OptionException(
-                $"{Path.Combine(spec.ModelDirectory, "config.json")}: {TrainingSchema.BlockSize.Is(spec.Options.BlockSize)} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
+                $"{configFile}: {TrainingSchema.BlockSize.Is(spec.Options.BlockSize)} exceeds the model's context (max_position_embeddings {config.MaxPositionEmbeddings})");
     }
 
     private static Provenance.ModelCard TrainingCard(TrainingJobSpec spec, TrainingResult r)
@@ -108,7 +119,8 @@ public static class TrainingJob
             Job = "lep train",
             What = "The input model after training on the given text (metrics.jsonl and loss.png hold the curves).",
             Options = spec,
-            Inputs = [("model", spec.ModelDirectory), .. spec.Corpus.Select(c => ("corpus", c)), .. spec.ValidationCorpus is null ? [] : new[] { ("validation", spec.ValidationCorpus) }],
+            Inputs = [("model", spec.ModelDirectory), .. spec.Corpus.Select(c => ("corpus", c)), .. spec.ValidationCorpus is null ? []
+                : new[] { ("validation", spec.ValidationCorpus) }],
             Numbers =
             [
                 ("steps", r.Steps.ToString()), ("tokens trained", r.Tokens.ToString()), ("final training loss", F(r.FinalLoss)),

@@ -17,7 +17,7 @@ public enum TrainableSet
 }
 
 /// <summary>The names of <see cref="TrainableSet"/> in `--trainable` and the pipeline's "trainable".</summary>
-public static class TrainableSets
+internal static class TrainableSets
 {
     /// <summary>all, embeddings (= <see cref="TrainableSet.EmbeddingsAndHead"/>), lora.</summary>
     public static TrainableSet Parse(string name) => name.Trim().ToLowerInvariant() switch
@@ -39,22 +39,39 @@ public static class TrainableSets
 /// <summary>Hyper-parameters of a training run (defaults: <see cref="TrainingSchema"/>, the LEP paper's AdamW setting).</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Optimizer steps.</summary>
     public int Steps { get; init; } = TrainingSchema.Steps.Default;
+    /// <summary>Tokens per packed row.</summary>
     public int BlockSize { get; init; } = TrainingSchema.BlockSize.Default;
+    /// <summary>Rows per micro-batch.</summary>
     public int BatchSize { get; init; } = TrainingSchema.BatchSize.Default;
+    /// <summary>Micro-batches per optimizer step.</summary>
     public int GradientAccumulation { get; init; } = TrainingSchema.GradientAccumulation.Default;
+    /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = TrainingSchema.LearningRate.Default;
+    /// <summary>The cosine schedule ends at this share of the peak learning rate.</summary>
     public double MinLearningRateRatio { get; init; } = TrainingSchema.MinLearningRateRatio.Default;
+    /// <summary>Steps of linear warm-up.</summary>
     public int WarmupSteps { get; init; } = TrainingSchema.Warmup.Default;
+    /// <summary>AdamW's first-moment decay.</summary>
     public double Beta1 { get; init; } = 0.9;
+    /// <summary>AdamW's second-moment decay.</summary>
     public double Beta2 { get; init; } = 0.95;
+    /// <summary>AdamW's denominator epsilon.</summary>
     public double Epsilon { get; init; } = 1e-5;
+    /// <summary>AdamW's decoupled weight decay.</summary>
     public double WeightDecay { get; init; } = TrainingSchema.WeightDecay.Default;
+    /// <summary>Gradient norm clip; 0 = off.</summary>
     public double GradientClip { get; init; } = TrainingSchema.Clip.Default;
+    /// <summary>Validate every N steps; 0 = never.</summary>
     public int EvalEvery { get; init; } = TrainingSchema.EvalEvery.Default;
+    /// <summary>Validation batches per evaluation.</summary>
     public int EvalBatches { get; init; } = 8;
+    /// <summary>Write a resumable checkpoint every N steps; 0 = never.</summary>
     public int CheckpointEvery { get; init; } = TrainingSchema.CheckpointEvery.Default;
+    /// <summary>Seed of the data order (and of LoRA's initial factors).</summary>
     public long Seed { get; init; } = TrainingSchema.Seed.Default;
+    /// <summary>Which weights train: all, the embeddings and head, or LoRA adapters.</summary>
     public TrainableSet Trainable { get; init; } = TrainableSets.Parse(TrainingSchema.Trainable.Default);
     /// <summary>With <see cref="TrainableSet.EmbeddingsAndHead"/>: update only rows with this id or above (the new
     /// vocabulary of an extended tokenizer), leaving every old row as it was.</summary>

@@ -5,7 +5,7 @@ namespace Lep.Training;
 /// <summary>The options of `lep train` and the pipeline's "train" stage (with <see cref="Modeling.LoraSchema"/>,
 /// <see cref="Torchrun.TorchrunSchema"/> and <see cref="Runtime.DeviceSchema"/>); <see cref="TrainingOptions"/>
 /// takes its defaults from here.</summary>
-public static class TrainingSchema
+internal static class TrainingSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "the HF model dir to start from (with tokenizer.json)");
     public static readonly OptionSpec<string[]> Corpus = OptionSpec.Paths("corpus",

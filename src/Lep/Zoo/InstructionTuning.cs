@@ -7,7 +7,7 @@ using Lep.Training;
 namespace Lep.Zoo;
 
 /// <summary>The conversations the zoo's instruct model is tuned on.</summary>
-public sealed record InstructionTuningData
+internal sealed record InstructionTuningData
 {
     /// <summary>A `lep data tasks` dir: all English-prompt records of its train split and this share of the Russian-prompt ones.</summary>
     public required string Tasks { get; init; }
@@ -23,7 +23,7 @@ public sealed record InstructionTuningData
 /// conversations plus copy-task conversations from the training text — copying is the skill the instruct model must
 /// have (DESIGN §3) and the one a tiny model learns last from a mix of seven task kinds. Dev split for validation.
 /// </summary>
-public static class InstructionTuning
+internal static class InstructionTuning
 {
     public static TrainingResult Run(string model, InstructionTuningData data, TrainingOptions options, string output, string device,
         IProgress<TrainingProgress>? steps = null, CancellationToken cancellation = default)

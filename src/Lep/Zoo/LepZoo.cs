@@ -5,16 +5,16 @@ using Lep.Pipeline;
 
 namespace Lep.Zoo;
 
-public sealed record ZooBuildOptions
+internal sealed record ZooBuildOptions
 {
     public required string OutputDirectory { get; init; }
     /// <summary>Where the stages are kept for resuming (the pipeline's work dir).</summary>
     public required string WorkDirectory { get; init; }
     /// <summary>"full" (the zoo pipeline's own variables), "light" or "quick" (its profiles).</summary>
-    public string Profile { get; init; } = "full";
+    public string Profile { get; init; } = ZooSchema.Profile.Default;
     /// <summary>A corpus dir from `lep data build`; when null the pipeline's corpus stage builds one.</summary>
     public string? CorpusDirectory { get; init; }
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = Runtime.DeviceSchema.Device.Default;
     /// <summary>Values for zoo.json's variables, over the profile's (e.g. toy sizes in tests).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
     /// <summary>Replace an output the build did not write, and run again the stages an earlier build in the work dir
@@ -22,7 +22,7 @@ public sealed record ZooBuildOptions
     public bool Force { get; init; }
 }
 
-public sealed record ZooBuildResult(JsonObject Manifest, PipelineRunResult Run);
+internal sealed record ZooBuildResult(JsonObject Manifest, PipelineRunResult Run);
 
 /// <summary>
 /// `lep zoo build`: a front-end over the built-in "zoo" pipeline (src/Lep/Pipeline/BuiltIn/zoo.json), which holds
@@ -30,11 +30,11 @@ public sealed record ZooBuildResult(JsonObject Manifest, PipelineRunResult Run);
 /// publish stage to the output (staged and renamed). The stages' markers decide what is done: a killed build resumes
 /// stage by stage (training from its checkpoint), and a changed setting re-runs exactly the stages it affects, when asked.
 /// </summary>
-public sealed class LepZoo(ZooBuildOptions options, IPipelineUi ui)
+internal sealed class LepZoo(ZooBuildOptions options, IPipelineUi ui)
 {
     public const string PipelineName = "zoo";
     public const string PublishStageName = "publish";
-    public static readonly string[] Profiles = ["full", "light", "quick"];
+    public static IReadOnlyList<string> Profiles => ZooSchema.Profile.Choices!;
 
     /// <summary>The zoo pipeline with this build's variables (no process environment: the options decide).</summary>
     public PipelineDefinition Load()

@@ -8,7 +8,7 @@ namespace Lep.Zoo;
 /// moved that ratio only to 0.94 — the zoo learns to copy during instruction tuning — so they are cheap insurance,
 /// not a proven need (README, "The zoo").
 /// </summary>
-public static class RepeatedPassages
+internal static class RepeatedPassages
 {
     public const int MaxPassageChars = 300;
 

@@ -6,7 +6,7 @@ using Lep.Tokenization.ChatTemplates;
 namespace Lep.Zoo;
 
 /// <summary>What goes into a zoo training text besides the corpus's English (all of it).</summary>
-public sealed record TrainingMixOptions
+internal sealed record TrainingMixOptions
 {
     /// <summary>Russian documents are added until they make up this share of the characters.</summary>
     public required double RussianShare { get; init; }
@@ -26,7 +26,7 @@ public sealed record TrainingMixOptions
 /// The zoo's training texts: the corpus's English documents, then Russian ones until they make up a share of the
 /// characters, repeated passages, and (optionally) instruction-shaped plain text, shuffled with the seed.
 /// </summary>
-public static class TrainingMix
+internal static class TrainingMix
 {
     /// <summary>Writes the mix to <paramref name="path"/> and returns a one-line account of it.</summary>
     public static string Write(string corpus, TrainingMixOptions options, string path)
@@ -53,7 +53,8 @@ public static class TrainingMix
         File.WriteAllText(path, string.Join("\n\n", shuffled) + "\n", new UTF8Encoding(false));
         string repeats = options.RepeatShare > 0 ? $", {repeatedChars / (double)(taken + enChars + repeatedChars):P1} of the text repeated passages" : "";
         long extraChars = extra.Sum(d => (long)d.Length);
-        string instructionShaped = extraChars > 0 ? $", {extra.Count:N0} instruction-shaped documents ({extraChars / (double)(taken + enChars + repeatedChars + extraChars):P1} of the text)" : "";
+        double extraShare = extraChars / (double)(taken + enChars + repeatedChars + extraChars);
+        string instructionShaped = extraChars > 0 ? $", {extra.Count:N0} instruction-shaped documents ({extraShare:P1} of the text)" : "";
         return $"{en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}{instructionShaped}";
     }
 

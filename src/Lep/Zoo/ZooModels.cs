@@ -7,7 +7,7 @@ using Lep.Tokenization;
 namespace Lep.Zoo;
 
 /// <summary>The zoo's architecture: Llama (RMSNorm, RoPE, GQA, SwiGLU) with an untied head, like Llama-3-8B.</summary>
-public sealed record ZooArchitecture
+internal sealed record ZooArchitecture
 {
     public required int HiddenSize { get; init; }
     public required int IntermediateSize { get; init; }
@@ -20,7 +20,7 @@ public sealed record ZooArchitecture
 
 /// <summary>The zoo's two starting points: the base's random weights, and the instruct model's start (the base with
 /// the chat template and end-of-turn as its stop token).</summary>
-public static class ZooModels
+internal static class ZooModels
 {
     public const string BaseName = "lep-tiny-base";
     public const string InstructName = "lep-tiny-instruct";

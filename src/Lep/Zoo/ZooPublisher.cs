@@ -10,7 +10,7 @@ using Lep.Training;
 namespace Lep.Zoo;
 
 /// <summary>What the zoo's publish step reads: the trained pair, its evaluation and diagnostics, and how it was built.</summary>
-public sealed record ZooPublication
+internal sealed record ZooPublication
 {
     public required string Corpus { get; init; }
     public required string Base { get; init; }
@@ -31,7 +31,7 @@ public sealed record ZooPublication
 /// The zoo as shipped (assets/zoo): both models as bf16 HF dirs, their training curves and loss plots, the eval report,
 /// recipe.json, and manifest.json (files with sizes and hashes, scores, baselines, pair diagnostics, stage seconds).
 /// </summary>
-public static class ZooPublisher
+internal static class ZooPublisher
 {
     public static JsonObject Publish(ZooPublication p, string output)
     {
@@ -63,7 +63,13 @@ public static class ZooPublisher
         {
             ["recipe"] = p.Recipe.DeepClone(),
             ["models"] = models,
-            ["data"] = File.Exists(dataManifest) ? new JsonObject { ["manifest_sha256"] = FileHash.Sha256(dataManifest), ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone() } : null,
+            ["data"] = File.Exists(dataManifest)
+                ? new JsonObject
+                {
+                    ["manifest_sha256"] = FileHash.Sha256(dataManifest),
+                    ["outputs"] = JsonNode.Parse(File.ReadAllText(dataManifest))?["outputs"]?.DeepClone(),
+                }
+                : null,
             ["stage_seconds"] = new JsonObject(p.StageSeconds.Select(s => KeyValuePair.Create(s.Stage, (JsonNode?)Math.Round(s.Seconds, 1)))),
             ["scores"] = Scores(EvalResults.Load(p.Eval)),
             ["baselines"] = Baselines(p.Corpus, p.EvalItems),

@@ -1,12 +1,12 @@
-using Lep.Data;
 using System.Text.Json.Nodes;
+using Lep.Data;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;
 
 namespace Lep.Zoo;
 
 /// <summary>The zoo's special tokens and ChatML-style template, and the tokenizer trained with them.</summary>
-public static class ZooTokenizer
+internal static class ZooTokenizer
 {
     public const string Bos = "<|begin_of_text|>";
     public const string Eos = "<|end_of_text|>";

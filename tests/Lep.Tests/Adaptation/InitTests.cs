@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
-using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.EmbeddingInit;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Adaptation;

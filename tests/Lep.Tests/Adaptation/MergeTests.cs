@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Merging;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -7,6 +6,7 @@ using Lep.Options;
 using Lep.Tests.Gguf;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Adaptation;

@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Propagation;
 using Lep.Formats;
 using Lep.Formats.Checkpoint;
@@ -7,7 +7,7 @@ using Lep.Formats.Gguf;
 using Lep.Tests.Oracles;
 using Lep.Tests.Support;
 using Lep.Tokenization;
-using System.Runtime.InteropServices;
+using Lep.Tokenization.Vocabulary;
 using static TorchSharp.torch;
 
 namespace Lep.Tests.Adaptation;

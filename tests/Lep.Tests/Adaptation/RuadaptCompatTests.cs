@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using Lep.Tokenization.Vocabulary;
 using Lep.Adaptation.Propagation;
 using Lep.Tests.Gguf;
 using Lep.Tokenization;
+using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Tests.Adaptation;
 

@@ -44,8 +44,15 @@ public static class CalibrationFixtures
 
     public static TrainingOptions Training(TrainableSet set = TrainableSet.Lora) => Calibrator.DefaultTraining with
     {
-        Steps = 16, BlockSize = 64, BatchSize = 4, LearningRate = 1e-2, WarmupSteps = 2, CheckpointEvery = 0, Seed = 3,
-        Trainable = set, Lora = new LoraOptions { Rank = 4, Alpha = 8 },
+        Steps = 16,
+        BlockSize = 64,
+        BatchSize = 4,
+        LearningRate = 1e-2,
+        WarmupSteps = 2,
+        CheckpointEvery = 0,
+        Seed = 3,
+        Trainable = set,
+        Lora = new LoraOptions { Rank = 4, Alpha = 8 },
     };
 
     public const string RussianText =

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
-using LLama;
-using LLama.Native;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
 using Lep.Tests.Oracles;
+using LLama;
+using LLama.Native;
 using Xunit.Abstractions;
 
 namespace Lep.Tests.Gguf;

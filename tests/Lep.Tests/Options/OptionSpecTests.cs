@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Lep.Adaptation.Propagation;
 using Lep.Cli;
 using Lep.Evaluation;
@@ -7,7 +8,6 @@ using Lep.Pipeline;
 using Lep.Tokenization;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
-using System.Text.Json.Nodes;
 
 namespace Lep.Tests.Options;
 

@@ -1,7 +1,3 @@
-using Lep.Data.Tasks;
-using Lep.Data.Corpus;
-using Lep.Demo;
-using Lep.Formats.Checkpoint;
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,8 +6,12 @@ using Lep.Adaptation.Merging;
 using Lep.Adaptation.Propagation;
 using Lep.Calibration;
 using Lep.Cli;
+using Lep.Data.Corpus;
+using Lep.Data.Tasks;
+using Lep.Demo;
 using Lep.Evaluation;
 using Lep.Evaluation.Report;
+using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
 using Lep.Options;
@@ -22,6 +22,7 @@ using Lep.Tokenization.Training;
 using Lep.Tokenization.Vocabulary;
 using Lep.Training;
 using Lep.Training.Torchrun;
+using Lep.Zoo;
 
 namespace Lep.Tests.Options;
 
@@ -40,7 +41,7 @@ public sealed class SchemaAgreementTests
     /// <param name="Schemas">the static classes that declare the job's options</param>
     /// <param name="Library">the options record's defaults, each beside the option it must equal</param>
     /// <param name="CliSelects">the option the CLI expresses as the subcommand (merge's method)</param>
-    public sealed record Job(string[] Cli, string? Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library, OptionSpec? CliSelects = null)
+    internal sealed record Job(string[] Cli, string? Stage, Type[] Schemas, Func<IEnumerable<(OptionSpec Option, object? Default)>> Library, OptionSpec? CliSelects = null)
     {
         public IReadOnlyList<OptionSpec> Options => Schemas
             .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
@@ -162,6 +163,11 @@ public sealed class SchemaAgreementTests
         ["info"] = new(["info", "MODEL"], null, [typeof(InfoSchema)], () => []),
         ["demo"] = new(["demo"], null, [typeof(DemoSchema), typeof(DeviceSchema)],
             () => [(DeviceSchema.Device, new DemoOptions { Zoo = "", OutputDirectory = "" }.Device)]),
+        ["zoo build"] = new(["zoo", "build"], null, [typeof(ZooSchema), typeof(DeviceSchema)], () =>
+            {
+                var z = new ZooBuildOptions { OutputDirectory = "", WorkDirectory = "" };
+                return [(ZooSchema.Profile, z.Profile), (DeviceSchema.Device, z.Device)];
+            }),
         ["merge linear"] = new(["merge", "linear", "--a", "a", "--b", "b", "--weight", "0.5", "--out", "o"],
             """{"kind": "merge", "a": "a", "b": "b", "weight": 0.5}""", [typeof(MergeSchema)], MergeDefaults, MergeSchema.Method),
         ["merge slerp"] = new(["merge", "slerp", "--a", "a", "--b", "b", "--weight", "0.5", "--out", "o"],

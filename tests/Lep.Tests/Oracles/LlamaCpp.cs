@@ -1,8 +1,8 @@
 using System.Text;
+using Lep.Modeling.LlamaCpp;
 using LLama;
 using LLama.Common;
 using LLama.Native;
-using Lep.Modeling.LlamaCpp;
 
 namespace Lep.Tests.Oracles;
 

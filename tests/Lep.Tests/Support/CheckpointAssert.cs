@@ -2,7 +2,7 @@ using Lep.Formats.Checkpoint;
 
 namespace Lep.Tests.Support;
 
-public static class CheckpointAssert
+internal static class CheckpointAssert
 {
     /// <summary>The two HF dirs hold the same tensor names with the same dtypes and shapes.</summary>
     public static void SameLayout(CheckpointReader a, CheckpointReader b)

@@ -4,7 +4,7 @@ using Lep.Zoo;
 namespace Lep.Tests.Support;
 
 /// <summary>A zoo pair built in seconds (the zoo pipeline of `lep zoo build`, quick profile at toy sizes) on a corpus cut from the test data.</summary>
-public static class TestZoo
+internal static class TestZoo
 {
     /// <summary>The checkout the tests were built from (the dir holding Lep.slnx).</summary>
     public static string CheckoutRoot { get; } = FindCheckout();

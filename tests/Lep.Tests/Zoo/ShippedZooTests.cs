@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Formats.Gguf;
 using Lep.Modeling;
@@ -8,6 +7,7 @@ using Lep.Pipeline;
 using Lep.Tests.Oracles;
 using Lep.Tests.Support;
 using Lep.Tokenization;
+using Lep.Tokenization.ChatTemplates;
 using Lep.Zoo;
 
 namespace Lep.Tests.Zoo;

@@ -27,25 +27,49 @@ public enum InitMethod
 }
 
 /// <summary>The head's new rows: "own" applies the method to the old head rows; "tie" reuses the input embedding's vector.</summary>
-public enum HeadInit { Own, Tie }
+public enum HeadInit
+{
+    /// <summary>The head's new rows come from the old head rows, by the same method as the embedding's.</summary>
+    Own,
+    /// <summary>The head's new row repeats the new input embedding row.</summary>
+    Tie,
+}
 
+/// <summary>What `lep init` does: the base model, the new tokenizer, where the donor goes, and how new rows are
+/// made.</summary>
 public sealed record InitOptions
 {
+    /// <summary>B: the base model dir (old vocabulary).</summary>
     public required string Base { get; init; }
+    /// <summary>The new tokenizer (a tokenizer dir or tokenizer.json) whose vocabulary the donor gets.</summary>
     public required string Tokenizer { get; init; }
+    /// <summary>The donor dir to write (an HF model dir with the new tokenizer).</summary>
     public required string Output { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
+    /// <summary>How rows of tokens new to the vocabulary are made.</summary>
     public InitMethod Method { get; init; } = InitSchema.ParseMethod(InitSchema.Method.Default);
+    /// <summary>How the head's new rows are made (untied models only).</summary>
     public HeadInit Head { get; init; } = InitSchema.ParseHead(InitSchema.Head.Default);
+    /// <summary>Seed of the random and meancov draws.</summary>
     public int Seed { get; init; } = InitSchema.Seed.Default;
+    /// <summary>m in w_i ∝ exp(−m·i) for <see cref="InitMethod.WMean"/>.</summary>
     public double WMeanDecay { get; init; } = InitSchema.WMeanDecay.Default;
+    /// <summary>Weight of whitespace-only sub-tokens when a new token splits into several.</summary>
     public double WhitespaceWeight { get; init; } = VocabularyAlignment.DefaultWhitespaceWeight;
+    /// <summary>Shared tokens combined per new token for <see cref="InitMethod.Omp"/>.</summary>
     public int OmpAtoms { get; init; } = InitSchema.OmpAtoms.Default;
+    /// <summary>Rows computed and written per block (bounds memory on large vocabularies).</summary>
     public int BlockRows { get; init; } = 1024;
 }
 
 /// <param name="Warnings">special tokens of the base the new vocabulary lacks (dropped), one line each</param>
+/// <summary>What `lep init` wrote.</summary>
+/// <param name="Output">the donor dir written</param>
+/// <param name="Rows">rows of the new embedding matrix</param>
+/// <param name="ByMethod">how many rows each recipe made (copied, special, mean, …)</param>
+/// <param name="CopiedTensors">tensors copied byte for byte from the base</param>
+/// <param name="Seconds">wall time of the job</param>
 public sealed record InitResult(string Output, int Rows, IReadOnlyDictionary<string, int> ByMethod, int CopiedTensors, double Seconds, IReadOnlyList<string> Warnings);
 
 /// <summary>
@@ -58,6 +82,8 @@ public static class EmbeddingInitializer
     /// <summary>A new row: a weighted sum of old rows, or a random/sampled vector.</summary>
     private sealed record Recipe(string Method, int[] Ids, double[] Weights, bool Random = false, bool Sample = false);
 
+    /// <summary>Writes the donor: B with the new tokenizer and its embedding (and head) rows initialised from
+    /// B's.</summary>
     public static InitResult Run(InitOptions o, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();

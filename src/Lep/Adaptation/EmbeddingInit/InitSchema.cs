@@ -4,7 +4,7 @@ namespace Lep.Adaptation.EmbeddingInit;
 
 /// <summary>The options of `lep init` and the pipeline's "init" stage; <see cref="InitOptions"/> takes its defaults
 /// and checks from here.</summary>
-public static class InitSchema
+internal static class InitSchema
 {
     public static readonly OptionSpec<string> Base = ModelRolesSchema.Base;
     public static readonly OptionSpec<string> Tokenizer = OptionSpec.Path("tokenizer",

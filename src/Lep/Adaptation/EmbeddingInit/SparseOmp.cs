@@ -9,7 +9,7 @@ namespace Lep.Adaptation.EmbeddingInit;
 /// gives their coefficients, and the row is that combination of the old rows — negatives dropped and the rest
 /// normalised to sum 1 so the row stays on the scale of real rows (FOCUS uses a convex combination too).
 /// </summary>
-public sealed class SparseOmp
+internal sealed class SparseOmp
 {
     private readonly List<Dictionary<string, double>> _atoms = [];
     private readonly List<int> _atomIds = [];

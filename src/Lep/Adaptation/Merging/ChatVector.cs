@@ -9,6 +9,8 @@ using Lep.Tokenization.Vocabulary;
 
 namespace Lep.Adaptation.Merging;
 
+/// <summary>What `lep merge chat-vector` does: D + (I − B) on every tensor the three share, written to <see
+/// cref="Output"/>.</summary>
 public sealed record ChatVectorOptions
 {
     /// <summary>B: the base model (old vocabulary).</summary>
@@ -17,6 +19,7 @@ public sealed record ChatVectorOptions
     public required string Instruct { get; init; }
     /// <summary>D: B after continued pre-training (any vocabulary).</summary>
     public required string Donor { get; init; }
+    /// <summary>The merged model dir to write.</summary>
     public required string Output { get; init; }
     /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
     public bool ReplaceOutput { get; init; }
@@ -28,6 +31,16 @@ public sealed record ChatVectorOptions
     public long? MaxShardBytes { get; init; }
 }
 
+/// <summary>What a chat-vector merge wrote.</summary>
+/// <param name="Output">the merged model dir</param>
+/// <param name="Rows">rows of the output's embedding matrix (the donor's vocabulary)</param>
+/// <param name="SharedRows">rows of tokens B and D share, which got I − B added</param>
+/// <param name="SpecialRows">special-token rows taken from I</param>
+/// <param name="AppendedRows">rows of I's added tokens the donor lacked, appended</param>
+/// <param name="MergedTensors">tensors that got the chat vector</param>
+/// <param name="DonorTensors">tensors kept as the donor's</param>
+/// <param name="Seconds">wall time of the job</param>
+/// <param name="Warnings">one line per thing the user should know</param>
 public sealed record ChatVectorResult(string Output, int Rows, int SharedRows, int SpecialRows, int AppendedRows,
     int MergedTensors, int DonorTensors, double Seconds, IReadOnlyList<string> Warnings);
 
@@ -42,6 +55,7 @@ public sealed record ChatVectorResult(string Output, int Rows, int SharedRows, i
 /// </summary>
 public static class ChatVector
 {
+    /// <summary>Writes D + (I − B): the instruct model's difference from its base added to the donor.</summary>
     public static ChatVectorResult Run(ChatVectorOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();
@@ -95,7 +109,8 @@ public static class ChatVector
             }
         }
         if (kept.Count > 0)
-            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both the base and the instruct model and were kept as they are: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
+            warnings.Add($"{kept.Count} tensors of the donor have no counterpart of the same shape in both the base and the instruct model and were " +
+                $"kept as they are: {string.Join(", ", kept.Take(5))}{(kept.Count > 5 ? ", …" : "")}");
         var dropped = i.Weights.Names.Where(n => !d.Weights.Contains(n) && !(n == ModelInput.HeadName && i.Tied)).ToList();
         if (dropped.Count > 0)
             warnings.Add($"{dropped.Count} tensors of the instruct model are not in the donor and were left out: {string.Join(", ", dropped.Take(5))}");

@@ -9,7 +9,7 @@ namespace Lep.Adaptation.Merging;
 /// the order the terms are given, stored in the output dtype, a few MB at a time. Terms with coefficient 0 are
 /// skipped, so a merge weight of exactly 0 or 1 gives the other input back bit for bit.
 /// </summary>
-public static class LinearCombination
+internal static class LinearCombination
 {
     private const int ChunkElements = 1 << 18;
 

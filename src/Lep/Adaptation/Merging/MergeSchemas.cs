@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Adaptation.Merging;
 
 /// <summary>The options of `lep merge chat-vector` and the pipeline's "chat-vector" stage.</summary>
-public static class ChatVectorSchema
+internal static class ChatVectorSchema
 {
     public static readonly OptionSpec<string> Base = ModelRolesSchema.Base;
     public static readonly OptionSpec<string> Instruct = ModelRolesSchema.Instruct;
@@ -13,7 +13,7 @@ public static class ChatVectorSchema
 
 /// <summary>The options of `lep merge linear|slerp` (the method is the subcommand) and the pipeline's "merge" stage;
 /// <see cref="MergeOptions"/> takes its defaults and checks from here.</summary>
-public static class MergeSchema
+internal static class MergeSchema
 {
     public static readonly OptionSpec<string> Method = OptionSpec.Choice("method", MergeMethod.Linear,
         "linear ((1 − w)·A + w·B per tensor) or slerp (spherical interpolation from A to B per tensor)");

@@ -7,6 +7,7 @@ using Lep.Provenance;
 
 namespace Lep.Adaptation.Merging;
 
+/// <summary>How two models of one architecture are interpolated, tensor by tensor.</summary>
 public enum MergeMethod
 {
     /// <summary>θ = (1 − w)·θ_A + w·θ_B.</summary>
@@ -15,15 +16,19 @@ public enum MergeMethod
     Slerp,
 }
 
+/// <summary>What `lep merge linear|slerp` does: interpolate A and B with weight w into <see
+/// cref="Output"/>.</summary>
 public sealed record MergeOptions
 {
     /// <summary>A: the model whose vocabulary, tokenizer and layout the output keeps (may have more rows than B).</summary>
     public required string A { get; init; }
     /// <summary>B: a model of the same architecture whose vocabulary is A's first rows.</summary>
     public required string B { get; init; }
+    /// <summary>The merged model dir to write.</summary>
     public required string Output { get; init; }
     /// <summary>An existing output may be replaced (the CLI's --force, after its input checks).</summary>
     public bool ReplaceOutput { get; init; }
+    /// <summary>Linear or spherical interpolation.</summary>
     public MergeMethod Method { get; init; } = MergeSchema.ParseMethod(MergeSchema.Method.Default);
     /// <summary>w: 0 gives A, 1 gives B (all of A at w = 0 only without <see cref="CopySpecialRows"/>).</summary>
     public required double Weight { get; init; }
@@ -39,6 +44,16 @@ public sealed record MergeOptions
 /// <summary>How one tensor was merged: θ = A·x_A + B·x_B.</summary>
 public sealed record TensorMerge(string Tensor, double CoefficientA, double CoefficientB, bool LinearFallback);
 
+/// <summary>What a linear or slerp merge wrote.</summary>
+/// <param name="Output">the merged model dir</param>
+/// <param name="Method">the interpolation used</param>
+/// <param name="Weight">w, the share of B</param>
+/// <param name="Rows">rows of the output's embedding matrix (A's vocabulary)</param>
+/// <param name="RowsOnlyInA">rows beyond B's vocabulary, kept as A's</param>
+/// <param name="SpecialRowsFromB">special-token rows copied from B</param>
+/// <param name="Tensors">how each tensor was merged</param>
+/// <param name="Seconds">wall time of the job</param>
+/// <param name="Warnings">one line per thing the user should know</param>
 public sealed record MergeResult(string Output, MergeMethod Method, double Weight, int Rows, int RowsOnlyInA, int SpecialRowsFromB,
     IReadOnlyList<TensorMerge> Tensors, double Seconds, IReadOnlyList<string> Warnings);
 
@@ -52,6 +67,7 @@ public sealed record MergeResult(string Output, MergeMethod Method, double Weigh
 /// </summary>
 public static class ModelMerge
 {
+    /// <summary>Writes the interpolation of A and B (A's vocabulary and layout; rows only A has stay A's).</summary>
     public static MergeResult Run(MergeOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();
@@ -136,12 +152,15 @@ public static class ModelMerge
         a.RequireSameArchitecture(b);
         MergeInputs.RequireFloatVocabulary(a, b);
         if (a.Embed.Shape[0] < b.Embed.Shape[0])
-            throw a.Refused($"has {a.Embed.Shape[0]} embedding rows, fewer than the {b.Embed.Shape[0]} of {b.Role}: give the model with the larger (expanded) vocabulary as {a.Role}");
+            throw a.Refused(
+                $"has {a.Embed.Shape[0]} embedding rows, fewer than the {b.Embed.Shape[0]} of {b.Role}: give the model with the larger (expanded) vocabulary as {a.Role}");
+        const string Layout = "B's tokens at their ids, new tokens after them";
         for (int id = 0; id < b.Tokenizer.VocabSize; id++)
         {
             string? want = b.Tokenizer.IdToToken(id), got = a.Tokenizer.IdToToken(id);
             if (want is not null && got != want)
-                throw a.Refused($"token {id} is {Show(got)} but that of {b.Role} is {Show(want)}: the vocabulary of {a.Role} must extend that of {b.Role} (B's tokens at their ids, new tokens after them)");
+                throw a.Refused(
+                    $"token {id} is {Show(got)} but that of {b.Role} is {Show(want)}: the vocabulary of {a.Role} must extend that of {b.Role} ({Layout})");
         }
     }
 

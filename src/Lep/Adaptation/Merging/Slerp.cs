@@ -5,7 +5,7 @@ namespace Lep.Adaptation.Merging;
 /// a = sin((1−t)Ω)/sin Ω, b = sin(tΩ)/sin Ω, Ω the angle between x and y. The inputs are not normalised (their
 /// norms carry through), as in mergekit; nearly (anti-)parallel or zero tensors fall back to the linear (1−t, t).
 /// </summary>
-public static class Slerp
+internal static class Slerp
 {
     /// <summary>|cos Ω| above this counts as parallel (sin Ω too small to divide by).</summary>
     public const double ParallelCosine = 0.9995;

@@ -8,7 +8,7 @@ namespace Lep.Adaptation.Propagation;
 /// offsets (each token's span is the run of bytes it spells; a dummy-prefix space the tokenizer adds in front is
 /// discounted). Documents whose tokens do not spell the text (a normalizer changed it) are skipped and counted.
 /// </summary>
-public sealed class Cooccurrence
+internal sealed class Cooccurrence
 {
     public Dictionary<int, Dictionary<int, double>> Counts { get; } = new();
     public int Documents { get; private set; }

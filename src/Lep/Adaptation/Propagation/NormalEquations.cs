@@ -3,13 +3,19 @@ using static TorchSharp.torch;
 namespace Lep.Adaptation.Propagation;
 
 /// <summary>How the row blocks are multiplied: pure float64, or float32 block products summed in float64.</summary>
-public enum FitPrecision { Float64, Mixed }
+public enum FitPrecision
+{
+    /// <summary>Every product in float64 (exact, slowest).</summary>
+    Float64,
+    /// <summary>float32 block products accumulated in float64 (faster; the fit's residual shows any loss).</summary>
+    Mixed,
+}
 
 /// <summary>The solved projection of one matrix and how well it fits.</summary>
-public sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);
+internal sealed record ProjectionFit(Tensor P, long Rows, double RelativeResidual, double Ridge, string Solver);
 
 /// <summary>A least-squares problem min ‖A·P − B‖ fed as row blocks [A | B] and solved once at the end.</summary>
-public interface ILeastSquares : IDisposable
+internal interface ILeastSquares : IDisposable
 {
     long Rows { get; }
     /// <summary>Adds a block: rows × 2d, each row [a | b].</summary>
@@ -24,7 +30,7 @@ public interface ILeastSquares : IDisposable
 /// residual, then solves G·P = H by Cholesky. A tiny ridge λ·tr(G)/d is added only when the factorisation fails or
 /// the Cholesky diagonal says G is numerically singular; the ridge used is reported.
 /// </summary>
-public sealed class NormalEquations : ILeastSquares
+internal sealed class NormalEquations : ILeastSquares
 {
     private readonly Tensor _gh; // d × 2d: [G | H]
     private readonly int _d;

@@ -9,7 +9,7 @@ namespace Lep.Adaptation.Propagation;
 /// The vocabulary of I': the donor's tokenizer, with the added/special tokens of the instruct model matched by
 /// content (their rows come from I) and those the donor lacks (chat tokens) appended after the donor's rows.
 /// </summary>
-public sealed class OutputVocabulary
+internal sealed class OutputVocabulary
 {
     /// <summary>Output row → I's row, for I's added tokens present in D's tokenizer.</summary>
     public Dictionary<int, int> Overrides { get; } = new();

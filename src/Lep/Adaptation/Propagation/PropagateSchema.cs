@@ -4,7 +4,7 @@ namespace Lep.Adaptation.Propagation;
 
 /// <summary>The options of `lep propagate` and the pipeline's "propagate" stage; <see cref="PropagationOptions"/> takes
 /// its defaults and checks from here.</summary>
-public static class PropagateSchema
+internal static class PropagateSchema
 {
     public static readonly OptionSpec<string> Base = ModelRolesSchema.Base;
     public static readonly OptionSpec<string> Instruct = ModelRolesSchema.Instruct;

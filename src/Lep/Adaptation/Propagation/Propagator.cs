@@ -39,17 +39,27 @@ public enum PropagationCompat
     Ruadapt,
 }
 
+/// <summary>What `lep propagate` does: give the instruct model I the donor D's vocabulary through a projection fitted
+/// from B to I.</summary>
 public sealed record PropagationOptions
 {
+    /// <summary>B: the base model dir (old vocabulary).</summary>
     public required string Base { get; init; }
+    /// <summary>I: the instruct model dir (B's vocabulary).</summary>
     public required string Instruct { get; init; }
+    /// <summary>D: B with the new vocabulary and trained embeddings.</summary>
     public required string Donor { get; init; }
+    /// <summary>The propagated model dir to write (I's weights, D's vocabulary).</summary>
     public required string Output { get; init; }
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
+    /// <summary>Which rows the projection is fitted on.</summary>
     public PropagationMode Mode { get; init; } = PropagateSchema.ParseMode(PropagateSchema.Mode.Default);
+    /// <summary>Our reading of the method, or the reference implementation's arithmetic.</summary>
     public PropagationCompat Compat { get; init; } = PropagateSchema.ParseCompat(PropagateSchema.Compat.Default);
+    /// <summary>Text tokenised both ways for <see cref="PropagationMode.Cooccurrence"/> (.txt or .jsonl).</summary>
     public string? Corpus { get; init; } = PropagateSchema.Corpus.Default;
+    /// <summary>The arithmetic of the normal equations.</summary>
     public FitPrecision Precision { get; init; } = PropagateSchema.ParsePrecision(PropagateSchema.Precision.Default);
     /// <summary>Rows per block of the normal equations and of the output product.</summary>
     public int BlockRows { get; init; } = 2048;
@@ -72,6 +82,16 @@ public sealed record PropagationOptions
 /// <summary>One propagated matrix: its fit (absent for swap) and timing.</summary>
 public sealed record MatrixReport(string Tensor, long FitRows, double? RelativeResidual, double Ridge, string Solver, double FitSeconds, double WriteSeconds, double FitFlops);
 
+/// <summary>What a propagation wrote.</summary>
+/// <param name="Output">the propagated model dir</param>
+/// <param name="Mode">the mode used</param>
+/// <param name="Rows">rows of the output's embedding matrix (D's vocabulary)</param>
+/// <param name="Matrices">each propagated matrix (embedding, untied head) with its fit</param>
+/// <param name="CopiedFromInstruct">special-token rows taken from I</param>
+/// <param name="AppendedFromInstruct">rows of I's added tokens the donor lacked, appended</param>
+/// <param name="CopiedTensors">tensors copied from I unchanged</param>
+/// <param name="Seconds">wall time of the job</param>
+/// <param name="Warnings">one line per thing the user should know</param>
 public sealed record PropagationResult(string Output, PropagationMode Mode, int Rows, IReadOnlyList<MatrixReport> Matrices,
     int CopiedFromInstruct, int AppendedFromInstruct, int CopiedTensors, double Seconds, IReadOnlyList<string> Warnings);
 
@@ -83,6 +103,7 @@ public sealed record PropagationResult(string Output, PropagationMode Mode, int 
 /// </summary>
 public static class Propagator
 {
+    /// <summary>Fits the projection per matrix, applies it to the donor's rows and writes I with them.</summary>
     public static PropagationResult Run(PropagationOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
     {
         var clock = Stopwatch.StartNew();
@@ -104,7 +125,8 @@ public static class Propagator
                 : options.Mode == PropagationMode.Bypass ? BypassRows(b, i)
                 : FitRows(options, VocabularyAlignment.Between(b.Tokenizer, b.Directory, d.Tokenizer, d.Directory),
                     b.Tokenizer, d.Tokenizer, warnings);
-            if (combos.Count == 0) throw d.Refused($"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
+            if (combos.Count == 0)
+                throw d.Refused($"mode {options.Mode.ToString().ToLowerInvariant()}: no token of the donor's vocabulary maps to the base vocabulary, nothing to fit");
             long rowsNeeded = b.Config.HiddenSize;
             if (combos.Count < rowsNeeded)
                 warnings.Add($"only {combos.Count} fit rows for hidden size {rowsNeeded}: the least-squares problem is underdetermined, "
@@ -207,7 +229,8 @@ public static class Propagator
                 [
                     ("rows", result.Rows.ToString()),
                     .. result.Matrices.Where(m => m.RelativeResidual is not null)
-                        .Select(m => ($"{Short(m.Tensor)}: relative residual of the fit ({m.FitRows} rows)", m.RelativeResidual!.Value.ToString("0.0000e0", System.Globalization.CultureInfo.InvariantCulture))),
+                        .Select(m => ($"{Short(m.Tensor)}: relative residual of the fit ({m.FitRows} " +
+                            $"rows)", m.RelativeResidual!.Value.ToString("0.0000e0", System.Globalization.CultureInfo.InvariantCulture))),
                 ],
             }.Write(staging.Path);
             staging.Commit();

@@ -13,7 +13,7 @@ namespace Lep.Adaptation.Propagation;
 /// other added token is encoded like a word; overlap matches decoded strings; and the instruct model's tokenizer is
 /// the old one. The arithmetic in the model's dtype (rows and P rounded to it) is applied by <see cref="Propagator"/>.
 /// </summary>
-public static class RuadaptReading
+internal static class RuadaptReading
 {
     /// <summary>The sentinel the reference encodes in front of a spelling; its ids are dropped by count.</summary>
     public const string Sentinel = "家";
@@ -25,14 +25,17 @@ public static class RuadaptReading
     /// decoded string some donor token also decodes to (overlap).</summary>
     public static List<(int[] Ids, double[] Weights)> FitRows(PropagationMode mode, ModelInput instruct, ModelInput donor,
         DType weightType, Func<Cooccurrence> cooccurrence, List<string> warnings) => mode switch
-    {
-        PropagationMode.Overlap => UnionIds(instruct.Tokenizer, donor.Tokenizer).Select(id => (new[] { id }, new[] { 1.0 })).ToList(),
-        PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType, warnings),
-        PropagationMode.Sum => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Sum, null, weightType, warnings),
-        PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(), weightType, warnings),
-        PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType, warnings),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no fit rows"),
-    };
+        {
+            PropagationMode.Overlap => UnionIds(instruct.Tokenizer, donor.Tokenizer).Select(id => (new[] { id }, new[] { 1.0 })).ToList(),
+            PropagationMode.Conversion => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Mean, null, weightType,
+                warnings),
+            PropagationMode.Sum => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Sum, null, weightType, warnings),
+            PropagationMode.Cooccurrence => Converted(instruct.Tokenizer, donor.Tokenizer, SpecialIds(donor.Directory, donor.Tokenizer), Aggregation.Cooccurrence, cooccurrence(),
+                weightType, warnings),
+            PropagationMode.Bypass => Converted(instruct.Tokenizer, instruct.Tokenizer, SpecialIds(instruct.Directory, instruct.Tokenizer), Aggregation.Mean, null, weightType,
+                warnings),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "no fit rows"),
+        };
 
     private enum Aggregation { Mean, Sum, Cooccurrence }
 
@@ -105,7 +108,8 @@ public static class RuadaptReading
             if (ConversionRow(old, @new, special, id, aggregation == Aggregation.Sum) is { } row) rows.Add(row);
             else if (@new.IdToToken(id) is not null) left++;
         }
-        if (left > 0) warnings.Add($"ruadapt: {left} tokens left out of the fit as the reference leaves them out (special tokens the old vocabulary lacks, spellings that encode to nothing)");
+        if (left > 0) warnings.Add($"ruadapt: {left} tokens left out of the fit as the reference leaves them out (special tokens the old vocabulary lacks, spellings that encode " +
+            $"to nothing)");
         return rows;
     }
 
@@ -138,7 +142,7 @@ public static class RuadaptReading
 }
 
 /// <summary>Rounding to a storage dtype: what a value becomes when a model in that dtype computes it.</summary>
-public static class StorageRounding
+internal static class StorageRounding
 {
     public static double Round(double x, DType dtype) => dtype switch
     {

@@ -11,7 +11,7 @@ namespace Lep.Adaptation.Propagation;
 /// (fewer rows than d) the rank is exact; for columns collinear to rounding, the streamed R's own rounding (a few
 /// hundred ε after many blocks) can fall on either side of the cut, as a different LAPACK build's could.
 /// </summary>
-public sealed class StreamingQr : ILeastSquares
+internal sealed class StreamingQr : ILeastSquares
 {
     private Tensor _r; // 2d × 2d, upper triangular
     private readonly int _d;

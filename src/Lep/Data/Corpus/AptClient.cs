@@ -5,14 +5,14 @@ using System.Text.RegularExpressions;
 namespace Lep.Data.Corpus;
 
 /// <summary>A .deb in the cache with what apt said about it.</summary>
-public sealed record DebFile(string Package, string Version, string Path, long Size, string Sha256);
+internal sealed record DebFile(string Package, string Version, string Path, long Size, string Sha256);
 
 /// <summary>
 /// apt without root: a private state under the cache dir (package lists, apt's cache), the system's sources reused,
 /// translations (ru, en) fetched, downloads by `apt-get download` into the cache; cached .debs whose size and SHA256
 /// match what apt expects are reused, so an interrupted build resumes.
 /// </summary>
-public sealed partial class AptClient
+internal sealed partial class AptClient
 {
     public string CacheDir { get; }
     public string ListsDir => Path.Combine(CacheDir, "lists");
@@ -60,7 +60,8 @@ public sealed partial class AptClient
     public void Update()
     {
         var r = Run(_aptGet, [.. Options(), "-q", "update"], CacheDir);
-        bool failed = r.ExitCode != 0 || r.StdErr.Split('\n').Any(l => l.StartsWith("W: Failed to fetch", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal));
+        bool failed = r.ExitCode != 0 || r.StdErr.Split('\n').Any(l => l.StartsWith("W: Failed to " +
+            "fetch", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal));
         if (failed && !HasLists())
             throw new LepInputException("apt-get update", $"failed ({FirstError(r)}); no network to a Debian mirror? pass your own text with --corpus to the later stages");
     }

@@ -6,7 +6,7 @@ using Lep.Formats;
 
 namespace Lep.Data.Corpus;
 
-public sealed record CorpusBuildOptions(string OutDir, CorpusProfile Profile, string CacheDir)
+internal sealed record CorpusBuildOptions(string OutDir, CorpusProfile Profile, string CacheDir)
 {
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
     public bool ReplaceOutput { get; init; }
@@ -15,20 +15,20 @@ public sealed record CorpusBuildOptions(string OutDir, CorpusProfile Profile, st
     public static string DefaultCacheDir() => UserCache.Directory("debian");
 }
 
-public sealed record FetchResult(IReadOnlyList<DebFile> Debs, IReadOnlyList<string> Missing);
+internal sealed record FetchResult(IReadOnlyList<DebFile> Debs, IReadOnlyList<string> Missing);
 
-public sealed record SourceStats(string Name, string Lang, string Package, int Files, int Documents, int TrainDocuments, int HeldOutDocuments, long TrainChars);
+internal sealed record SourceStats(string Name, string Lang, string Package, int Files, int Documents, int TrainDocuments, int HeldOutDocuments, long TrainChars);
 
-public sealed record OutputFile(string Name, long Bytes, string Sha256, int? Documents);
+internal sealed record OutputFile(string Name, long Bytes, string Sha256, int? Documents);
 
-public sealed record CorpusBuildSummary(string OutDir, IReadOnlyList<SourceStats> Sources, IReadOnlyList<OutputFile> Outputs, int DictionaryPairs, IReadOnlyList<string> Missing);
+internal sealed record CorpusBuildSummary(string OutDir, IReadOnlyList<SourceStats> Sources, IReadOnlyList<OutputFile> Outputs, int DictionaryPairs, IReadOnlyList<string> Missing);
 
 /// <summary>
 /// `lep data build`: fetch the profile's Debian packages (<see cref="Fetch"/>), then unpack, convert, clean,
 /// deduplicate, split and write the corpus with its manifest (<see cref="Convert"/>). Everything is sorted and no
 /// timestamp is written, so two builds from the same packages give the same bytes.
 /// </summary>
-public sealed class CorpusBuilder
+internal sealed class CorpusBuilder
 {
     public static readonly string[] Languages = ["en", "ru"];
     private readonly CorpusBuildOptions _options;
@@ -71,7 +71,8 @@ public sealed class CorpusBuilder
         Directory.CreateDirectory(work);
         try
         {
-            var sources = profile.Sources.Where(s => byPackage.ContainsKey(s.Package)).OrderBy(s => s.Lang, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
+            var sources = profile.Sources.Where(s => byPackage.ContainsKey(s.Package)).OrderBy(s => s.Lang, StringComparer.Ordinal).ThenBy(s => s.Name,
+                StringComparer.Ordinal).ToList();
             int steps = fetched.Debs.Count + sources.Count + 3, step = 0;
             void Report(double within) => progress?.Report(Math.Min(1.0, (step + within) / steps));
 

@@ -1,13 +1,13 @@
 namespace Lep.Data.Corpus;
 
 /// <summary>One document of one source: lines of text without empty lines.</summary>
-public sealed record Document(string Source, string Origin, IReadOnlyList<string> Lines)
+internal sealed record Document(string Source, string Origin, IReadOnlyList<string> Lines)
 {
     public string Text => string.Join('\n', Lines);
 }
 
 /// <summary>The cleaning rules of DESIGN §5, each a small pure function so it can be tested alone.</summary>
-public static class CorpusFilters
+internal static class CorpusFilters
 {
     /// <summary>Lines seen more often than this within one source are boilerplate and dropped.</summary>
     public const int MaxRepeatsPerSource = 30;

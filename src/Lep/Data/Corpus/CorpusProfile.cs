@@ -3,7 +3,7 @@ using Lep.Options;
 namespace Lep.Data.Corpus;
 
 /// <summary>Packages reserved for evaluation (DESIGN §5): never downloaded, never read, never described.</summary>
-public static class PackagePolicy
+internal static class PackagePolicy
 {
     public static bool IsReserved(string package) =>
         package.StartsWith("wesnoth", StringComparison.OrdinalIgnoreCase)
@@ -17,7 +17,7 @@ public static class PackagePolicy
     }
 }
 
-public enum SourceKind
+internal enum SourceKind
 {
     /// <summary>fortune cookie files (a file with NAME.dat beside it).</summary>
     Fortune,
@@ -33,12 +33,12 @@ public enum SourceKind
 
 /// <summary>One text source: the files of <paramref name="Package"/> under <paramref name="Under"/> (a path prefix
 /// inside the unpacked package, '/'-separated, no leading slash) converted as <paramref name="Kind"/>.</summary>
-public sealed record SourceSpec(string Name, string Lang, string Package, SourceKind Kind, string Under = "");
+internal sealed record SourceSpec(string Name, string Lang, string Package, SourceKind Kind, string Under = "");
 
 /// <summary>A dictionary source for parallel_dict.en-ru.tsv: dictd files or gettext catalogs in a package.</summary>
-public sealed record DictionarySpec(string Name, string Package, string Kind, string Path);
+internal sealed record DictionarySpec(string Name, string Package, string Kind, string Path);
 
-public sealed record CorpusProfile(
+internal sealed record CorpusProfile(
     string Name,
     IReadOnlyList<SourceSpec> Sources,
     IReadOnlyList<DictionarySpec> Dictionaries,

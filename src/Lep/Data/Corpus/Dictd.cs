@@ -8,7 +8,7 @@ namespace Lep.Data.Corpus;
 /// dictd dictionaries: NAME.index ("headword\tb64offset\tb64length", dictd's base64 digits) over NAME.dict or the
 /// dictzip NAME.dict.dz (a gzip member with a random-access table in FEXTRA; GZipStream reads it as plain gzip).
 /// </summary>
-public static partial class Dictd
+internal static partial class Dictd
 {
     private const string B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

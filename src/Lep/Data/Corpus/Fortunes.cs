@@ -1,7 +1,7 @@
 namespace Lep.Data.Corpus;
 
 /// <summary>fortune(6) cookie files: entries separated by a line holding only '%'.</summary>
-public static class Fortunes
+internal static class Fortunes
 {
     public static List<List<string>> Split(string text)
     {

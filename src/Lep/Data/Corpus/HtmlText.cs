@@ -8,7 +8,7 @@ namespace Lep.Data.Corpus;
 /// HTML (and Mallard .page XML, parsed leniently as HTML) → lines of text. Navigation, scripts, styles, headers,
 /// footers and Mallard &lt;info&gt; blocks are dropped; block elements become line breaks, inline ones run together.
 /// </summary>
-public static class HtmlText
+internal static class HtmlText
 {
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {

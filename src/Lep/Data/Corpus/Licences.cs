@@ -4,7 +4,7 @@ namespace Lep.Data.Corpus;
 
 /// <summary>Licence names from a Debian copyright file: the "License:" fields of a DEP-5 file, else a few
 /// well-known names found in the text. Empty when the file is missing or names none.</summary>
-public static partial class Licences
+internal static partial class Licences
 {
     public static List<string> FromCopyright(string? path)
     {

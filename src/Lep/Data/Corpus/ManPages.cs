@@ -9,7 +9,7 @@ namespace Lep.Data.Corpus;
 /// Man pages → text: `groff -k -Tutf8 -man | col -bx` with a very long line length (one paragraph per line, no
 /// hyphenation, no page breaks) where groff exists; otherwise a small roff stripper that keeps the prose.
 /// </summary>
-public static partial class ManPages
+internal static partial class ManPages
 {
     /// <summary>Reads a man page file, gunzipping *.gz.</summary>
     public static byte[] ReadSource(string path)
@@ -129,7 +129,8 @@ public static partial class ManPages
                         Flush();
                         noFill = false;
                         break;
-                    case "UR" or "MT" or "UE" or "ME" or "TH" or "so" or "ft" or "ad" or "na" or "ne" or "in" or "ti" or "ds" or "de" or "nr" or "if" or "ie" or "el" or "ll" or "hy" or "nh" or "ps" or "vs" or "ta" or "PD" or "DT" or "TS" or "TE" or "..":
+                    case "UR" or "MT" or "UE" or "ME" or "TH" or "so" or "ft" or "ad" or "na" or "ne" or "in" or "ti" or "ds" or "de" or "nr"
+                        or "if" or "ie" or "el" or "ll" or "hy" or "nh" or "ps" or "vs" or "ta" or "PD" or "DT" or "TS" or "TE" or "..":
                         break;
                 }
                 continue;

@@ -7,7 +7,7 @@ namespace Lep.Data.Corpus;
 /// GNU gettext binary catalogs (.mo): magic 0x950412de (either byte order), revision, N, offset of the original
 /// string table, offset of the translation table; each table holds N (length, offset) pairs of u32.
 /// </summary>
-public static class MoCatalog
+internal static class MoCatalog
 {
     public const uint Magic = 0x950412de;
 

@@ -7,7 +7,7 @@ namespace Lep.Data.Corpus;
 /// "Description-md5" and "Description-LANG": a synopsis line, then a long description whose lines start with a space
 /// and where " ." is an empty line).
 /// </summary>
-public static class PackageDescriptions
+internal static class PackageDescriptions
 {
     public sealed record Entry(string Package, string Md5, List<string> Lines);
 

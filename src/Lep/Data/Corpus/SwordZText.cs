@@ -12,7 +12,7 @@ namespace Lep.Data.Corpus;
 /// book (BlockType=BOOK) or chapter. Text is split into one document per chapter at the OSIS chapter milestones;
 /// footnotes and cross references are dropped, titles and paragraphs become lines.
 /// </summary>
-public static partial class SwordZText
+internal static partial class SwordZText
 {
     public static List<(string Chapter, List<string> Lines)> ReadModule(string dataDir)
     {

@@ -1,7 +1,7 @@
 namespace Lep.Data.Corpus;
 
 /// <summary>The external programs `lep data build` uses, looked up on PATH.</summary>
-public sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb, string? Groff, string? Col)
+internal sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb, string? Groff, string? Col)
 {
     /// <summary>Finds the tools; throws a one-line <see cref="LepInputException"/> when apt or dpkg-deb is missing.</summary>
     public static SystemTools Find(string? pathVariable = null)
@@ -14,7 +14,8 @@ public sealed record SystemTools(string AptGet, string AptCache, string DpkgDeb,
         if (dpkgDeb is null) missing.Add("dpkg-deb");
         if (missing.Count > 0)
             throw new LepInputException(string.Join(", ", missing),
-                "not found: lep data build needs a Debian-style system with apt-get, apt-cache and dpkg-deb; elsewhere pass your own text with --corpus DIR (ru_train.txt, en_train.txt, …) to the later stages");
+                "not found: lep data build needs a Debian-style system with apt-get, apt-cache and dpkg-deb; elsewhere pass your own text with --corpus DIR (ru_train.txt, " +
+                    "en_train.txt, …) to the later stages");
         return new SystemTools(aptGet!, aptCache!, dpkgDeb!, Which("groff", path), Which("col", path));
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Data.Corpus;
 
 /// <summary>Decoding and small text helpers shared by the converters.</summary>
-public static class TextTools
+internal static class TextTools
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

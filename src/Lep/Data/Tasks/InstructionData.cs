@@ -5,7 +5,7 @@ namespace Lep.Data.Tasks;
 /// `lep eval` asks it (the question, then the right choice as the reply). Every second English copy and word-translation
 /// item uses `lep eval`'s own wording for the bench files, so the instruct model knows both phrasings.
 /// </summary>
-public static class InstructionData
+internal static class InstructionData
 {
     public static List<ChatMessage> Conversation(TaskRecord r, int index)
     {

@@ -2,7 +2,7 @@ namespace Lep.Data.Tasks;
 
 /// <summary>The default instructions for the built-in record layouts (documented in docs/eval.md): how `lep eval`
 /// asks a task record, and how instruction data teaches it.</summary>
-public static class PromptTemplates
+internal static class PromptTemplates
 {
     public static string Copy(string text) => $"Repeat this text exactly:\n{text}";
 

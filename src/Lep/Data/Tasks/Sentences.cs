@@ -4,7 +4,7 @@ using Lep.Data.Corpus;
 namespace Lep.Data.Tasks;
 
 /// <summary>Rough sentence splitting for task generation; a null entry marks a break (heading, list item, …).</summary>
-public static partial class Sentences
+internal static partial class Sentences
 {
     /// <summary>Joins wrapped lines (the next starts in lower case), then splits at . ! ? … followed by a capital.</summary>
     public static List<string?> Split(IReadOnlyList<string> lines)

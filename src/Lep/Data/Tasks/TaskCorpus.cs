@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Data.Tasks;
 
 /// <summary>The inputs of task generation, read from a corpus directory written by `lep data build` (or by hand).</summary>
-public sealed class TaskCorpus
+internal sealed class TaskCorpus
 {
     private readonly Dictionary<(string Lang, string File), List<string[]>> _docs = new();
     private readonly Dictionary<string, List<string>> _rankedWords = new();

@@ -7,7 +7,7 @@ using Lep.Formats;
 
 namespace Lep.Data.Tasks;
 
-public sealed record TaskOptions
+internal sealed record TaskOptions
 {
     public int Seed { get; init; } = 1;
     /// <summary>Replace an existing non-empty output (the caller owns it, or the user said --force).</summary>
@@ -22,7 +22,7 @@ public sealed record TaskOptions
     public int MaxSummaryChars { get; init; } = 1200;
 }
 
-public sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int Count)> RecordsPerSplit);
+internal sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int Count)> RecordsPerSplit);
 
 /// <summary>
 /// Instruction data from a corpus directory: copy, word translation (en→ru, ru→en), multiple choice (pick the
@@ -31,7 +31,7 @@ public sealed record TaskSummary(string OutDir, IReadOnlyList<(string Split, int
 /// *_heldout.txt (by a hash of the document); word tasks split by a hash of the source word. The seed only drives
 /// sampling and distractors. Output: train.jsonl, dev.jsonl, test.jsonl and manifest.json.
 /// </summary>
-public static class TaskGenerator
+internal static class TaskGenerator
 {
     public static readonly string[] Splits = ["train", "dev", "test"];
     public static readonly string[] Langs = ["en", "ru"];
@@ -156,14 +156,22 @@ public static class TaskGenerator
     {
         int n = 0;
         foreach (string s in Sample(p.CopySentences, limit, seed, "copy", lang, split))
-            yield return new TaskRecord { Id = Id(split, "copy", lang, n++), Kind = "copy", Lang = lang, TextLang = p.Lang, Prompt = CopyPrompt(lang, s), Answer = s, Source = $"{p.Lang}_{SourceFile(split)}" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, "copy", lang, n++), Kind = "copy", Lang = lang, TextLang = p.Lang, Prompt = CopyPrompt(lang, s), Answer = s,
+                Source = $"{p.Lang}_{SourceFile(split)}"
+            };
     }
 
     private static IEnumerable<TaskRecord> Continuation(TextPools p, string lang, string split, int limit, int seed)
     {
         int n = 0;
         foreach (var (context, next) in Sample(p.Continuations, limit, seed, "continuation", lang, split))
-            yield return new TaskRecord { Id = Id(split, "continuation", lang, n++), Kind = "continuation", Lang = lang, TextLang = p.Lang, Prompt = ContinuePrompt(lang, context), Answer = next, Source = $"{p.Lang}_{SourceFile(split)}" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, "continuation", lang, n++), Kind = "continuation", Lang = lang, TextLang = p.Lang, Prompt = ContinuePrompt(lang, context),
+                Answer = next, Source = $"{p.Lang}_{SourceFile(split)}"
+            };
     }
 
     private static IEnumerable<TaskRecord> ContinuationChoice(TextPools p, string lang, string split, int limit, int seed)
@@ -177,7 +185,11 @@ public static class TaskGenerator
             List<string>? choices = WithDistractors(next, targets, rng, exclude: [next, context]);
             if (choices is null) continue;
             var (shuffled, answer) = Shuffle(choices, rng);
-            yield return new TaskRecord { Id = Id(split, "mc_continuation", lang, n++), Kind = "mc_continuation", Lang = lang, TextLang = p.Lang, Question = ContinueQuestion(lang, context), Choices = shuffled, AnswerIndex = answer, Source = $"{p.Lang}_{SourceFile(split)}" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, "mc_continuation", lang, n++), Kind = "mc_continuation", Lang = lang, TextLang = p.Lang,
+                Question = ContinueQuestion(lang, context), Choices = shuffled, AnswerIndex = answer, Source = $"{p.Lang}_{SourceFile(split)}"
+            };
         }
     }
 
@@ -185,7 +197,11 @@ public static class TaskGenerator
     {
         int n = 0;
         foreach (var (text, lead) in Sample(p.Summaries, limit, seed, "summary", lang, split))
-            yield return new TaskRecord { Id = Id(split, "summary", lang, n++), Kind = "summary", Lang = lang, TextLang = p.Lang, Prompt = SummaryPrompt(lang, text), Answer = lead, Source = $"{p.Lang}_{SourceFile(split)}" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, "summary", lang, n++), Kind = "summary", Lang = lang, TextLang = p.Lang, Prompt = SummaryPrompt(lang, text), Answer = lead,
+                Source = $"{p.Lang}_{SourceFile(split)}"
+            };
     }
 
     private static string SourceFile(string split) => split == "train" ? "train.txt" : "heldout.txt";
@@ -201,7 +217,11 @@ public static class TaskGenerator
         foreach (string word in Sample(pool, limit, seed, kind, lang, split))
         {
             List<string> accept = entries[word];
-            yield return new TaskRecord { Id = Id(split, kind, lang, n++), Kind = kind, Lang = lang, TextLang = from, Prompt = WordPrompt(lang, from, word), Answer = accept[0], Accept = accept, Source = "parallel_dict.en-ru.tsv" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, kind, lang, n++), Kind = kind, Lang = lang, TextLang = from, Prompt = WordPrompt(lang, from, word), Answer = accept[0],
+                Accept = accept, Source = "parallel_dict.en-ru.tsv"
+            };
         }
     }
 
@@ -218,7 +238,11 @@ public static class TaskGenerator
             List<string>? choices = WithDistractors(accept[0], answers, rng, exclude: accept);
             if (choices is null) continue;
             var (shuffled, answer) = Shuffle(choices, rng);
-            yield return new TaskRecord { Id = Id(split, "mc_translation", lang, n++), Kind = "mc_translation", Lang = lang, TextLang = "en", Question = TranslationQuestion(lang, word), Choices = shuffled, AnswerIndex = answer, Source = "parallel_dict.en-ru.tsv" };
+            yield return new TaskRecord
+            {
+                Id = Id(split, "mc_translation", lang, n++), Kind = "mc_translation", Lang = lang, TextLang = "en",
+                Question = TranslationQuestion(lang, word), Choices = shuffled, AnswerIndex = answer, Source = "parallel_dict.en-ru.tsv"
+            };
         }
     }
 

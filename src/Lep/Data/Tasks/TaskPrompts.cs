@@ -10,7 +10,7 @@ namespace Lep.Data.Tasks;
 /// none), minus <c>excludeKinds</c>; every English-prompt record and a seeded share of the Russian ones
 /// (<see cref="InstructionData.Select"/>), the first <c>count</c>, as <c>{"prompt": …}</c> lines.
 /// </summary>
-public static class TaskPrompts
+internal static class TaskPrompts
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

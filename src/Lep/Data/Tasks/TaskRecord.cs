@@ -6,7 +6,7 @@ namespace Lep.Data.Tasks;
 /// One task example. Generation tasks fill <see cref="Prompt"/> and <see cref="Answer"/>; multiple choice fills
 /// <see cref="Question"/>, <see cref="Choices"/> and <see cref="AnswerIndex"/>. Schemas in docs/data.md.
 /// </summary>
-public sealed record TaskRecord
+internal sealed record TaskRecord
 {
     public required string Id { get; init; }
     public required string Kind { get; init; }
@@ -60,7 +60,8 @@ public sealed record TaskRecord
         using var doc = JsonDocument.Parse(line);
         JsonElement r = doc.RootElement;
         string? S(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-        List<string>? L(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetString()!).ToList() : null;
+        List<string>? L(string name) => r.TryGetProperty(name, out JsonElement e) && e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetString()!).ToList()
+            : null;
         bool mc = r.TryGetProperty("choices", out _);
         return new TaskRecord
         {

@@ -7,7 +7,7 @@ namespace Lep.Evaluation.Metrics;
 /// (add-one smoothing over the training alphabet plus one "unseen" symbol) and measured on held-out documents the way
 /// `lep eval` counts characters (documents separated by an empty line, each scored on its own).
 /// </summary>
-public static class CharacterUnigramBaseline
+internal static class CharacterUnigramBaseline
 {
     public static double BitsPerChar(string trainPath, IEnumerable<string> heldoutDocuments)
     {

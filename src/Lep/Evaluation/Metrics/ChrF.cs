@@ -6,7 +6,7 @@ namespace Lep.Evaluation.Metrics;
 /// averaged over the orders where both sides have n-grams; the score is the F-β of the averages, × 100. A corpus score
 /// sums the statistics of all sentences first. With several references, a sentence uses the best-scoring one.
 /// </summary>
-public static class ChrF
+internal static class ChrF
 {
     public const int Order = 6;
     public const double Beta = 2.0;

@@ -5,13 +5,13 @@ namespace Lep.Evaluation.Metrics;
 
 /// <summary>In-context copying of a plain language model: bits/char of passages alone and of their second copy.</summary>
 /// <param name="Ratio">second copy / alone: ~1 means no copying at all, → 0 perfect copying</param>
-public sealed record CopyProbeResult(int Passages, double SingleBitsPerChar, double RepeatBitsPerChar, double Ratio);
+internal sealed record CopyProbeResult(int Passages, double SingleBitsPerChar, double RepeatBitsPerChar, double Ratio);
 
 /// <summary>
 /// Measures whether a model looks back and copies: each passage P is scored once after BOS, then as the second half of
 /// "P\nP" given the first. No instructions are involved, so base and instruct models are measured alike.
 /// </summary>
-public static class CopyProbe
+internal static class CopyProbe
 {
     public static CopyProbeResult Measure(LlamaForCausalLM lm, Tokenizer tokenizer, IEnumerable<string> passages)
     {

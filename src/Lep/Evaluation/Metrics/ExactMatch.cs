@@ -9,7 +9,7 @@ namespace Lep.Evaluation.Metrics;
 /// white space becomes one space; leading and trailing white space, punctuation (Unicode categories P*) and symbols
 /// of the quote family are removed. "ё" stays distinct from "е". <see cref="Strict"/> only trims surrounding white space.
 /// </summary>
-public static class ExactMatch
+internal static class ExactMatch
 {
     private static readonly UnicodeNormalizer Nfkc = new(UnicodeForm.NFKC);
 

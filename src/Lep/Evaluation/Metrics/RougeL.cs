@@ -7,7 +7,7 @@ namespace Lep.Evaluation.Metrics;
 /// default tokenizer keeps only [a-z0-9], which erases Cyrillic): lower case, tokens = maximal runs of letters and digits.
 /// P = LCS / |prediction|, R = LCS / |reference|, F = 2PR / (P + R). With several references the best F counts.
 /// </summary>
-public static class RougeL
+internal static class RougeL
 {
     public readonly record struct Score(double Precision, double Recall, double F);
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Evaluation.Metrics;
 
 /// <summary>How text is counted: characters are Unicode scalar values (what Python's len() counts), bytes are UTF-8.</summary>
-public static class TextUnits
+internal static class TextUnits
 {
     public static int Characters(string text)
     {

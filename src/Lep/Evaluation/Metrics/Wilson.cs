@@ -1,7 +1,7 @@
 namespace Lep.Evaluation.Metrics;
 
 /// <summary>The Wilson score interval for a proportion (95 % by default): honest at small n and near 0 or 1.</summary>
-public static class Wilson
+internal static class Wilson
 {
     public const double Z95 = 1.959963984540054;
 

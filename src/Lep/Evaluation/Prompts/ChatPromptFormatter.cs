@@ -6,7 +6,7 @@ namespace Lep.Evaluation.Prompts;
 /// the model's chat template with the generation prompt added. The renderer is a delegate so this stays independent of
 /// the template engine.
 /// </summary>
-public sealed class ChatPromptFormatter(Func<IReadOnlyList<ChatMessage>, bool, string> render) : IPromptFormatter
+internal sealed class ChatPromptFormatter(Func<IReadOnlyList<ChatMessage>, bool, string> render) : IPromptFormatter
 {
     public string Name => "chat";
     public bool AddSpecialTokens => false;

@@ -1,13 +1,13 @@
 namespace Lep.Evaluation.Prompts;
 
 /// <summary>A demonstration for few-shot prompts: a prompt and its answer.</summary>
-public sealed record Shot(string Prompt, string Answer);
+internal sealed record Shot(string Prompt, string Answer);
 
 /// <summary>
 /// Turns (demonstrations, prompt) into the text after which the model's answer begins. Base models get plain text,
 /// instruct models their chat template. The answer (a choice, a generated reply) is appended directly.
 /// </summary>
-public interface IPromptFormatter
+internal interface IPromptFormatter
 {
     /// <summary>"plain" or "chat": recorded in results.json.</summary>
     string Name { get; }

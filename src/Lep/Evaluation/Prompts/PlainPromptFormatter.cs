@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Evaluation.Prompts;
 
 /// <summary>Base models: "prompt\nanswer" blocks separated by an empty line; the scored prompt ends with "\n".</summary>
-public sealed class PlainPromptFormatter : IPromptFormatter
+internal sealed class PlainPromptFormatter : IPromptFormatter
 {
     public static readonly PlainPromptFormatter Instance = new();
 

@@ -1,14 +1,22 @@
 using System.Text.Json.Nodes;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Formats.Checkpoint;
 using Lep.Options;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Evaluation.Prompts;
 
 /// <summary>How prompts are rendered: <c>auto</c> (chat when tokenizer_config.json has a chat_template), <c>chat</c>, <c>plain</c>.</summary>
-public enum PromptMode { Auto, Chat, Plain }
+public enum PromptMode
+{
+    /// <summary>Chat when the model's tokenizer_config.json has a chat_template, plain otherwise.</summary>
+    Auto,
+    /// <summary>Every prompt through the model's chat template (an error without one).</summary>
+    Chat,
+    /// <summary>Prompts as plain text, no template.</summary>
+    Plain,
+}
 
-public static class PromptFormatters
+internal static class PromptFormatters
 {
     public static IPromptFormatter ForModel(string modelDir, PromptMode mode)
     {

@@ -9,7 +9,7 @@ namespace Lep.Evaluation.Report;
 /// The paper-style report: one row per model, one column per task (its primary metric, 0–1) and the micro-average;
 /// then sample sizes with 95 % Wilson intervals, all metrics per task, language modelling and generation speed.
 /// </summary>
-public static class MarkdownReport
+internal static class MarkdownReport
 {
     private static string F(double x, int digits = 3) => double.IsFinite(x) ? x.ToString("F" + digits, CultureInfo.InvariantCulture) : "–";
 
@@ -25,7 +25,8 @@ public static class MarkdownReport
         if (scored.Count > 0)
         {
             sb.AppendLine("## Scores").AppendLine();
-            sb.AppendLine("Primary metric per task (0–1, higher is better); n = scored items. Micro-average = mean per-item primary score over all items of all tasks (chrF per sentence).").AppendLine();
+            sb.AppendLine("Primary metric per task (0–1, higher is better); n = scored items. Micro-average = mean per-item primary score over all items of all tasks (chrF per " +
+                "sentence).").AppendLine();
             sb.Append("| model |");
             foreach (var t in scored) sb.Append($" {t.Name} ({MetricNames.Short(t.Primary)}, n={t.Items}) |");
             sb.AppendLine(" micro-avg |");
@@ -48,13 +49,14 @@ public static class MarkdownReport
             sb.AppendLine("| model | task | metric | n | score | 95 % CI |");
             sb.AppendLine("|---|---|---|---:|---:|---|");
             foreach (var m in r.Models)
-            foreach (var t in scored)
-            {
-                var res = r.Find(m.Name, t.Name);
-                if (res is null) continue;
-                foreach (var metric in res.Metrics.Keys.Where(MetricNames.IsProportion))
-                    sb.AppendLine($"| {m.Name} | {t.Name} | {MetricNames.Short(metric)} | {res.N} | {F(res.Metrics[metric])} | [{F(res.Metrics[metric + "_ci_low"])}, {F(res.Metrics[metric + "_ci_high"])}] |");
-            }
+                foreach (var t in scored)
+                {
+                    var res = r.Find(m.Name, t.Name);
+                    if (res is null) continue;
+                    foreach (var metric in res.Metrics.Keys.Where(MetricNames.IsProportion))
+                        sb.AppendLine($"| {m.Name} | {t.Name} | {MetricNames.Short(metric)} | {res.N} | {F(res.Metrics[metric])} | [{F(res.Metrics[metric + "_ci_low"])}, " +
+                            $"{F(res.Metrics[metric + "_ci_high"])}] |");
+                }
             sb.AppendLine();
 
             sb.AppendLine("## All metrics").AppendLine();
@@ -78,29 +80,34 @@ public static class MarkdownReport
         if (lm.Count > 0)
         {
             sb.AppendLine("## Language modelling").AppendLine();
-            sb.AppendLine("Bits per character / byte over whole documents (lower is better; comparable across vocabularies). chars/token = characters ÷ tokens of the model's tokenizer (higher = shorter sequences).").AppendLine();
+            sb.AppendLine("Bits per character / byte over whole documents (lower is better; comparable across vocabularies). chars/token = characters ÷ tokens of the model's " +
+                "tokenizer (higher = shorter sequences).").AppendLine();
             sb.AppendLine("| model | task | docs | bits/char | bits/byte | chars/token | tokens | chars |");
             sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var m in r.Models)
-            foreach (var t in lm)
-            {
-                var res = r.Find(m.Name, t.Name);
-                if (res is null) continue;
-                var x = res.Metrics;
-                sb.AppendLine($"| {m.Name} | {t.Name} | {res.N} | {F(x["bits_per_char"], 4)} | {F(x["bits_per_byte"], 4)} | {F(x["chars_per_token"], 3)} | {x["tokens"]:F0} | {x["chars"]:F0} |");
-            }
+                foreach (var t in lm)
+                {
+                    var res = r.Find(m.Name, t.Name);
+                    if (res is null) continue;
+                    var x = res.Metrics;
+                    sb.AppendLine($"| {m.Name} | {t.Name} | {res.N} | {F(x["bits_per_char"], 4)} | {F(x["bits_per_byte"], 4)} | {F(x["chars_per_token"], 3)} | {x["tokens"]:F0} " +
+                        $"| {x["chars"]:F0} |");
+                }
             sb.AppendLine();
         }
 
         if (r.Speed.Count > 0)
         {
             sb.AppendLine("## Generation speed").AppendLine();
-            sb.AppendLine($"Greedy decoding on the same {r.Speed[0].Prompts} prompts, {r.Settings["speed_tokens"]?.ToJsonString() ?? "a fixed number of"} new tokens per prompt (fewer only where the prompt nearly fills the model's context), stop tokens ignored; wall clock on this machine, kept in speed.json, not results.json. The ratio is chars/s relative to the first model.").AppendLine();
+            sb.AppendLine($"Greedy decoding on the same {r.Speed[0].Prompts} prompts, {r.Settings["speed_tokens"]?.ToJsonString() ?? "a fixed number of"} new tokens per prompt " +
+                $"(fewer only where the prompt nearly fills the model's context), stop tokens ignored; wall clock on this machine, kept in speed.json, not results.json. The " +
+                    $"ratio is chars/s relative to the first model.").AppendLine();
             sb.AppendLine("| model | tokens/s | chars/s | chars/token (generated) | chars/s ratio |");
             sb.AppendLine("|---|---:|---:|---:|---:|");
             double baseline = r.Speed[0].CharsPerSecond;
             foreach (var s in r.Speed)
-                sb.AppendLine($"| {s.Model} | {F(s.TokensPerSecond, 1)} | {F(s.CharsPerSecond, 1)} | {F(s.CharsPerToken, 2)} | {(baseline > 0 ? F(s.CharsPerSecond / baseline, 2) : "–")} |");
+                sb.AppendLine($"| {s.Model} | {F(s.TokensPerSecond, 1)} | {F(s.CharsPerSecond, 1)} | {F(s.CharsPerToken, 2)} | " +
+                    $"{(baseline > 0 ? F(s.CharsPerSecond / baseline, 2) : "–")} |");
             sb.AppendLine();
         }
 

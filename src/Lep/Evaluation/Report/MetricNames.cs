@@ -1,6 +1,6 @@
 namespace Lep.Evaluation.Report;
 
-public static class MetricNames
+internal static class MetricNames
 {
     public static string Short(string metric) => metric switch
     {

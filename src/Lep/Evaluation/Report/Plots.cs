@@ -6,7 +6,7 @@ using ScottPlot;
 namespace Lep.Evaluation.Report;
 
 /// <summary>PNG bar charts (ScottPlot, headless): per-task scores, chars/token and bits/char per text, generation chars/s.</summary>
-public static class Plots
+internal static class Plots
 {
     private const int Width = 960, Height = 540;
     private static readonly string Font = "DejaVu Sans";
@@ -43,7 +43,8 @@ public static class Plots
             double baseline = cps.FirstOrDefault(double.IsFinite);
             var labels = cps.Select(v => double.IsFinite(v) && baseline > 0
                 ? $"{v.ToString("F0", CultureInfo.InvariantCulture)} (×{(v / baseline).ToString("F2", CultureInfo.InvariantCulture)})" : "").ToArray();
-            written.Add(PerModel(Path.Combine(dir, "chars_per_s.png"), "Generation speed: characters per second (same prompts, greedy)", "characters / second", models, cps, "F0", labels));
+            written.Add(PerModel(Path.Combine(dir, "chars_per_s.png"), "Generation speed: characters per second (same prompts, greedy)", "characters / " +
+                "second", models, cps, "F0", labels));
         }
         return written;
     }

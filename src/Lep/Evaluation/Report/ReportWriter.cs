@@ -3,7 +3,7 @@ using Lep.Evaluation.Results;
 namespace Lep.Evaluation.Report;
 
 /// <summary>Writes report.md and plots/*.png for a set of results.</summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     public static IReadOnlyList<string> Write(EvalResults results, string outDir)
     {

@@ -7,8 +7,21 @@ using Lep.Modeling;
 namespace Lep.Evaluation.Results;
 
 /// <param name="Backend">the engine that ran the model (<c>torch</c>, <c>llama.cpp q8_0</c>, ...)</param>
+/// <summary>One model of a run, as results.json lists it.</summary>
+/// <param name="Name">the display name</param>
+/// <param name="Path">the model dir</param>
+/// <param name="Prompt">how its prompts were rendered (chat or plain)</param>
+/// <param name="VocabSize">its tokenizer's vocabulary size</param>
 public sealed record ModelInfo(string Name, string Path, string Prompt, int VocabSize, string Backend);
 
+/// <summary>One task of a run, as results.json lists it.</summary>
+/// <param name="Name">the task's name (its file name without extension)</param>
+/// <param name="Kind">how it is scored</param>
+/// <param name="Format">the record layout it was read as</param>
+/// <param name="File">the task file</param>
+/// <param name="Sha256">the task file's digest</param>
+/// <param name="Primary">the metric the summary shows</param>
+/// <param name="Items">items in the file</param>
 public sealed record TaskInfo(string Name, TaskKind Kind, string Format, string File, string Sha256, string Primary, int Items);
 
 /// <summary>
@@ -17,14 +30,21 @@ public sealed record TaskInfo(string Name, TaskKind Kind, string Format, string 
 /// </summary>
 public sealed class EvalResults
 {
+    /// <summary>The "format" value of results.json; changes when its layout does.</summary>
     public const string FormatTag = "lep-eval-results/1";
 
+    /// <summary>The evaluation settings that affect results (<see cref="EvalOptions.ToJson"/>).</summary>
     public JsonObject Settings { get; init; } = [];
+    /// <summary>The models evaluated, in the order given.</summary>
     public List<ModelInfo> Models { get; init; } = [];
+    /// <summary>The tasks of the suite.</summary>
     public List<TaskInfo> Tasks { get; init; } = [];
+    /// <summary>One result per (model, task).</summary>
     public List<TaskResult> Results { get; init; } = [];
+    /// <summary>Generation speed per model (empty without the speed benchmark).</summary>
     public List<SpeedResult> Speed { get; init; } = [];
 
+    /// <summary>The result of one model on one task, or null.</summary>
     public TaskResult? Find(string model, string task) => Results.FirstOrDefault(r => r.Model == model && r.Task == task);
 
     /// <summary>Mean per-item primary score over all scored (non-language-modelling) items of a model.</summary>
@@ -35,6 +55,7 @@ public sealed class EvalResults
         return (n == 0 ? double.NaN : rs.Sum(r => r.PrimarySum) / n, n);
     }
 
+    /// <summary>Writes results.json and speed.json into <paramref name="outDir"/>.</summary>
     public void Save(string outDir)
     {
         var micro = new JsonObject();

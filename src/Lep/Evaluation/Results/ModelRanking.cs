@@ -4,10 +4,10 @@ using Lep.Evaluation.Tasks;
 namespace Lep.Evaluation.Results;
 
 /// <summary>A candidate's score: the mean of a metric over the tasks it was measured on.</summary>
-public sealed record RankedModel(string Name, double Score, int Tasks);
+internal sealed record RankedModel(string Name, double Score, int Tasks);
 
 /// <summary>Picks the best of several evaluated models by a named score (e.g. the demo's "calibrate the best").</summary>
-public static class ModelRanking
+internal static class ModelRanking
 {
     /// <summary>The score "each task's primary metric", over scored tasks only (a language-modelling task's primary
     /// metric, bits/char, is not a score in [0, 1]: rank by "bits_per_char" for those).</summary>

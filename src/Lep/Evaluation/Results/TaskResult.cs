@@ -10,20 +10,31 @@ namespace Lep.Evaluation.Results;
 /// </summary>
 public sealed class TaskResult
 {
+    /// <summary>The model's display name.</summary>
     public required string Model { get; init; }
+    /// <summary>The task's name.</summary>
     public required string Task { get; init; }
+    /// <summary>How the task is scored.</summary>
     public required TaskKind Kind { get; init; }
+    /// <summary>The record layout the task was read as.</summary>
     public required string Format { get; init; }
+    /// <summary>The metric the summary shows.</summary>
     public required string Primary { get; init; }
+    /// <summary>Items scored.</summary>
     public required int N { get; init; }
+    /// <summary>Metric name → value (scores, bits, counts, confidence bounds).</summary>
     public required SortedDictionary<string, double> Metrics { get; init; }
+    /// <summary>Sum of the per-item primary scores.</summary>
     public double PrimarySum { get; init; }
+    /// <summary>Per-item predictions and scores.</summary>
     public JsonArray Items { get; init; } = [];
+    /// <summary>Wall time of the task (speed.json, never results.json).</summary>
     public double Seconds { get; set; }
 
     /// <summary>Metric values are rounded to 8 significant decimals so tiny float noise never reaches results.json.</summary>
     public static double Round(double x) => double.IsFinite(x) ? Math.Round(x, 8) : x;
 
+    /// <summary>The result as results.json (without items) or the run cache (with them) stores it.</summary>
     public JsonObject ToJson(bool withItems)
     {
         var metrics = new JsonObject();
@@ -47,6 +58,7 @@ public sealed class TaskResult
         return o;
     }
 
+    /// <summary>Reads what <see cref="ToJson"/> wrote; <paramref name="where"/> names the file in errors.</summary>
     public static TaskResult FromJson(JsonObject o, string where)
     {
         try

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Lep.Evaluation.Running;
 
 /// <summary>A model under evaluation: weights, tokenizer, prompt style and the tokens that end a reply.</summary>
-public sealed class EvalModel : IDisposable
+internal sealed class EvalModel : IDisposable
 {
     public string Name { get; }
     public string Directory { get; }

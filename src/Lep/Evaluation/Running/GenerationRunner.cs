@@ -12,7 +12,7 @@ namespace Lep.Evaluation.Running;
 /// 1.5 × the longest reference's token count + 8 (at most <c>maxNewTokens</c>). Scored by exact match (normalised and
 /// strict), chrF (corpus, sacreBLEU-style; per item for the micro-average) and ROUGE-L (mean F).
 /// </summary>
-public static class GenerationRunner
+internal static class GenerationRunner
 {
     public static TaskResult Run(EvalModel model, EvalTask task, IReadOnlyList<EvalItem> shots, IReadOnlyList<EvalItem> items,
         int maxNewTokens, IProgress<double>? progress = null)

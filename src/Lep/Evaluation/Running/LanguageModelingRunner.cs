@@ -13,7 +13,7 @@ namespace Lep.Evaluation.Running;
 /// a context of preceding tokens. bits/char = total NLL / (characters · ln 2), bits/byte likewise over UTF-8 bytes;
 /// characters are Unicode code points; chars/token = characters / document tokens.
 /// </summary>
-public static class LanguageModelingRunner
+internal static class LanguageModelingRunner
 {
     public const int MaxWindow = 1024;
 

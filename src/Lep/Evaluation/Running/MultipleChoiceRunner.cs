@@ -12,7 +12,7 @@ namespace Lep.Evaluation.Running;
 /// choice with the highest log-probability (accuracy) or the highest log-probability per character of the choice
 /// (accuracy_norm, lm-eval's acc_norm).
 /// </summary>
-public static class MultipleChoiceRunner
+internal static class MultipleChoiceRunner
 {
     public static TaskResult Run(EvalModel model, EvalTask task, IReadOnlyList<EvalItem> shots, IReadOnlyList<EvalItem> items,
         int batchSize, IProgress<double>? progress = null)
@@ -28,7 +28,8 @@ public static class MultipleChoiceRunner
             foreach (string choice in item.Choices)
                 requests.Add(new ScoringRequest(contextIds, model.ContinuationIds(contextIds, context, choice)));
         }
-        ScoringResult[] scores = LogLikelihood.Score(model.Lm, requests, batchSize, progress is null ? null : new SyncProgress<int>(d => progress.Report(d / (double)Math.Max(1, requests.Count))));
+        ScoringResult[] scores = LogLikelihood.Score(model.Lm, requests, batchSize, progress is null ? null
+            : new SyncProgress<int>(d => progress.Report(d / (double)Math.Max(1, requests.Count))));
 
         int correct = 0, correctNorm = 0;
         var records = new JsonArray();

@@ -7,8 +7,11 @@ namespace Lep.Evaluation.Running;
 /// <summary>Generation speed of one model on fixed prompts (wall clock; kept out of the deterministic results).</summary>
 public sealed record SpeedResult(string Model, int Prompts, int NewTokens, int Characters, double Seconds)
 {
+    /// <summary>New tokens per second of generation.</summary>
     public double TokensPerSecond => Seconds > 0 ? NewTokens / Seconds : 0;
+    /// <summary>Characters of the decoded replies per second: the speed a user sees.</summary>
     public double CharsPerSecond => Seconds > 0 ? Characters / Seconds : 0;
+    /// <summary>Characters per generated token (how much text the vocabulary packs in a token).</summary>
     public double CharsPerToken => NewTokens > 0 ? Characters / (double)NewTokens : 0;
 }
 
@@ -18,7 +21,7 @@ public sealed record SpeedResult(string Model, int Prompts, int NewTokens, int C
 /// after one untimed warm-up. tokens/s = new tokens / seconds; chars/s = characters of the decoded replies / seconds —
 /// the user-visible speed, where a vocabulary with more characters per token wins.
 /// </summary>
-public static class SpeedBenchmark
+internal static class SpeedBenchmark
 {
     public static SpeedResult Run(EvalModel model, IReadOnlyList<string> prompts, int tokens, IProgress<double>? progress = null)
     {

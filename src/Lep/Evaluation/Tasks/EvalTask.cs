@@ -1,7 +1,15 @@
 namespace Lep.Evaluation.Tasks;
 
 /// <summary>How a task is scored.</summary>
-public enum TaskKind { MultipleChoice, Generation, LanguageModeling }
+public enum TaskKind
+{
+    /// <summary>The choice with the highest log-likelihood is the answer (accuracy).</summary>
+    MultipleChoice,
+    /// <summary>A greedy reply compared with references (exact match, chrF, ROUGE-L).</summary>
+    Generation,
+    /// <summary>Documents scored by bits per character.</summary>
+    LanguageModeling,
+}
 
 /// <summary>
 /// A task read from one file. <see cref="Format"/> names the record layout it was recognised from (copy, multiple_choice,

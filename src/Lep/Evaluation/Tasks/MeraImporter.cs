@@ -13,7 +13,7 @@ namespace Lep.Evaluation.Tasks;
 /// file in MERA's layout (<c>{"data": {"train": [...], "validation": [...], "test": [...]}}</c>) is read from the
 /// first split among validation, dev, test and train whose records all have non-empty outputs.
 /// </summary>
-public static partial class MeraImporter
+internal static partial class MeraImporter
 {
     [GeneratedRegex(@"^option_([A-Za-z0-9]+)$")]
     private static partial Regex OptionKey();

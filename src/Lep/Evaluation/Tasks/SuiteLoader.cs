@@ -6,6 +6,8 @@ public static class SuiteLoader
 {
     private const string StageMarkerFile = "stage.json";
 
+    /// <summary>Reads every task of a suite (a task file or a directory of them), each recognised by its record
+    /// layout.</summary>
     public static IReadOnlyList<EvalTask> Load(string fileOrDir)
     {
         string[] files;

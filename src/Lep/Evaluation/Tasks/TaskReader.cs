@@ -18,7 +18,7 @@ namespace Lep.Evaluation.Tasks;
 /// <c>.json</c>: a MERA task file (<c>{"data": {"test"|"validation"|"train": [records]}}</c>).
 /// Every problem is a <see cref="LepInputException"/> naming the file and line.
 /// </summary>
-public static class TaskReader
+internal static class TaskReader
 {
     public static EvalTask Read(string path)
     {

@@ -4,7 +4,7 @@ using Lep.Formats.Safetensors;
 namespace Lep.Formats.Checkpoint;
 
 /// <summary>One thing wrong with a checkpoint: the file or dir it concerns and what is wrong, as an error line says it.</summary>
-public sealed record CheckpointProblem(string Path, string Problem)
+internal sealed record CheckpointProblem(string Path, string Problem)
 {
     public LepInputException ToException() => new(Path, Problem);
     public override string ToString() => $"{Path}: {Problem}";
@@ -17,7 +17,7 @@ public sealed record CheckpointProblem(string Path, string Problem)
 /// <c>propagate</c>, merges) and <c>lep info</c> all go through here, so a dir one of them accepts the others accept.
 /// Reads headers only.
 /// </summary>
-public static partial class CheckpointLayout
+internal static partial class CheckpointLayout
 {
     public const string EmbedName = "model.embed_tokens.weight";
     public const string HeadName = "lm_head.weight";
@@ -77,9 +77,11 @@ public static partial class CheckpointLayout
         var stored = weights.Names.Select(n => LayerIndex().Match(n)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
         bool layersDisagree = stored.Count > 0 && (stored.Count != config.NumLayers || stored.Max() != config.NumLayers - 1);
         if (layersDisagree)
-            problems.Add(new(dir, $"the checkpoint has {stored.Count} layers (model.layers.{stored.Min()}…{stored.Max()}) but config.json says num_hidden_layers {config.NumLayers}"));
+            problems.Add(new(dir, $"the checkpoint has {stored.Count} layers (model.layers.{stored.Min()}…{stored.Max()}) but config.json says num_hidden_layers " +
+                $"{config.NumLayers}"));
         bool WholeLayerProblem(string name) =>
-            layersDisagree && LayerIndex().Match(name) is { Success: true } m && (!stored.Contains(int.Parse(m.Groups[1].Value)) || int.Parse(m.Groups[1].Value) >= config.NumLayers);
+            layersDisagree && LayerIndex().Match(name) is { Success: true } m
+                && (!stored.Contains(int.Parse(m.Groups[1].Value)) || int.Parse(m.Groups[1].Value) >= config.NumLayers);
 
         foreach (var (name, shape) in expected)
         {

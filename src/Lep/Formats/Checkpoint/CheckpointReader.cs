@@ -7,7 +7,7 @@ namespace Lep.Formats.Checkpoint;
 /// The weights of an HF checkpoint dir: <c>model.safetensors</c>, or shards listed by
 /// <c>model.safetensors.index.json</c>. Every shard is memory-mapped and validated on open; tensors are read lazily.
 /// </summary>
-public sealed class CheckpointReader : IDisposable
+internal sealed class CheckpointReader : IDisposable
 {
     public const string SingleFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";

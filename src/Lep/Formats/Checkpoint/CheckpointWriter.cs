@@ -5,7 +5,7 @@ namespace Lep.Formats.Checkpoint;
 
 /// <summary>Writes the weights of an HF checkpoint dir: one <c>model.safetensors</c>, or shards of at most
 /// <c>maxShardBytes</c> each plus <c>model.safetensors.index.json</c> (the transformers layout).</summary>
-public static class CheckpointWriter
+internal static class CheckpointWriter
 {
     public const long DefaultMaxShardBytes = 5L << 30;
 

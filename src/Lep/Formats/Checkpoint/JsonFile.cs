@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Lep.Formats.Checkpoint;
 
 /// <summary>Reads and writes the small JSON files of a checkpoint dir, keeping every field (known or not) on rewrite.</summary>
-public static class JsonFile
+internal static class JsonFile
 {
     private static readonly JsonSerializerOptions Indented = new()
     {

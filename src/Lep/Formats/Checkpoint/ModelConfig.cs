@@ -8,6 +8,7 @@ namespace Lep.Formats.Checkpoint;
 /// </summary>
 public sealed class ModelConfig
 {
+    /// <summary>The HF architectures lep runs, each with its model_type.</summary>
     public static readonly IReadOnlyDictionary<string, string> SupportedArchitectures = new Dictionary<string, string>
     {
         ["LlamaForCausalLM"] = "llama",
@@ -15,29 +16,50 @@ public sealed class ModelConfig
         ["Qwen2ForCausalLM"] = "qwen2",
     };
 
+    /// <summary>The whole config.json, unknown fields included.</summary>
     public JsonObject Json { get; }
 
+    /// <summary>The HF class name from "architectures" (e.g. LlamaForCausalLM).</summary>
     public string Architecture { get; }
+    /// <summary>d: the width of the residual stream and of each embedding row.</summary>
     public int HiddenSize { get; }
+    /// <summary>The width of the MLP's hidden layer.</summary>
     public int IntermediateSize { get; }
+    /// <summary>Decoder layers.</summary>
     public int NumLayers { get; }
+    /// <summary>Attention (query) heads.</summary>
     public int NumHeads { get; }
+    /// <summary>Key/value heads (fewer than the query heads under grouped-query attention).</summary>
     public int NumKeyValueHeads { get; }
+    /// <summary>Width of one attention head.</summary>
     public int HeadDim { get; }
+    /// <summary>Rows of the embedding matrix.</summary>
     public int VocabSize { get; private set; }
+    /// <summary>The epsilon of every RMSNorm.</summary>
     public double RmsNormEps { get; }
+    /// <summary>The rotary embedding's base frequency.</summary>
     public double RopeTheta { get; }
+    /// <summary>Context extension of the rotary embedding (linear or llama3), or null.</summary>
     public RopeScaling? RopeScaling { get; }
+    /// <summary>The context length the model was trained for.</summary>
     public int MaxPositionEmbeddings { get; }
+    /// <summary>The head shares the input embedding matrix.</summary>
     public bool TieWordEmbeddings { get; }
     /// <summary>Bias on q/k/v projections (Qwen2 always; Llama when attention_bias is true — then o_proj too).</summary>
     public bool QkvBias { get; }
+    /// <summary>Bias on the attention output projection (o_proj).</summary>
     public bool OutputProjBias { get; }
+    /// <summary>Bias on the MLP projections.</summary>
     public bool MlpBias { get; }
+    /// <summary>The MLP's activation (silu).</summary>
     public string HiddenAct { get; }
+    /// <summary>The beginning-of-sequence token id, if any.</summary>
     public int? BosTokenId => Json.GetInt("bos_token_id");
+    /// <summary>The end-of-sequence token ids (one or several).</summary>
     public int[] EosTokenIds => Json.GetIntOrList("eos_token_id");
+    /// <summary>The padding token id, if any.</summary>
     public int? PadTokenId => Json.GetInt("pad_token_id");
+    /// <summary>The dtype the weights were saved in (torch_dtype), if recorded.</summary>
     public string? TorchDtype => Json.GetString("torch_dtype") ?? Json.GetString("dtype");
 
     private ModelConfig(JsonObject json, string path)
@@ -101,12 +123,16 @@ public sealed class ModelConfig
         }
     }
 
+    /// <summary>Validates a config.json object; <paramref name="path"/> names it in errors.</summary>
     public static ModelConfig Parse(JsonObject json, string path = "config.json") => new(json, path);
 
+    /// <summary>Reads and validates a config.json file.</summary>
     public static ModelConfig Load(string path) => new(JsonFile.ReadObject(path), path);
 
+    /// <summary>Writes the config (every field, unknown ones included) as config.json.</summary>
     public void Save(string path) => JsonFile.Write(path, Json);
 
+    /// <summary>An independent copy (its JSON deep-cloned).</summary>
     public ModelConfig Clone() => new((JsonObject)Json.DeepClone(), "config.json");
 
     /// <summary>Changes vocab_size (and the special ids when given), keeping everything else.</summary>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Lep.Formats.Checkpoint;
 
 /// <summary>The non-weight files of an HF model dir that travel with a model from stage to stage.</summary>
-public static class ModelDirectory
+internal static class ModelDirectory
 {
     /// <summary>The tokenizer's files, and alignment.json: how its vocabulary maps to the one it was made from.</summary>
     public static readonly string[] TokenizerFiles =

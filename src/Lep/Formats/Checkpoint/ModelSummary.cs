@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Lep.Formats.Checkpoint;
 
 /// <summary>What `lep info` reports about an HF model dir, gathered from headers and small JSON files only.</summary>
-public sealed record ModelSummary(
+internal sealed record ModelSummary(
     string Directory,
     string Architecture,
     int Layers,

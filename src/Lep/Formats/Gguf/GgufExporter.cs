@@ -4,6 +4,8 @@ using Lep.Formats.Safetensors;
 
 namespace Lep.Formats.Gguf;
 
+/// <summary>How `lep export gguf` writes a model: the matrix type, the tokenizer's llama.cpp spelling and the file's
+/// name.</summary>
 public sealed record GgufExportOptions
 {
     /// <summary>Type of the 2-D weight matrices: F32, F16, BF16 or Q8_0. Norms, biases and rope factors are always F32; with
@@ -25,8 +27,10 @@ public sealed record GgufExportOptions
         ["f16"] = GgmlType.F16, ["f32"] = GgmlType.F32, ["bf16"] = GgmlType.BF16, ["q8_0"] = GgmlType.Q8_0,
     };
 
+    /// <summary>The matrix type of an <c>--outtype</c> name (f32, f16, bf16, q8_0); throws on any other.</summary>
     public static GgmlType ParseMatrixType(string name) =>
-        MatrixTypeNames.TryGetValue(name, out GgmlType t) ? t : throw new ArgumentException($"unknown GGUF matrix type '{name}' (expected {string.Join(", ", MatrixTypeNames.Keys)})");
+        MatrixTypeNames.TryGetValue(name, out GgmlType t) ? t : throw new ArgumentException($"unknown GGUF matrix type '{name}' (expected " +
+            $"{string.Join(", ", MatrixTypeNames.Keys)})");
 }
 
 /// <summary>What an export did (for the CLI to report).</summary>
@@ -44,6 +48,7 @@ public static class GgufExporter
     /// <summary>Changes whenever the bytes an export writes for the same input change (keys cached exports).</summary>
     public const int Revision = 1;
 
+    /// <summary>Converts the HF dir <paramref name="hfDir"/> into the GGUF file <paramref name="outPath"/>.</summary>
     public static GgufExportResult Export(string hfDir, string outPath, GgufExportOptions? options = null, IProgress<double>? progress = null)
     {
         options ??= new GgufExportOptions();
@@ -155,7 +160,10 @@ public static class GgufExporter
     /// <summary>llama.cpp's <c>llama_ftype</c> for a file whose matrices are mostly <paramref name="matrixType"/>.</summary>
     private static uint FileType(GgmlType matrixType) => matrixType switch
     {
-        GgmlType.F32 => 0u, GgmlType.F16 => 1u, GgmlType.Q8_0 => 7u, GgmlType.BF16 => 32u,
+        GgmlType.F32 => 0u,
+        GgmlType.F16 => 1u,
+        GgmlType.Q8_0 => 7u,
+        GgmlType.BF16 => 32u,
         _ => throw new ArgumentException(matrixType.ToString()),
     };
 

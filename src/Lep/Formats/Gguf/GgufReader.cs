@@ -6,7 +6,7 @@ namespace Lep.Formats.Gguf;
 /// Reads a GGUF file's header: metadata and tensor infos (versions 2 and 3, little endian). Tensor bytes are read on
 /// request. Malformed files raise <see cref="LepInputException"/> naming the file and the problem.
 /// </summary>
-public sealed class GgufReader
+internal sealed class GgufReader
 {
     private const int MaxStringBytes = 1 << 30;
     private readonly Dictionary<string, GgufValue> _metadata;

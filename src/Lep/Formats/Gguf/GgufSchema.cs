@@ -4,7 +4,7 @@ namespace Lep.Formats.Gguf;
 
 /// <summary>The options of `lep export gguf` and the pipeline's "gguf" stage; <see cref="GgufExportOptions"/> takes its
 /// defaults from here.</summary>
-public static class GgufSchema
+internal static class GgufSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "an HF model directory (config.json, safetensors, tokenizer.json)");
     public static readonly OptionSpec<string> OutType = OptionSpec.Choice("outtype", "f16",

@@ -5,7 +5,7 @@ using Lep.Formats.Checkpoint;
 namespace Lep.Formats.Gguf;
 
 /// <summary>llama.cpp token types (<c>tokenizer.ggml.token_type</c>).</summary>
-public enum GgufTokenType
+internal enum GgufTokenType
 {
     Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6,
 }
@@ -16,7 +16,7 @@ public enum GgufTokenType
 /// <c>tokenizer.ggml.pre</c> name chosen from the split regex); SentencePiece-style vocabularies (Metaspace <c>▁</c>
 /// BPE with <c>&lt;0xNN&gt;</c> byte fallback, or Unigram) become <c>llama</c> (tokens, scores, types).
 /// </summary>
-public sealed class GgufTokenizer
+internal sealed class GgufTokenizer
 {
     public const string TokenizerFile = "tokenizer.json";
     public const string TokenizerConfigFile = "tokenizer_config.json";
@@ -128,7 +128,8 @@ public sealed class GgufTokenizer
         bool spm = type == "Unigram" || (model.GetBool("byte_fallback") ?? false) || Mentions(tok["pre_tokenizer"], "Metaspace")
             || Mentions(tok["decoder"], "Metaspace") || (tok["normalizer"]?.ToJsonString().Contains('▁') ?? false);
         if (byteLevel && type == "BPE") spm = false;
-        else if (!spm) throw new LepInputException(path, "tokenizer is neither byte-level BPE (ByteLevel pre-tokenizer) nor SentencePiece-style (Metaspace/▁, byte fallback, Unigram)");
+        else if (!spm) throw new LepInputException(path, "tokenizer is neither byte-level BPE (ByteLevel pre-tokenizer) nor SentencePiece-style (Metaspace/▁, byte fallback, " +
+            "Unigram)");
 
         // Special ids.
         int? Lookup(string key, string? fallbackConfigKey)
@@ -149,7 +150,8 @@ public sealed class GgufTokenizer
         int? eos = Lookup("eos_token", "eos_token_id");
         int? pad = Lookup("pad_token", "pad_token_id");
         int? unk = Lookup("unk_token", null);
-        if (unk is null && model["unk_token"] is JsonValue uv && uv.TryGetValue(out string? unkText) && unkText is not null && textToId.TryGetValue(unkText, out int uid)) unk = uid;
+        if (unk is null && model["unk_token"] is JsonValue uv && uv.TryGetValue(out string? unkText) && unkText is not null
+            && textToId.TryGetValue(unkText, out int uid)) unk = uid;
         if (unk is null && model.GetInt("unk_id") is int unkId && unkId < rows) unk = unkId;
 
         // Types.

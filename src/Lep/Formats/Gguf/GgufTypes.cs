@@ -3,7 +3,7 @@ using System.Text;
 namespace Lep.Formats.Gguf;
 
 /// <summary>GGUF metadata value types (gguf.h <c>gguf_type</c>).</summary>
-public enum GgufValueType : uint
+internal enum GgufValueType : uint
 {
     UInt8 = 0, Int8 = 1, UInt16 = 2, Int16 = 3, UInt32 = 4, Int32 = 5, Float32 = 6, Bool = 7,
     String = 8, Array = 9, UInt64 = 10, Int64 = 11, Float64 = 12,
@@ -12,12 +12,49 @@ public enum GgufValueType : uint
 /// <summary>The ggml tensor types this writer produces or the reader recognises by size (ggml.h <c>ggml_type</c>).</summary>
 public enum GgmlType : uint
 {
-    F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
-    Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
-    I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, BF16 = 30,
+    /// <summary>32-bit float.</summary>
+    F32 = 0,
+    /// <summary>16-bit IEEE float.</summary>
+    F16 = 1,
+    /// <summary>4-bit blocks of 32 values with an f16 scale.</summary>
+    Q4_0 = 2,
+    /// <summary>4-bit blocks of 32 values with an f16 scale and minimum.</summary>
+    Q4_1 = 3,
+    /// <summary>5-bit blocks of 32 values with an f16 scale.</summary>
+    Q5_0 = 6,
+    /// <summary>5-bit blocks of 32 values with an f16 scale and minimum.</summary>
+    Q5_1 = 7,
+    /// <summary>8-bit blocks of 32 values with an f16 scale.</summary>
+    Q8_0 = 8,
+    /// <summary>8-bit blocks of 32 values with a scale and their sum.</summary>
+    Q8_1 = 9,
+    /// <summary>2-bit k-quant super-blocks of 256 values.</summary>
+    Q2_K = 10,
+    /// <summary>3-bit k-quant super-blocks of 256 values.</summary>
+    Q3_K = 11,
+    /// <summary>4-bit k-quant super-blocks of 256 values.</summary>
+    Q4_K = 12,
+    /// <summary>5-bit k-quant super-blocks of 256 values.</summary>
+    Q5_K = 13,
+    /// <summary>6-bit k-quant super-blocks of 256 values.</summary>
+    Q6_K = 14,
+    /// <summary>8-bit k-quant super-blocks of 256 values (ggml's intermediate for k-quant products).</summary>
+    Q8_K = 15,
+    /// <summary>8-bit signed integer.</summary>
+    I8 = 24,
+    /// <summary>16-bit signed integer.</summary>
+    I16 = 25,
+    /// <summary>32-bit signed integer.</summary>
+    I32 = 26,
+    /// <summary>64-bit signed integer.</summary>
+    I64 = 27,
+    /// <summary>64-bit float.</summary>
+    F64 = 28,
+    /// <summary>bfloat16.</summary>
+    BF16 = 30,
 }
 
-public static class GgmlTypes
+internal static class GgmlTypes
 {
     /// <summary>(elements per block, bytes per block), or null for types this code does not size.</summary>
     public static (int Block, int Bytes)? BlockSize(this GgmlType type) => type switch
@@ -55,7 +92,7 @@ public static class GgmlTypes
 /// format and supported here). Scalars are boxed in <see cref="Value"/> with their exact CLR type (uint for UInt32, ...);
 /// arrays hold a CLR array of that type (<c>string[]</c>, <c>int[]</c>, <c>float[]</c>, <c>GgufValue[]</c> for nested).
 /// </summary>
-public sealed class GgufValue
+internal sealed class GgufValue
 {
     public GgufValueType Type { get; }
     /// <summary>For arrays: the element type.</summary>
@@ -120,7 +157,14 @@ public sealed class GgufValue
     /// <summary>Any integer scalar as a long.</summary>
     public long AsInteger() => Value switch
     {
-        byte b => b, sbyte sb => sb, ushort us => us, short s => s, uint u => u, int i => i, ulong ul => checked((long)ul), long l => l,
+        byte b => b,
+        sbyte sb => sb,
+        ushort us => us,
+        short s => s,
+        uint u => u,
+        int i => i,
+        ulong ul => checked((long)ul),
+        long l => l,
         _ => throw new InvalidOperationException($"value is {Type}, not an integer"),
     };
 
@@ -147,7 +191,7 @@ public sealed class GgufValue
 
 /// <summary>A tensor entry of a GGUF file. <see cref="Shape"/> is row-major (outermost first, like torch);
 /// GGUF stores the reverse (ggml <c>ne</c>, innermost first). <see cref="Offset"/> is relative to the data section.</summary>
-public sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Shape, ulong Offset)
+internal sealed record GgufTensorInfo(string Name, GgmlType Type, long[] Shape, ulong Offset)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
     public long ByteSize => Type.ByteSize(ElementCount, Shape.Length == 0 ? 1 : Shape[^1]);

@@ -9,7 +9,7 @@ namespace Lep.Formats.Gguf;
 /// one tensor at a time, into a temporary file beside the target that is renamed over it only when everything was
 /// written; on any error the temporary file is deleted and the target is left as it was.
 /// </summary>
-public sealed class GgufWriter
+internal sealed class GgufWriter
 {
     public const uint Magic = 0x46554747; // "GGUF"
     public const uint Version = 3;

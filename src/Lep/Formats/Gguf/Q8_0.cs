@@ -6,7 +6,7 @@ namespace Lep.Formats.Gguf;
 /// ggml's Q8_0 block: 32 consecutive values of a row stored as one fp16 scale d = max|x| / 127 followed by 32 int8
 /// q = round(x / d) (half away from zero), so x ≈ d·q; 34 bytes per 32 values (8.5 bits per value).
 /// </summary>
-public static class Q8_0
+internal static class Q8_0
 {
     public const int BlockValues = 32;
     public const int BlockBytes = 34;

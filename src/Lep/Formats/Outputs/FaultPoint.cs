@@ -5,7 +5,7 @@ namespace Lep.Formats;
 /// <c>LEP_FAULT_HOLD=POINT</c>): the interruption tests signal or kill a child `lep` exactly there instead of racing it.
 /// Without the variable this does nothing.
 /// </summary>
-public static class FaultPoint
+internal static class FaultPoint
 {
     public const string BeforeCommit = "before-commit";
     public const string BetweenRenames = "between-renames";

@@ -10,7 +10,7 @@ namespace Lep.Formats;
 /// command holds its output from its up-front check to its exit (<see cref="Hold"/>), and every
 /// <see cref="StagingDirectory"/> holds its final path until it is committed or dropped (<see cref="Acquire"/>).
 /// </summary>
-public static class OutputLock
+internal static class OutputLock
 {
     private static readonly Dictionary<string, int> Held = new(StringComparer.Ordinal);
 

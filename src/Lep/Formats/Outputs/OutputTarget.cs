@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Lep.Formats;
 
 /// <summary>What a command writes at its output path.</summary>
-public enum OutputKind
+internal enum OutputKind
 {
     /// <summary>A directory built in staging and renamed into place (replacing what was there only when allowed).</summary>
     Directory,
@@ -19,7 +19,7 @@ public enum OutputKind
 /// <c>replace</c> (<c>--force</c>), and never — forced or not — when the output is an input, holds one, or lies inside
 /// one and already exists (replacing it would change that input). Inputs and output are compared as real paths.
 /// </summary>
-public static class OutputTarget
+internal static class OutputTarget
 {
     public const string ExistsProblem = "already exists and is not empty (--force replaces it)";
 

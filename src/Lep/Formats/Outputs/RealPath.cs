@@ -4,7 +4,7 @@ namespace Lep.Formats;
 /// A path with every symbolic link resolved, component by component, as realpath(3) would, except that components
 /// which do not exist yet are kept as written. Comparing outputs with inputs on these paths sees through links.
 /// </summary>
-public static class RealPath
+internal static class RealPath
 {
     private const int MaxLinks = 40; // Linux's limit (ELOOP)
 

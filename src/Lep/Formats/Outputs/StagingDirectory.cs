@@ -12,7 +12,7 @@ namespace Lep.Formats;
 /// dir is made and again at the commit, and the output is locked (<see cref="OutputLock"/>) from the staging dir's
 /// creation to its commit, so two runs racing for one output cannot replace each other's.
 /// </remarks>
-public sealed class StagingDirectory : IDisposable
+internal sealed class StagingDirectory : IDisposable
 {
     public string FinalPath { get; }
     public string Path { get; }

@@ -9,7 +9,7 @@ namespace Lep.Formats;
 /// and their cleanup once that process is gone: partial outputs and locks are deleted, and an old output whose
 /// replacement never arrived is moved back.
 /// </summary>
-public static class StaleOutputs
+internal static class StaleOutputs
 {
     public static string Sibling(string finalPath, string kind, int pid) =>
         Path.Combine(Path.GetDirectoryName(finalPath)!, $".{Path.GetFileName(finalPath)}.{kind}-{pid}");

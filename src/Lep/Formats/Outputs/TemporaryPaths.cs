@@ -5,7 +5,7 @@ namespace Lep.Formats;
 /// process is interrupted, <see cref="RemoveAllAndClose"/> deletes them before exit; afterwards nothing may be
 /// committed or started, so an interrupted run leaves neither a partial output nor a half-finished commit.
 /// </summary>
-public static class TemporaryPaths
+internal static class TemporaryPaths
 {
     /// <summary>Held by a commit's renames and by <see cref="RemoveAllAndClose"/>, so neither sees the other half done.</summary>
     internal static readonly object Gate = new();

@@ -9,7 +9,7 @@ namespace Lep.Formats.Safetensors;
 /// when a caller reads them. Validation is strict: header inside the file, JSON well formed, known dtypes,
 /// shape × itemsize equal to each byte range, ranges inside the data area, contiguous and non-overlapping.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IDisposable
+internal sealed unsafe class SafetensorsFile : IDisposable
 {
     /// <summary>Headers larger than this are rejected as corrupt (HF uses the same bound).</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Lep.Formats.Safetensors;
 
 /// <summary>A tensor to be written: its header entry plus a callback that streams exactly its bytes.</summary>
-public sealed record PendingTensor(string Name, DType DType, long[] Shape, Action<Stream> WriteData)
+internal sealed record PendingTensor(string Name, DType DType, long[] Shape, Action<Stream> WriteData)
 {
     public long ByteLength => Shape.Aggregate(1L, (a, b) => a * b) * DType.ItemSize();
 
@@ -29,7 +29,7 @@ public sealed record PendingTensor(string Name, DType DType, long[] Shape, Actio
 /// written from the planned entries, then each tensor's bytes one after another, into a temporary file that is
 /// renamed over the target only when everything was written.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     public static void Write(string path, IReadOnlyList<PendingTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -14,7 +14,7 @@ namespace Lep.Modeling.LlamaCpp;
 /// key, so a stale export is never used; an export appears by rename, complete or not at all. The weights' digests are
 /// remembered in CACHE/digests/sha256.json, so a second load of an unchanged model does not re-read its weights.
 /// </summary>
-public static class GgufCache
+internal static class GgufCache
 {
     public static string DefaultDirectory() => UserCache.Directory("gguf");
 

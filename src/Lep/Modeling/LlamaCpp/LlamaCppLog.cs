@@ -8,7 +8,7 @@ namespace Lep.Modeling.LlamaCpp;
 /// callback can only be set before the native library loads, so every user of LLamaSharp in the process (the backend,
 /// the tests' oracle) goes through <see cref="Ensure"/> first.
 /// </summary>
-public static class LlamaCppLog
+internal static class LlamaCppLog
 {
     private static readonly StringBuilder Log = new();
     private static readonly object Gate = new();

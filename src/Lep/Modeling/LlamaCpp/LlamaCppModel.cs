@@ -1,7 +1,7 @@
+using Lep.Formats.Checkpoint;
 using LLama;
 using LLama.Common;
 using LLama.Native;
-using Lep.Formats.Checkpoint;
 
 namespace Lep.Modeling.LlamaCpp;
 
@@ -10,6 +10,7 @@ public sealed record LlamaCppSettings
 {
     /// <summary>Context (KV cache) size in tokens; default min(max_position_embeddings, 4096).</summary>
     public int? ContextLength { get; init; }
+    /// <summary>CPU threads llama.cpp computes with; default one per processor.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Tokens per llama_decode call (and logits rows held at once).</summary>
     public int BatchSize { get; init; } = 512;
@@ -23,7 +24,7 @@ public sealed record LlamaCppSettings
 /// prefix (the prompt the choices of one question share) once, then every member's remaining tokens together in one
 /// batch, reading logits only at target positions. One context: a decoding and scoring cannot overlap.
 /// </summary>
-public sealed class LlamaCppModel : ILanguageModel
+internal sealed class LlamaCppModel : ILanguageModel
 {
     private static readonly object LoadGate = new();
     private readonly LLamaWeights _weights;

@@ -12,10 +12,11 @@ namespace Lep.Pipeline.Kinds;
 /// (merged on save). Writes in place; training and the teacher's cached answers live in ARTIFACT.run/, so an
 /// interrupted stage resumes (answers already generated are not generated again).
 /// </summary>
-public sealed class CalibrateStage : StageKind
+internal sealed class CalibrateStage : StageKind
 {
     public override string Name => "calibrate";
-    public override string Description => "calibration of a LEP model: self-calibration (teacher + prompts), SFT and/or a copy task; LoRA by default (lep calibrate); resumes from its checkpoint";
+    public override string Description => "calibration of a LEP model: self-calibration (teacher + prompts), SFT and/or a copy task; LoRA by default (lep calibrate); resumes " +
+        "from its checkpoint";
     public override StageWriting Writing => StageWriting.InPlace;
     /// <summary>Calibrator keeps its checkpoint, metrics and teacher_answers.jsonl in OUT.run/ (TrainingJob's run dir).</summary>
     public override IEnumerable<string> ScratchPaths(string artifactDirectory) => [TrainingJob.RunDirectoryFor(artifactDirectory)];
@@ -36,10 +37,15 @@ public sealed class CalibrateStage : StageKind
         LoraOptions? lora = LoraStageOptions.Read(o, trainable == "lora");
         TrainingOptions training = Calibrator.DefaultTraining with
         {
-            Steps = o.Get(CalibrationSchema.Steps), LearningRate = o.Get(CalibrationSchema.LearningRate), BatchSize = o.Get(CalibrationSchema.BatchSize),
-            BlockSize = o.Get(CalibrationSchema.BlockSize), WarmupSteps = o.Get(CalibrationSchema.Warmup),
-            CheckpointEvery = o.Get(CalibrationSchema.CheckpointEvery), Seed = o.Get(CalibrationSchema.Seed),
-            Trainable = TrainableSets.Parse(trainable), Lora = lora ?? Calibrator.DefaultTraining.Lora,
+            Steps = o.Get(CalibrationSchema.Steps),
+            LearningRate = o.Get(CalibrationSchema.LearningRate),
+            BatchSize = o.Get(CalibrationSchema.BatchSize),
+            BlockSize = o.Get(CalibrationSchema.BlockSize),
+            WarmupSteps = o.Get(CalibrationSchema.Warmup),
+            CheckpointEvery = o.Get(CalibrationSchema.CheckpointEvery),
+            Seed = o.Get(CalibrationSchema.Seed),
+            Trainable = TrainableSets.Parse(trainable),
+            Lora = lora ?? Calibrator.DefaultTraining.Lora,
         };
         string? storage = o.Get(CalibrationSchema.Storage);
         string device = o.Device(DeviceSchema.Device);

@@ -1,11 +1,11 @@
-using Lep.Options;
 using Lep.Data;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"concat": the documents of several text files, in the order given, as one training text
 /// (ARTIFACT/text.txt), e.g. Russian then English for a vocabulary and donor that should not forget English.</summary>
-public sealed class ConcatStage : StageKind
+internal sealed class ConcatStage : StageKind
 {
     public const string FileName = "text.txt";
 
@@ -24,7 +24,8 @@ public sealed class ConcatStage : StageKind
 }
 
 /// <summary>The options of the "concat" stage kind.</summary>
-public static class ConcatSchema
+internal static class ConcatSchema
 {
-    public static readonly OptionSpec<string[]> Files = OptionSpec.Paths("files", "text files joined in this order into one corpus (documents separated by an empty line)", required: true);
+    public static readonly OptionSpec<string[]> Files = OptionSpec.Paths("files", "text files joined in this order into one corpus (documents separated by an empty " +
+        "line)", required: true);
 }

@@ -1,11 +1,11 @@
-using Lep.Options;
 using Lep.Data.Corpus;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"corpus": `lep data build` — {ru,en}_train.txt, {ru,en}_heldout.txt and the en-ru dictionary from Debian
 /// packages (downloaded into the packages cache, ~/.cache/lep/debian, and reused from there).</summary>
-public sealed class CorpusStage : StageKind
+internal sealed class CorpusStage : StageKind
 {
     public override string Name => "corpus";
     public override string Description => "a corpus from Debian packages: {ru,en}_train.txt, {ru,en}_heldout.txt, parallel_dict.en-ru.tsv (lep data build)";

@@ -9,7 +9,7 @@ namespace Lep.Pipeline.Kinds;
 /// <summary>"diagnose": `lep diagnose` — will LEP work on this pair? The instruct model's drift from its base, the
 /// base→instruct residual, and with "corpus" in-context copying of both (<see cref="PairDiagnostics"/>). Writes
 /// diagnostics.json.</summary>
-public sealed class DiagnoseStage : StageKind
+internal sealed class DiagnoseStage : StageKind
 {
     public const string FileName = "diagnostics.json";
 

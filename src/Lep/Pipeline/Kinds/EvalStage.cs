@@ -13,7 +13,7 @@ namespace Lep.Pipeline.Kinds;
 /// an interrupted evaluation resume. "heldout-only": true measures only the suite's held-out texts (bits/char,
 /// chars/token): for base-like models, which have no chat template and so never stop answering an instruction.
 /// </summary>
-public sealed class EvalStage : StageKind
+internal sealed class EvalStage : StageKind
 {
     public override string Name => "eval";
     public override string Description => "evaluation of models side by side on a task suite (lep eval); resumes from its cache";

@@ -1,12 +1,12 @@
-using Lep.Options;
 using Lep.Evaluation;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"eval-suite": the task files `lep eval` reads (<see cref="EvalSuite.Write"/>): held-out text per language
 /// from "corpus" and the test split of "tasks" (a `lep data tasks` dir), one file per (kind, prompt language), at most
 /// "items" per task; "include" keeps only the named tasks (e.g. "copy_ru", "heldout_en").</summary>
-public sealed class EvalSuiteStage : StageKind
+internal sealed class EvalSuiteStage : StageKind
 {
     public override string Name => "eval-suite";
     public override string Description => "an evaluation suite: held-out text per language + the test split of task data, one file per task";
@@ -28,7 +28,7 @@ public sealed class EvalSuiteStage : StageKind
 }
 
 /// <summary>The options of the "eval-suite" stage kind.</summary>
-public static class EvalSuiteSchema
+internal static class EvalSuiteSchema
 {
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build` (its held-out text per language)");
     public static readonly OptionSpec<string> Tasks = OptionSpec.Path("tasks", "a `lep data tasks` dir (its test split)");

@@ -3,7 +3,7 @@ using Lep.Formats.Gguf;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"gguf": `lep export gguf` of "model" into ARTIFACT/model.gguf for llama.cpp.</summary>
-public sealed class GgufStage : StageKind
+internal sealed class GgufStage : StageKind
 {
     public const string FileName = "model.gguf";
 

@@ -3,7 +3,7 @@ using Lep.Adaptation.EmbeddingInit;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"init": the donor — the base model with a new vocabulary's rows initialised (`lep init`).</summary>
-public sealed class InitStage : StageKind
+internal sealed class InitStage : StageKind
 {
     public override string Name => "init";
     public override string Description => "the donor: the base model with the new vocabulary's embedding/head rows initialised (lep init)";

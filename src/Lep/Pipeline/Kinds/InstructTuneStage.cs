@@ -11,7 +11,7 @@ namespace Lep.Pipeline.Kinds;
 /// ones) plus "copy-en"/"copy-ru" copy-task conversations from the "corpus" training text; the dev split validates.
 /// The schedule options are `lep train`'s. Writes f32 in place and resumes from its checkpoint in ARTIFACT.run/.
 /// </summary>
-public sealed class InstructTuneStage : StageKind
+internal sealed class InstructTuneStage : StageKind
 {
     public override string Name => "instruct-tune";
     public override string Description => "instruction tuning on task-data conversations + copy-task conversations (all weights, loss on replies); resumes from its checkpoint";
@@ -45,11 +45,12 @@ public sealed class InstructTuneStage : StageKind
 }
 
 /// <summary>The data options of the "instruct-tune" stage kind (the schedule's are <see cref="TrainingSchema"/>'s).</summary>
-public static class InstructTuneSchema
+internal static class InstructTuneSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "a model dir with a chat template (e.g. a \"zoo-instruct-init\" stage)");
     public static readonly OptionSpec<string> Tasks = OptionSpec.Path("tasks", "a `lep data tasks` dir (train split: conversations; dev split: validation)");
-    public static readonly OptionSpec<double> RussianShare = OptionSpec.Number("russian-share", 0.25, "share of the Russian-prompt task records taken (English-prompt ones: all)", NumericRange.Fraction);
+    public static readonly OptionSpec<double> RussianShare = OptionSpec.Number("russian-share", 0.25,
+        "share of the Russian-prompt task records taken (English-prompt ones: all)", NumericRange.Fraction);
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build` (its training text gives the copy-task conversations)");
     public static readonly OptionSpec<int> CopyEnglish = OptionSpec.Int("copy-en", 0, "English copy-task conversations added", min: 0);
     public static readonly OptionSpec<int> CopyRussian = OptionSpec.Int("copy-ru", 0, "Russian copy-task conversations added", min: 0);

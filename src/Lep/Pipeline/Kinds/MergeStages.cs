@@ -3,7 +3,7 @@ using Lep.Adaptation.Merging;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"chat-vector": D + (θ_I − θ_B) (`lep merge chat-vector`).</summary>
-public sealed class ChatVectorStage : StageKind
+internal sealed class ChatVectorStage : StageKind
 {
     public override string Name => "chat-vector";
     public override string Description => "Chat Vector: the donor plus the instruct model's difference from the base (lep merge chat-vector)";
@@ -19,13 +19,14 @@ public sealed class ChatVectorStage : StageKind
             var options = new ChatVectorOptions { Base = baseDir, Instruct = instruct, Donor = donor, Output = ctx.Output, SkipEmbed = skip };
             ChatVectorResult r = ctx.Step("merging", p => ChatVector.Run(options, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
-            return $"{r.MergedTensors} tensors D + (I − B), {r.Rows:N0} rows ({r.SharedRows:N0} with the chat vector{(skip ? ", skip-embed" : "")}, {r.SpecialRows + r.AppendedRows} special rows from the instruct model)";
+            return $"{r.MergedTensors} tensors D + (I − B), {r.Rows:N0} rows ({r.SharedRows:N0} with the chat vector{(skip ? ", skip-embed" : "")}, " +
+                $"{r.SpecialRows + r.AppendedRows} special rows from the instruct model)";
         };
     }
 }
 
 /// <summary>"merge": linear or slerp interpolation of two models (`lep merge linear|slerp`).</summary>
-public sealed class MergeStage : StageKind
+internal sealed class MergeStage : StageKind
 {
     public override string Name => "merge";
     public override string Description => "linear or slerp merge of two models of one architecture, A's vocabulary kept (lep merge linear|slerp)";

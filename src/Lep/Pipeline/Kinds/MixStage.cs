@@ -8,7 +8,7 @@ namespace Lep.Pipeline.Kinds;
 /// up to "russian-share" of the characters, a repeated passage after "repeat-share" of the documents, and with
 /// "instruction-text": true the "tasks" train split and "copy-en"/"copy-ru" copy examples as plain text.
 /// </summary>
-public sealed class MixStage : StageKind
+internal sealed class MixStage : StageKind
 {
     public const string FileName = "text.txt";
 
@@ -37,14 +37,18 @@ public sealed class MixStage : StageKind
 }
 
 /// <summary>The options of the "mix" stage kind.</summary>
-public static class MixSchema
+internal static class MixSchema
 {
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "a corpus dir from `lep data build` (its en_train.txt and ru_train.txt)");
-    public static readonly OptionSpec<double> RussianShare = OptionSpec.RequiredNumber("russian-share", "Russian documents are added until they are this share of the characters", new NumericRange(0, 1, MaxInclusive: false));
-    public static readonly OptionSpec<double> RepeatShare = OptionSpec.Number("repeat-share", 0, "share of documents followed by a short passage of theirs written twice (a copying signal)", NumericRange.Fraction);
-    public static readonly OptionSpec<bool> InstructionText = OptionSpec.Flag("instruction-text", "add the task data's train split and copy examples as plain text (\"user\\n…\\nassistant\\n…\")");
+    public static readonly OptionSpec<double> RussianShare = OptionSpec.RequiredNumber("russian-share",
+        "Russian documents are added until they are this share of the characters", new NumericRange(0, 1, MaxInclusive: false));
+    public static readonly OptionSpec<double> RepeatShare = OptionSpec.Number("repeat-share", 0,
+        "share of documents followed by a short passage of theirs written twice (a copying signal)", NumericRange.Fraction);
+    public static readonly OptionSpec<bool> InstructionText = OptionSpec.Flag("instruction-text",
+        "add the task data's train split and copy examples as plain text (\"user\\n…\\nassistant\\n…\")");
     public static readonly OptionSpec<string?> Tasks = OptionSpec.OptionalPath("tasks", "a `lep data tasks` dir (with \"instruction-text\")");
-    public static readonly OptionSpec<double> TaskRussianShare = OptionSpec.Number("task-russian-share", 1.0, "share of the Russian-prompt task records taken (English-prompt ones: all)", NumericRange.Fraction);
+    public static readonly OptionSpec<double> TaskRussianShare = OptionSpec.Number("task-russian-share", 1.0,
+        "share of the Russian-prompt task records taken (English-prompt ones: all)", NumericRange.Fraction);
     public static readonly OptionSpec<int> CopyEnglish = OptionSpec.Int("copy-en", 0, "English copy-task examples added (with \"instruction-text\")", min: 0);
     public static readonly OptionSpec<int> CopyRussian = OptionSpec.Int("copy-ru", 0, "Russian copy-task examples added (with \"instruction-text\")", min: 0);
     public static readonly OptionSpec<int> Seed = OptionSpec.Int("seed", 1, "random seed of the picks and the shuffle");

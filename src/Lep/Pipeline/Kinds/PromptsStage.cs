@@ -1,11 +1,11 @@
-using Lep.Options;
 using Lep.Data.Tasks;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"prompts": prompts for self-calibration (ARTIFACT/prompts.jsonl, the calibrate stage's "prompts") from task
 /// records of `lep data tasks` (<see cref="TaskPrompts"/>).</summary>
-public sealed class PromptsStage : StageKind
+internal sealed class PromptsStage : StageKind
 {
     public const string FileName = "prompts.jsonl";
 
@@ -28,7 +28,7 @@ public sealed class PromptsStage : StageKind
 }
 
 /// <summary>The options of the "prompts" stage kind.</summary>
-public static class PromptsSchema
+internal static class PromptsSchema
 {
     public static readonly OptionSpec<string> Tasks = OptionSpec.Path("tasks", "a `lep data tasks` dir (prompts come from its dev split)");
     public static readonly OptionSpec<int> Count = OptionSpec.RequiredInt("count", "prompts to write", min: 1);

@@ -3,7 +3,7 @@ using Lep.Adaptation.Propagation;
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"propagate": LEP — the instruct model with the donor's vocabulary (`lep propagate`).</summary>
-public sealed class PropagateStage : StageKind
+internal sealed class PropagateStage : StageKind
 {
     public override string Name => "propagate";
     public override string Description => "Learned Embedding Propagation: the instruct model with the donor's vocabulary (lep propagate)";
@@ -24,7 +24,8 @@ public sealed class PropagateStage : StageKind
             PropagationResult r = ctx.Step("propagating", p => Propagator.Run(options with { Output = ctx.Output }, p));
             foreach (string w in r.Warnings) ctx.Ui.Note($"warning: {ctx.Name}: {w}");
             string fits = string.Join(", ", r.Matrices.Select(m => m.RelativeResidual is double res ? $"{m.Tensor} residual {res:0.000e0}" : $"{m.Tensor} swapped"));
-            return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, {r.CopiedTensors} tensors copied";
+            return $"mode {mode}{(compat == "none" ? "" : $" ({compat} reading)")}, {r.Rows:N0} rows ({fits}), {r.CopiedFromInstruct} special rows from the instruct model, " +
+                $"{r.CopiedTensors} tensors copied";
         };
     }
 }

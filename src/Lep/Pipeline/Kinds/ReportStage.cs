@@ -1,11 +1,12 @@
 using Lep.Evaluation.Report;
 using Lep.Evaluation.Results;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"report": `lep report` — several eval stages' results side by side (models in the order given), written
 /// as one results.json + speed.json beside report.md and plots/, so one file holds every model.</summary>
-public sealed class ReportStage : StageKind
+internal sealed class ReportStage : StageKind
 {
     public override string Name => "report";
     public override string Description => "several evaluations side by side: one results.json, report.md and plots (lep report)";

@@ -1,8 +1,8 @@
-using Lep.Options;
 using System.IO.Enumeration;
 using System.Text.Json.Nodes;
 using Lep.Evaluation.Results;
 using Lep.Formats.Checkpoint;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
@@ -13,7 +13,7 @@ namespace Lep.Pipeline.Kinds;
 /// "primary". The artifact IS the chosen model — its files hard-linked (copied where links are impossible) — plus
 /// selection.json with the ranking, so later stages use "@NAME" like any model dir ("calibrate the best").
 /// </summary>
-public sealed class SelectStage : StageKind
+internal sealed class SelectStage : StageKind
 {
     public const string FileName = "selection.json";
 
@@ -55,9 +55,10 @@ public sealed class SelectStage : StageKind
 }
 
 /// <summary>The options of the "select" stage kind.</summary>
-public static class SelectSchema
+internal static class SelectSchema
 {
-    public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's results", required: true);
+    public static readonly OptionSpec<string[]> Model = OptionSpec.Paths("model", "the candidate models (DIR, NAME=DIR, @STAGE), named as in the eval stage's " +
+        "results", required: true);
     public static readonly OptionSpec<string> Results = OptionSpec.Path("results", "the eval stage (or results.json) that scored the candidates");
     public static readonly OptionSpec<string[]> Tasks = OptionSpec.TextList("tasks", "task name patterns whose scores are averaged (* wildcards; default all)");
     public static readonly OptionSpec<string> Score = OptionSpec.Text("score", ModelRanking.Primary, "the metric to rank by (primary = each task's primary metric)");

@@ -1,11 +1,11 @@
-using Lep.Options;
 using Lep.Data.Tasks;
+using Lep.Options;
 
 namespace Lep.Pipeline.Kinds;
 
 /// <summary>"tasks": `lep data tasks` — instruction/task data (copy, word translation, multiple choice, continuation,
 /// summary) from a corpus dir, as train/dev/test JSONL.</summary>
-public sealed class TasksStage : StageKind
+internal sealed class TasksStage : StageKind
 {
     public override string Name => "tasks";
     public override string Description => "task data from a corpus: train.jsonl, dev.jsonl, test.jsonl (lep data tasks)";

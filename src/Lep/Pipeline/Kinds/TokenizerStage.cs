@@ -8,7 +8,7 @@ namespace Lep.Pipeline.Kinds;
 /// flags as options. "op": "train" with "source" trains and replaces the source's vocabulary in one step (the BPE /
 /// Unigram replace vocabularies). Writes tokenizer.json, tokenizer_config.json and alignment.json.
 /// </summary>
-public sealed class TokenizerStage : StageKind
+internal sealed class TokenizerStage : StageKind
 {
     public override string Name => "tokenizer";
     public override string Description => "a vocabulary: op train (with source: replace its vocabulary), extend, replace or trim (lep tokenizer OP)";
@@ -32,7 +32,8 @@ public sealed class TokenizerStage : StageKind
                 return ctx =>
                 {
                     var r = ctx.Step($"training {type}", p => TokenizerJobs.Train(corpus, spec, ctx.Output, p));
-                    return $"{type}, {r.VocabSize:N0} tokens" + (source is null ? "" : $", {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, {r.CarriedAddedTokens} added tokens carried");
+                    return $"{type}, {r.VocabSize:N0} tokens" + (source is null ? "" : $", {r.SharedTokens:N0} shared with the source's {r.OldVocabSize:N0}, " +
+                        $"{r.CarriedAddedTokens} added tokens carried");
                 };
             }
             case "extend":

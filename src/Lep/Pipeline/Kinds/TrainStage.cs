@@ -15,7 +15,7 @@ namespace Lep.Pipeline.Kinds;
 /// trains on PyTorch's distributed engine ("nproc-per-node", "nnodes", "node-rank", "rdzv-endpoint", "rdzv-timeout",
 /// "activation-checkpointing" as in `lep train`; "device" then defaults to auto).
 /// </summary>
-public sealed class TrainStage : StageKind
+internal sealed class TrainStage : StageKind
 {
     public override string Name => "train";
     public override string Description => "training on a corpus: all weights, only embeddings + head, or LoRA adapters (lep train); resumes from its checkpoint";
@@ -54,7 +54,8 @@ public sealed class TrainStage : StageKind
         // The torch engine picks its GPUs itself (this build's CPU-only TorchSharp has no say in it): auto unless given.
         string device = o.Device(DeviceSchema.Device, register: !torchrun);
         if (torchrun && !o.Has(DeviceSchema.Device)) device = "auto";
-        else if (torchrun && device is not ("auto" or "cpu" or "cuda")) o.Error(DeviceSchema.Device, $"'{device}' is not one of auto, cpu, cuda (the torchrun engine places the ranks itself)");
+        else if (torchrun && device is not ("auto" or "cpu" or "cuda")) o.Error(DeviceSchema.Device, $"'{device}' is not one of auto, cpu, cuda (the torchrun engine places the " +
+            $"ranks itself)");
         bool newRowsOnly = o.Get(TrainingSchema.NewRowsOnly);
         // Placeholders for the run-time values, so that the checks below see what the run will have.
         options = options with { TrainRowsFrom = rowsFromReference is not null ? 0 : rowsFrom, TrainRowIds = newRowsOnly ? [] : null };
@@ -74,7 +75,8 @@ public sealed class TrainStage : StageKind
             };
             TrainingResult r = ctx.Ui.Train($"{ctx.Name}: training", (p, steps) => TrainingJob.Run(spec, p, steps, ctx.Cancellation, ctx.Ui.Note));
             return $"{r.Steps} steps, {r.Tokens:N0} tokens, loss {r.FinalLoss:0.000}" +
-                   (r.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + (from is int f ? $", rows from {f}" : "") + (rows is not null ? $", {rows.Length:N0} new rows" : "") + (r.Resumed ? " (resumed)" : "");
+                   (r.FinalValidationLoss is double v ? $", validation loss {v:0.000}" : "") + (from is int f ? $", rows from " +
+                       $"{f}" : "") + (rows is not null ? $", {rows.Length:N0} new rows" : "") + (r.Resumed ? " (resumed)" : "");
         };
     }
 }

@@ -7,7 +7,7 @@ namespace Lep.Pipeline.Kinds;
 
 /// <summary>"zoo-init": a Llama with random f32 weights (<see cref="ZooModels.InitializeBase"/>) for the zoo tokenizer
 /// of "tokenizer" (a "zoo-tokenizer" stage), sized by the architecture options: what base pre-training starts from.</summary>
-public sealed class ZooInitStage : StageKind
+internal sealed class ZooInitStage : StageKind
 {
     public override string Name => "zoo-init";
     public override string Description => "random weights for a zoo tokenizer: a Llama (untied head) of the given size, f32";
@@ -33,7 +33,7 @@ public sealed class ZooInitStage : StageKind
 }
 
 /// <summary>The options of the "zoo-init" stage kind.</summary>
-public static class ZooInitSchema
+internal static class ZooInitSchema
 {
     public static readonly OptionSpec<string> Tokenizer = OptionSpec.Path("tokenizer", "a \"zoo-tokenizer\" stage's dir");
     public static readonly OptionSpec<int> HiddenSize = OptionSpec.RequiredInt("hidden-size", "width of the residual stream", min: 1);

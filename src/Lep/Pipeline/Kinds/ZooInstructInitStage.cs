@@ -5,7 +5,7 @@ namespace Lep.Pipeline.Kinds;
 
 /// <summary>"zoo-instruct-init": the zoo base of "model" with the zoo's chat template, and end-of-turn as its stop
 /// token (<see cref="ZooModels.InitializeInstruct"/>): what instruction tuning starts from.</summary>
-public sealed class ZooInstructInitStage : StageKind
+internal sealed class ZooInstructInitStage : StageKind
 {
     public override string Name => "zoo-instruct-init";
     public override string Description => "a zoo base with the chat template and end-of-turn as its stop token (the instruct model's start)";
@@ -22,7 +22,7 @@ public sealed class ZooInstructInitStage : StageKind
 }
 
 /// <summary>The options of the "zoo-instruct-init" stage kind.</summary>
-public static class ZooInstructInitSchema
+internal static class ZooInstructInitSchema
 {
     public static readonly OptionSpec<string> Model = OptionSpec.Path("model", "the trained zoo base (a model dir with the zoo tokenizer)");
 }

@@ -9,7 +9,7 @@ namespace Lep.Pipeline.Kinds;
 /// set them) and manifest.json (hashes, scores, baselines, pair diagnostics, the seconds of the work dir's stages).
 /// `lep zoo build` copies this artifact to its --out.
 /// </summary>
-public sealed class ZooPublishStage : StageKind
+internal sealed class ZooPublishStage : StageKind
 {
     public override string Name => "zoo-publish";
     public override string Description => "the zoo pair as shipped: bf16 HF dirs, training curves, eval report, recipe.json (the variables), manifest.json";
@@ -39,13 +39,14 @@ public sealed class ZooPublishStage : StageKind
 }
 
 /// <summary>The options of the "zoo-publish" stage kind.</summary>
-public static class ZooPublishSchema
+internal static class ZooPublishSchema
 {
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "the corpus dir (its manifest.json, and held-out text for the unigram baselines)");
     public static readonly OptionSpec<string> Base = OptionSpec.Path("base", "the trained base model dir");
     public static readonly OptionSpec<string> Instruct = OptionSpec.Path("instruct", "the trained instruct model dir");
     public static readonly OptionSpec<string> Eval = OptionSpec.Path("eval", "the pair's evaluation (results.json, report.md: a report or eval stage)");
     public static readonly OptionSpec<string> Diagnostics = OptionSpec.Path("diagnostics", "a \"diagnose\" stage's dir (diagnostics.json)");
-    public static readonly OptionSpec<int> EvalItems = OptionSpec.RequiredInt("eval-items", "held-out documents per language the unigram baselines are measured on (the eval's items)", min: 1);
+    public static readonly OptionSpec<int> EvalItems = OptionSpec.RequiredInt("eval-items",
+        "held-out documents per language the unigram baselines are measured on (the eval's items)", min: 1);
     public static readonly OptionSpec<string> BuiltBy = OptionSpec.Text("built-by", "lep zoo build", "the command that rebuilds this zoo (manifest.json's built_by)");
 }

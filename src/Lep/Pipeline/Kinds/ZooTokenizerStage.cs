@@ -8,7 +8,7 @@ namespace Lep.Pipeline.Kinds;
 
 /// <summary>"zoo-tokenizer": the zoo's byte-level BPE (<see cref="ZooTokenizer"/>: its special tokens, BOS on every
 /// text, no chat template yet) trained on "corpus": tokenizer.json + tokenizer_config.json.</summary>
-public sealed class ZooTokenizerStage : StageKind
+internal sealed class ZooTokenizerStage : StageKind
 {
     public override string Name => "zoo-tokenizer";
     public override string Description => "the zoo's byte-level BPE with its special tokens (BOS added to every text), trained on a text file";
@@ -28,7 +28,7 @@ public sealed class ZooTokenizerStage : StageKind
 }
 
 /// <summary>The options of the "zoo-tokenizer" stage kind.</summary>
-public static class ZooTokenizerSchema
+internal static class ZooTokenizerSchema
 {
     public static readonly OptionSpec<string> Corpus = OptionSpec.Path("corpus", "the training text (documents separated by an empty line)");
     public static readonly OptionSpec<int> VocabSize = OptionSpec.RequiredInt("vocab-size", "tokens in the vocabulary, special tokens included", min: 300);

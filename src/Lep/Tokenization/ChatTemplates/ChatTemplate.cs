@@ -13,7 +13,7 @@ namespace Lep.Tokenization.ChatTemplates;
 /// Errors (in the template text or raised while rendering) are <see cref="LepInputException"/>s whose message names the
 /// template and the line and column.
 /// </summary>
-public sealed class ChatTemplate
+internal sealed class ChatTemplate
 {
     private readonly IReadOnlyList<Stmt> _body;
     private readonly Dictionary<string, object?> _specialTokens;

@@ -5,7 +5,7 @@ namespace Lep.Tokenization.Decoders;
 
 /// <summary>Maps byte-level characters back to bytes (tokens with other characters keep their UTF-8) and
 /// decodes lossily (invalid UTF-8 → U+FFFD).</summary>
-public sealed class ByteLevelDecoder(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IDecoder
+internal sealed class ByteLevelDecoder(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IDecoder
 {
     public bool AddPrefixSpace { get; } = addPrefixSpace;
     public bool TrimOffsets { get; } = trimOffsets;

@@ -4,7 +4,7 @@ namespace Lep.Tokenization.Decoders;
 
 /// <summary>A tokenizer.json decoder: transforms the list of token strings (HF <c>decode_chain</c>); the final
 /// text is the concatenation of the result.</summary>
-public interface IDecoder
+internal interface IDecoder
 {
     List<string> DecodeChain(List<string> tokens);
     void WriteJson(Utf8JsonWriter w);

@@ -6,7 +6,7 @@ namespace Lep.Tokenization.Decoders;
 
 /// <summary>Metaspace decoder: the replacement character becomes a space; in the first token it is dropped
 /// unless the prepend scheme is "never".</summary>
-public sealed class MetaspaceDecoder(char replacement, PrependScheme prependScheme, bool split) : IDecoder
+internal sealed class MetaspaceDecoder(char replacement, PrependScheme prependScheme, bool split) : IDecoder
 {
     public char Replacement { get; } = replacement;
     public PrependScheme PrependScheme { get; } = prependScheme;
@@ -44,7 +44,7 @@ public sealed class MetaspaceDecoder(char replacement, PrependScheme prependSche
 }
 
 /// <summary>Replaces a pattern in every token.</summary>
-public sealed class ReplaceDecoder(Pattern pattern, string content) : IDecoder
+internal sealed class ReplaceDecoder(Pattern pattern, string content) : IDecoder
 {
     public Pattern Pattern { get; } = pattern;
     public string Content { get; } = content;
@@ -67,7 +67,7 @@ public sealed class ReplaceDecoder(Pattern pattern, string content) : IDecoder
 }
 
 /// <summary>Turns runs of <c>&lt;0xNN&gt;</c> tokens into text; invalid UTF-8 gives one U+FFFD per byte.</summary>
-public sealed class ByteFallbackDecoder : IDecoder
+internal sealed class ByteFallbackDecoder : IDecoder
 {
     public List<string> DecodeChain(List<string> tokens)
     {
@@ -131,7 +131,7 @@ public sealed class ByteFallbackDecoder : IDecoder
 }
 
 /// <summary>Concatenates all tokens into one.</summary>
-public sealed class FuseDecoder : IDecoder
+internal sealed class FuseDecoder : IDecoder
 {
     public List<string> DecodeChain(List<string> tokens) => [string.Concat(tokens)];
 
@@ -144,7 +144,7 @@ public sealed class FuseDecoder : IDecoder
 }
 
 /// <summary>Removes up to <c>start</c> leading and <c>stop</c> trailing <c>content</c> characters from each token.</summary>
-public sealed class StripDecoder(string content, int start, int stop) : IDecoder
+internal sealed class StripDecoder(string content, int start, int stop) : IDecoder
 {
     public string Content { get; } = content;
     public int Start { get; } = start;
@@ -180,7 +180,7 @@ public sealed class StripDecoder(string content, int start, int stop) : IDecoder
 }
 
 /// <summary>Chains decoders.</summary>
-public sealed class DecoderSequence(IReadOnlyList<IDecoder> decoders) : IDecoder
+internal sealed class DecoderSequence(IReadOnlyList<IDecoder> decoders) : IDecoder
 {
     public IReadOnlyList<IDecoder> Decoders { get; } = decoders;
 

@@ -10,7 +10,7 @@ namespace Lep.Tokenization.Models;
 /// prefix and end-of-word suffix. Dropout is not supported (must be null/0). Results are cached per piece
 /// (bounded; the cache never changes results).
 /// </summary>
-public sealed class Bpe : IModel
+internal sealed class Bpe : IModel
 {
     private const int CacheCapacity = 200_000;
     private const int MaxCachedLength = 256;

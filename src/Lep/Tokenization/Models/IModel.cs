@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Models;
 
 /// <summary>A tokenizer.json model: turns one pre-tokenized piece into token ids.</summary>
-public interface IModel
+internal interface IModel
 {
     /// <summary>Appends the ids of <paramref name="piece"/> to <paramref name="ids"/>.</summary>
     void Tokenize(string piece, List<int> ids);

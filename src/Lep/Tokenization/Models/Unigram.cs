@@ -9,7 +9,7 @@ namespace Lep.Tokenization.Models;
 /// control and byte pieces included), unknown characters scored <c>min_score − 10</c> and fused into one unk
 /// piece, which becomes <c>&lt;0xNN&gt;</c> byte pieces under byte fallback (or <c>unk_id</c>).
 /// </summary>
-public sealed class Unigram : IModel
+internal sealed class Unigram : IModel
 {
     private const double UnkPenalty = 10.0;
     private const int CacheCapacity = 100_000;

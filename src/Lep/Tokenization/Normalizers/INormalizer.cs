@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>A tokenizer.json normalizer: text in, normalized text out.</summary>
-public interface INormalizer
+internal interface INormalizer
 {
     string Normalize(string text);
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>Per code point lowercase (Rust <c>char::to_lowercase</c>; U+0130 becomes "i̇").</summary>
-public sealed class Lowercase : INormalizer
+internal sealed class Lowercase : INormalizer
 {
     public string Normalize(string text)
     {

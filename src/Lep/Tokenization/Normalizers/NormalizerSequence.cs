@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>Applies normalizers in order.</summary>
-public sealed class NormalizerSequence(IReadOnlyList<INormalizer> normalizers) : INormalizer
+internal sealed class NormalizerSequence(IReadOnlyList<INormalizer> normalizers) : INormalizer
 {
     public IReadOnlyList<INormalizer> Normalizers { get; } = normalizers;
 

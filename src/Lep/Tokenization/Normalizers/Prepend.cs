@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>Prepends a string to non-empty text.</summary>
-public sealed class Prepend(string prepend) : INormalizer
+internal sealed class Prepend(string prepend) : INormalizer
 {
     public string Value { get; } = prepend;
     public string Normalize(string text) => text.Length == 0 ? text : Value + text;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>Replaces every match of a String or Regex pattern.</summary>
-public sealed class Replace(Pattern pattern, string content) : INormalizer
+internal sealed class Replace(Pattern pattern, string content) : INormalizer
 {
     public Pattern Pattern { get; } = pattern;
     public string Content { get; } = content;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.Normalizers;
 
 /// <summary>Strips Unicode whitespace on the left and/or right.</summary>
-public sealed class Strip(bool left, bool right) : INormalizer
+internal sealed class Strip(bool left, bool right) : INormalizer
 {
     public bool Left { get; } = left;
     public bool Right { get; } = right;

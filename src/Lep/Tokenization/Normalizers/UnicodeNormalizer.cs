@@ -4,11 +4,11 @@ using System.Text.Json;
 
 namespace Lep.Tokenization.Normalizers;
 
-public enum UnicodeForm { NFC, NFD, NFKC, NFKD }
+internal enum UnicodeForm { NFC, NFD, NFKC, NFKD }
 
 /// <summary>NFC / NFD / NFKC / NFKD. Uses .NET normalization, or ICU directly when the process runs in
 /// globalization-invariant mode (where <see cref="string.Normalize(NormalizationForm)"/> is a no-op).</summary>
-public sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
+internal sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
 {
     public UnicodeForm Form { get; } = form;
 
@@ -47,7 +47,8 @@ public sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
                 {
                     if (!NativeLibrary.TryLoad($"libicuuc.so.{v}", out var lib)) continue;
                     string sfx = "_" + v;
-                    if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize" + sfx, out var fn)) { sfx = ""; if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize", out fn)) continue; }
+                    if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize" + sfx,
+                        out var fn)) { sfx = ""; if (!NativeLibrary.TryGetExport(lib, "unorm2_normalize", out fn)) continue; }
                     _normalize = Marshal.GetDelegateForFunctionPointer<NormalizeFn>(fn);
                     string[] names = ["unorm2_getNFCInstance", "unorm2_getNFDInstance", "unorm2_getNFKCInstance", "unorm2_getNFKDInstance"];
                     for (int k = 0; k < 4; k++)

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PostProcessors;
 
 /// <summary>A tokenizer.json post-processor (single sequence).</summary>
-public interface IPostProcessor
+internal interface IPostProcessor
 {
     /// <summary>The final ids for one encoded sequence.</summary>
     List<int> Process(List<int> ids, bool addSpecialTokens);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PostProcessors;
 
 /// <summary>ByteLevel post-processor: only trims offsets in HF; ids are unchanged.</summary>
-public sealed class ByteLevelProcessor(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IPostProcessor
+internal sealed class ByteLevelProcessor(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IPostProcessor
 {
     public bool AddPrefixSpace { get; } = addPrefixSpace;
     public bool TrimOffsets { get; } = trimOffsets;
@@ -23,7 +23,7 @@ public sealed class ByteLevelProcessor(bool addPrefixSpace, bool trimOffsets, bo
 }
 
 /// <summary>BERT ([CLS] A [SEP]) and RoBERTa (&lt;s&gt; A &lt;/s&gt;) processors for single sequences.</summary>
-public sealed class ClsSepProcessor(string type, (string Token, int Id) sep, (string Token, int Id) cls, JsonElement? extra) : IPostProcessor
+internal sealed class ClsSepProcessor(string type, (string Token, int Id) sep, (string Token, int Id) cls, JsonElement? extra) : IPostProcessor
 {
     public string Type { get; } = type;
     public (string Token, int Id) Sep { get; } = sep;
@@ -69,7 +69,7 @@ public sealed class ClsSepProcessor(string type, (string Token, int Id) sep, (st
 }
 
 /// <summary>Applies post-processors in order.</summary>
-public sealed class PostProcessorSequence(IReadOnlyList<IPostProcessor> processors) : IPostProcessor
+internal sealed class PostProcessorSequence(IReadOnlyList<IPostProcessor> processors) : IPostProcessor
 {
     public IReadOnlyList<IPostProcessor> Processors { get; } = processors;
 

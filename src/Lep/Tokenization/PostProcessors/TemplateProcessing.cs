@@ -3,13 +3,13 @@ using System.Text.Json;
 namespace Lep.Tokenization.PostProcessors;
 
 /// <summary>One item of a template: a special token (by id string) or a sequence ("A"/"B").</summary>
-public readonly record struct TemplatePiece(bool IsSequence, string Id, int TypeId);
+internal readonly record struct TemplatePiece(bool IsSequence, string Id, int TypeId);
 
 /// <summary>A special token of a template with its ids and token strings.</summary>
-public sealed record TemplateSpecialToken(string Id, IReadOnlyList<int> Ids, IReadOnlyList<string> Tokens);
+internal sealed record TemplateSpecialToken(string Id, IReadOnlyList<int> Ids, IReadOnlyList<string> Tokens);
 
 /// <summary>Adds special tokens around sequences by template (e.g. <c>&lt;s&gt; $A</c>).</summary>
-public sealed class TemplateProcessing(IReadOnlyList<TemplatePiece> single, IReadOnlyList<TemplatePiece> pair,
+internal sealed class TemplateProcessing(IReadOnlyList<TemplatePiece> single, IReadOnlyList<TemplatePiece> pair,
     IReadOnlyDictionary<string, TemplateSpecialToken> specialTokens) : IPostProcessor
 {
     public IReadOnlyList<TemplatePiece> Single { get; } = single;

@@ -4,7 +4,7 @@ namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>GPT-2 byte-level pre-tokenizer: optional prefix space, optional GPT-2 regex split, then every UTF-8
 /// byte mapped to its printable stand-in character.</summary>
-public sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IPreTokenizer
+internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool trimOffsets, bool useRegex) : IPreTokenizer
 {
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
     private static readonly Lazy<Pattern> Gpt2 = new(() => new Pattern(Gpt2Pattern, true));

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>Splits digits (Rust <c>char::is_numeric</c>) from the rest, individually or as runs.</summary>
-public sealed class Digits(bool individualDigits) : IPreTokenizer
+internal sealed class Digits(bool individualDigits) : IPreTokenizer
 {
     public bool IndividualDigits { get; } = individualDigits;
 

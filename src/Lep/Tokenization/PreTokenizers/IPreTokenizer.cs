@@ -3,14 +3,14 @@ using System.Text.Json;
 namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>A tokenizer.json pre-tokenizer: splits each piece of text into smaller pieces.</summary>
-public interface IPreTokenizer
+internal interface IPreTokenizer
 {
     /// <summary>Splits one piece, appending the resulting non-empty pieces to <paramref name="output"/>.</summary>
     void Split(string text, bool atStart, List<Split> output);
     void WriteJson(Utf8JsonWriter w);
 }
 
-public static class PreTokenizerExtensions
+internal static class PreTokenizerExtensions
 {
     /// <summary>Applies the pre-tokenizer to every piece that is not already a token.</summary>
     public static List<Split> Apply(this IPreTokenizer p, List<Split> input)

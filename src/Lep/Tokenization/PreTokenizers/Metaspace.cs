@@ -2,11 +2,11 @@ using System.Text.Json;
 
 namespace Lep.Tokenization.PreTokenizers;
 
-public enum PrependScheme { Always, First, Never }
+internal enum PrependScheme { Always, First, Never }
 
 /// <summary>SentencePiece-style: spaces become the replacement character (▁), which is optionally prepended, and
 /// the text is split before each replacement character.</summary>
-public sealed class Metaspace(char replacement, PrependScheme prependScheme, bool split) : IPreTokenizer
+internal sealed class Metaspace(char replacement, PrependScheme prependScheme, bool split) : IPreTokenizer
 {
     public char Replacement { get; } = replacement;
     public PrependScheme PrependScheme { get; } = prependScheme;

@@ -1,15 +1,15 @@
 namespace Lep.Tokenization.PreTokenizers;
 
-/// <summary>One piece of the input on its way through the pipeline. <see cref="Ids"/> is set for pieces that
+/// <summary>One piece of the input on its way through the pipeline. <see cref="Id"/> is set (≥ 0) for pieces that
 /// are already tokens (added tokens); <see cref="AtStart"/> tells whether the piece begins at offset 0 of the
 /// original text (Metaspace's prepend_scheme "first" needs it).</summary>
-public readonly record struct Split(string Text, bool AtStart, int Id = -1)
+internal readonly record struct Split(string Text, bool AtStart, int Id = -1)
 {
     public bool IsToken => Id >= 0;
 }
 
 /// <summary>How a split pattern's matches become pieces (HF <c>SplitDelimiterBehavior</c>).</summary>
-public enum SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous }
+internal enum SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous }
 
 internal static class Splitting
 {

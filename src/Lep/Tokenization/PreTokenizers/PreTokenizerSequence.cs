@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>Applies pre-tokenizers in order, each to every piece the previous one produced.</summary>
-public sealed class PreTokenizerSequence(IReadOnlyList<IPreTokenizer> preTokenizers) : IPreTokenizer
+internal sealed class PreTokenizerSequence(IReadOnlyList<IPreTokenizer> preTokenizers) : IPreTokenizer
 {
     public IReadOnlyList<IPreTokenizer> PreTokenizers { get; } = preTokenizers;
 

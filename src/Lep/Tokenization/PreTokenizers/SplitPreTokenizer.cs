@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>Splits on a String or Regex pattern with a delimiter behavior, optionally inverted.</summary>
-public sealed class SplitPreTokenizer(Pattern pattern, SplitBehavior behavior, bool invert) : IPreTokenizer
+internal sealed class SplitPreTokenizer(Pattern pattern, SplitBehavior behavior, bool invert) : IPreTokenizer
 {
     public Pattern Pattern { get; } = pattern;
     public SplitBehavior Behavior { get; } = behavior;

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Lep.Tokenization.PreTokenizers;
 
 /// <summary>Keeps the matches of <c>\w+|[^\w\s]+</c> (Rust regex classes), drops the rest.</summary>
-public sealed class Whitespace : IPreTokenizer
+internal sealed class Whitespace : IPreTokenizer
 {
     public void Split(string text, bool atStart, List<Split> output)
     {
@@ -37,7 +37,7 @@ public sealed class Whitespace : IPreTokenizer
 }
 
 /// <summary>Splits on Unicode whitespace, dropping it.</summary>
-public sealed class WhitespaceSplit : IPreTokenizer
+internal sealed class WhitespaceSplit : IPreTokenizer
 {
     public void Split(string text, bool atStart, List<Split> output)
     {
@@ -55,7 +55,7 @@ public sealed class WhitespaceSplit : IPreTokenizer
 }
 
 /// <summary>Splits on punctuation characters with the given behavior.</summary>
-public sealed class Punctuation(SplitBehavior behavior) : IPreTokenizer
+internal sealed class Punctuation(SplitBehavior behavior) : IPreTokenizer
 {
     public SplitBehavior Behavior { get; } = behavior;
 

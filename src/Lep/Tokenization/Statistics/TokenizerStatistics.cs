@@ -4,7 +4,7 @@ using Lep.Tokenization.Models;
 namespace Lep.Tokenization.Statistics;
 
 /// <summary>How a tokenizer cuts one text file.</summary>
-public sealed record TokenizerStats
+internal sealed record TokenizerStats
 {
     public string Tokenizer { get; init; } = "";
     public string Input { get; init; } = "";
@@ -25,7 +25,7 @@ public sealed record TokenizerStats
     public double UnkRate => Tokens == 0 ? 0 : (double)UnkTokens / Tokens;
 }
 
-public static class TokenizerStatistics
+internal static class TokenizerStatistics
 {
     /// <summary>Encodes every document (no special tokens added) and counts. A word is a whitespace-separated run;
     /// it is single-token when the tokenizer encodes it, alone or after a space, as one token.</summary>
@@ -47,7 +47,8 @@ public static class TokenizerStatistics
         long chars = 0, words = 0, tokens = 0, bytes = 0, unks = 0;
         var wordFreq = new Dictionary<string, long>(StringComparer.Ordinal);
         object gate = new();
-        Parallel.ForEach<string, (long[] Item1, Dictionary<string, long> Item2)>(docs, () => (new long[5], new Dictionary<string, long>(StringComparer.Ordinal)), (d, state, local) =>
+        Parallel.ForEach<string,
+            (long[] Item1, Dictionary<string, long> Item2)>(docs, () => (new long[5], new Dictionary<string, long>(StringComparer.Ordinal)), (d, state, local) =>
         {
             var ids = tok.Encode(d, false);
             var c = local.Item1;

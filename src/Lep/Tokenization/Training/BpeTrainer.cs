@@ -8,7 +8,7 @@ using Lep.Tokenization.PreTokenizers;
 
 namespace Lep.Tokenization.Training;
 
-public sealed record BpeTrainerOptions
+internal sealed record BpeTrainerOptions
 {
     /// <summary>Total vocabulary size, special tokens and the base alphabet included.</summary>
     public int VocabSize { get; init; } = 32000;
@@ -33,7 +33,7 @@ public sealed record BpeTrainerOptions
 }
 
 /// <summary>BPE trainers writing HF tokenizer.json: byte-level (Llama-3 pre-tokenization) or SentencePiece style.</summary>
-public static class BpeTrainer
+internal static class BpeTrainer
 {
     public static readonly string[] SentencePieceSpecials = ["<unk>", "<s>", "</s>"];
 
@@ -70,7 +70,8 @@ public static class BpeTrainer
             if (!ids.ContainsKey(c)) { ids[c] = tokens.Count; tokens.Add(c); }
         }
         int baseCount = tokens.Count;
-        if (o.VocabSize < baseCount) throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (256 bytes + special tokens)");
+        if (o.VocabSize < baseCount)
+            throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (256 bytes + special tokens)");
         var (words, wordCounts) = Words(counts, w => w.Select(ch => ids[ch.ToString()]).ToArray());
         var specialSet = new HashSet<string>(specials, StringComparer.Ordinal);
         var learner = new MergeLearner(tokens, ids, words, wordCounts, t => specialSet.Contains(t) ? MergeLearner.NoMerge : (byte)0);
@@ -98,12 +99,14 @@ public static class BpeTrainer
         for (int b = 0; b < 256; b++) Add($"<0x{b:X2}>");
         foreach (var c in SentencePieceAlphabet.RequiredChars(counts, o.CharacterCoverage)) Add(c);
         int baseCount = tokens.Count;
-        if (o.VocabSize < baseCount) throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (specials, 256 bytes, alphabet)");
+        if (o.VocabSize < baseCount)
+            throw new OptionException(TokenizerTrainSchema.VocabSize, $"{o.VocabSize} is smaller than the {baseCount} base tokens (specials, 256 bytes, alphabet)");
         var (words, wordCounts) = Words(counts, w => SentencePieceAlphabet.Symbols(w, ids));
         var noMerge = new HashSet<string>(specials, StringComparer.Ordinal);
         for (int b = 0; b < 256; b++) noMerge.Add($"<0x{b:X2}>");
         var learner = new MergeLearner(tokens, ids, words, wordCounts, t => SentencePieceFlags(t, noMerge, o.SplitDigits));
-        var merges = learner.Learn(o.VocabSize - baseCount, o.MinFrequency, s => UnigramTrainer.IsValidPiece(s, o.MaxPieceLength, o.SplitDigits), Stage(progress, "learning merges"));
+        var merges = learner.Learn(o.VocabSize - baseCount, o.MinFrequency, s => UnigramTrainer.IsValidPiece(s, o.MaxPieceLength, o.SplitDigits),
+            Stage(progress, "learning merges"));
         report.NewTokens = tokens.Count - baseCount;
         var model = new Bpe(new Dictionary<string, int>(ids, StringComparer.Ordinal), merges.Select(m => (tokens[m.A], tokens[m.B])).ToList(),
             unkToken: specials.Contains("<unk>") ? "<unk>" : null, fuseUnk: true, byteFallback: true);
@@ -157,7 +160,7 @@ public static class BpeTrainer
 
 
 /// <summary>SentencePiece's alphabet rules: characters by frequency up to the coverage; others fall back to bytes.</summary>
-public static class SentencePieceAlphabet
+internal static class SentencePieceAlphabet
 {
     public static List<string> RequiredChars(Dictionary<string, long> words, double coverage)
     {

@@ -1,12 +1,12 @@
-using Lep.Data;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Lep.Data;
 using Lep.Options;
 using Lep.Tokenization.Models;
 
 namespace Lep.Tokenization.Training;
 
-public sealed record UnigramTrainerOptions
+internal sealed record UnigramTrainerOptions
 {
     /// <summary>Total size: specials, 256 byte pieces (with byte fallback) and pieces.</summary>
     public int VocabSize { get; init; } = 32000;
@@ -35,7 +35,7 @@ public sealed record UnigramTrainerOptions
 /// count &lt; 0.5) with <see cref="UnigramTrainerOptions.SubIterations"/> sub-iterations and pruning by likelihood loss
 /// to max(1.1 × target, 0.75 × current) until the target is reached; required characters always kept.
 /// </summary>
-public static class UnigramTrainer
+internal static class UnigramTrainer
 {
     private const double UnkPenalty = 10.0;
     private const char Meta = '\u2581';
@@ -125,7 +125,9 @@ public static class UnigramTrainer
         if (cat is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) return -1; // inherited
         if (cat == UnicodeCategory.DecimalDigitNumber) return splitDigits ? -3 : 1;
         if (c is >= 0x3040 and <= 0x30FF or >= 0x3400 and <= 0x4DBF or >= 0x4E00 and <= 0x9FFF or >= 0xF900 and <= 0xFAFF) return 2; // Han + kana
-        if (char.IsLetter((char)Math.Min(c, 0xFFFF)) || cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.OtherLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.TitlecaseLetter)
+        if (char.IsLetter((char)Math.Min(c, 0xFFFF))
+            || cat is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.OtherLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.TitlecaseLetter)
         {
             if (c < 0x250 || c is >= 0x1E00 and <= 0x1EFF) return 3; // Latin
             if (c is >= 0x370 and <= 0x3FF or >= 0x1F00 and <= 0x1FFF) return 4; // Greek

@@ -1,5 +1,5 @@
-using Lep.Data;
 using System.Diagnostics;
+using Lep.Data;
 
 namespace Lep.Tokenization.Training;
 
@@ -7,20 +7,30 @@ namespace Lep.Tokenization.Training;
 /// the process's peak resident set.</summary>
 public sealed class TrainingReport
 {
+    /// <summary>Wall time so far.</summary>
     public double Seconds { get; set; }
+    /// <summary>Documents read.</summary>
     public long Documents { get; set; }
+    /// <summary>Pre-tokenized words counted.</summary>
     public long Words { get; set; }
+    /// <summary>Distinct words.</summary>
     public long UniqueWords { get; set; }
+    /// <summary>Invalid UTF-8 bytes skipped in the corpus.</summary>
     public long SkippedBytes { get; set; }
+    /// <summary>Largest managed heap seen at a stage end.</summary>
     public long PeakManagedBytes { get; set; }
+    /// <summary>The process's peak resident set.</summary>
     public long PeakRssBytes { get; set; }
+    /// <summary>Tokens in the trained vocabulary.</summary>
     public int VocabSize { get; set; }
+    /// <summary>Tokens added by an extension.</summary>
     public int NewTokens { get; set; }
+    /// <summary>Remarks of the trainer (e.g. a vocabulary that stopped short of its target).</summary>
     public List<string> Notes { get; } = new();
 
     private readonly Stopwatch _sw = Stopwatch.StartNew();
 
-    public void Sample()
+    internal void Sample()
     {
         long managed = GC.GetTotalMemory(false);
         if (managed > PeakManagedBytes) PeakManagedBytes = managed;
@@ -29,6 +39,7 @@ public sealed class TrainingReport
         Seconds = _sw.Elapsed.TotalSeconds;
     }
 
+    /// <summary>One line for the user: time, counts and memory.</summary>
     public override string ToString() =>
         $"{Seconds:0.0} s, {Documents:N0} documents, {Words:N0} words ({UniqueWords:N0} distinct), " +
         $"peak managed {PeakManagedBytes / 1048576.0:N0} MiB, peak RSS {PeakRssBytes / 1048576.0:N0} MiB" +
@@ -36,7 +47,7 @@ public sealed class TrainingReport
 }
 
 /// <summary>Counts the distinct pre-tokenized words of a corpus (streamed; two threads).</summary>
-public static class WordCounter
+internal static class WordCounter
 {
     /// <param name="split">appends the words of one document</param>
     public static Dictionary<string, long> Count(CorpusReader corpus, Action<string, List<string>> split, TrainingReport report,

@@ -8,7 +8,7 @@ using Lep.Tokenization.PostProcessors;
 namespace Lep.Tokenization.Vocabulary;
 
 /// <summary>A tokenizer with its tokenizer_config.json (when one is found beside it).</summary>
-public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, string Path)
+internal sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, string Path)
 {
     /// <summary>The tokenizer.json file itself (<see cref="Path"/> may name its directory).</summary>
     public string JsonPath => TokenizerFiles.JsonPath(Path);
@@ -75,7 +75,7 @@ public sealed record TokenizerSource(Tokenizer Tokenizer, JsonObject? Config, st
 }
 
 /// <summary>Helpers shared by the vocabulary operations.</summary>
-public static class TokenizerFiles
+internal static class TokenizerFiles
 {
     /// <summary>Writes tokenizer.json, tokenizer_config.json (<paramref name="config"/> updated to the new added
     /// tokens, or a minimal one) and alignment.json into a staging directory, then commits it (over an existing

@@ -16,16 +16,22 @@ public enum TokenizerType
     Unigram,
 }
 
+/// <summary>What `lep tokenizer train` learns: the tokenizer style, the vocabulary size and the trainer's
+/// thresholds.</summary>
 public sealed record TokenizerTrainSpec
 {
+    /// <summary>The tokenizer style.</summary>
     public required TokenizerType Type { get; init; }
+    /// <summary>Tokens in the trained vocabulary, special tokens included.</summary>
     public required int VocabSize { get; init; }
     /// <summary>Special tokens (null: none for byte-level BPE, &lt;unk&gt; &lt;s&gt; &lt;/s&gt; otherwise).</summary>
     public IReadOnlyList<string>? SpecialTokens { get; init; }
+    /// <summary>A merge or piece must occur at least this often in the corpus.</summary>
     public long MinFrequency { get; init; } = TokenizerTrainSchema.MinFrequency.Default;
+    /// <summary>Share of the corpus's characters the alphabet must cover (the rest fall back to bytes).</summary>
     public double CharacterCoverage { get; init; } = TokenizerTrainSchema.CharacterCoverage.Default;
     /// <summary>When set, the trained vocabulary replaces this tokenizer's (its special/added tokens and
-    /// tokenizer_config.json carried over, as <see cref="TokenizerJobs.Replace(string, string, string)"/>): the
+    /// tokenizer_config.json carried over, as <see cref="TokenizerJobs.Replace(string, string, string, bool)"/>): the
     /// "BPE/Unigram replace" vocabularies of DESIGN §1.1 in one step.</summary>
     public string? Source { get; init; }
 }
@@ -40,6 +46,7 @@ public sealed record TokenizerJobResult(string Output, int OldVocabSize, int Voc
 /// </summary>
 public static class TokenizerJobs
 {
+    /// <summary>Trains a tokenizer on <paramref name="corpus"/> and writes its dir to <paramref name="output"/>.</summary>
     /// <param name="replaceOutput">replace an existing non-empty output dir (see <see cref="Formats.StagingDirectory"/>)</param>
     public static TokenizerJobResult Train(string corpus, TokenizerTrainSpec spec, string output,
         IProgress<(string Stage, double Fraction)>? progress = null, bool replaceOutput = false)
@@ -66,6 +73,8 @@ public static class TokenizerJobs
         return replaced with { Report = report, SkippedBytes = reader.SkippedBytes };
     }
 
+    /// <summary>Adds new tokens learned on <paramref name="corpus"/> after the tokenizer's own (old ids
+    /// unchanged).</summary>
     public static TokenizerJobResult Extend(string tokenizer, string corpus, ExtendOptions options, string output,
         IProgress<(string Stage, double Fraction)>? progress = null, bool replaceOutput = false)
     {
@@ -76,6 +85,8 @@ public static class TokenizerJobs
         return new TokenizerJobResult(Path.GetFullPath(output), alignment.OldVocabSize, tok.VocabSize, report.NewTokens, SharedCount(alignment), 0, report, reader.SkippedBytes);
     }
 
+    /// <summary>Gives <paramref name="tokenizer"/>'s vocabulary the original's special tokens and config (the "replace"
+    /// vocabularies).</summary>
     /// <param name="source">the original tokenizer (its special/added tokens and tokenizer_config.json are carried over)</param>
     /// <param name="tokenizer">the new tokenizer</param>
     public static TokenizerJobResult Replace(string source, string tokenizer, string output, bool replaceOutput = false) =>
@@ -90,6 +101,7 @@ public static class TokenizerJobs
             tok.VocabSize - shared, shared, src.Tokenizer.AddedTokens.Count, null, 0);
     }
 
+    /// <summary>Keeps the first (or, with a corpus, the most used) <paramref name="keep"/> tokens and drops the rest.</summary>
     /// <param name="keep">tokens to keep in all (base alphabet, bytes and special tokens always stay)</param>
     /// <param name="corpus">keep the most frequent tokens on this text instead of the first ids</param>
     public static TokenizerJobResult Trim(string tokenizer, int keep, string output, string? corpus = null, int maxDocuments = int.MaxValue, bool replaceOutput = false)

@@ -6,7 +6,7 @@ using Lep.Formats;
 namespace Lep.Tokenization.Vocabulary;
 
 /// <summary>How a token of the new vocabulary relates to the old one.</summary>
-public enum AlignmentKind
+internal enum AlignmentKind
 {
     /// <summary>Same bytes as an old token: that row is reused.</summary>
     Copied,
@@ -21,7 +21,7 @@ public enum AlignmentKind
 }
 
 /// <summary>One new token's old counterparts. <see cref="Whitespace"/> marks pieces that are pure whitespace.</summary>
-public sealed record TokenAlignment(int NewId, string? Token, string Text, AlignmentKind Kind, int[] OldIds, bool[] Whitespace, bool IsAdded)
+internal sealed record TokenAlignment(int NewId, string? Token, string Text, AlignmentKind Kind, int[] OldIds, bool[] Whitespace, bool IsAdded)
 {
     /// <summary>Weights of the init's mean: uniform, but whitespace-only pieces weigh <paramref name="whitespaceWeight"/>
     /// when a token splits into several pieces; with <paramref name="decay"/> &gt; 0, w_i ∝ exp(−decay·i) (wmean).
@@ -44,7 +44,7 @@ public sealed record TokenAlignment(int NewId, string? Token, string Text, Align
 
 /// <summary>What an alignment was computed from: the two tokenizer.json files (SHA-256 of their bytes) and the
 /// bos/eos/unk/pad roles of their tokenizer_config.json. An alignment.json is reused only for the same inputs.</summary>
-public sealed record AlignmentInputs(string OldTokenizerSha256, string NewTokenizerSha256,
+internal sealed record AlignmentInputs(string OldTokenizerSha256, string NewTokenizerSha256,
     IReadOnlyDictionary<string, string> OldRoles, IReadOnlyDictionary<string, string> NewRoles)
 {
     /// <summary>The inputs of two tokenizer.json files (or dirs holding one), roles read beside each.</summary>
@@ -78,7 +78,7 @@ public sealed record AlignmentInputs(string OldTokenizerSha256, string NewTokeni
 /// the old tokens' bytes. (<c>--compat ruadapt</c> reads the vocabularies the reference implementation's way instead:
 /// by spelling and decoded strings, in <c>Adaptation.Propagation.RuadaptReading</c>.)
 /// </summary>
-public sealed class VocabularyAlignment
+internal sealed class VocabularyAlignment
 {
     public const string FileName = "alignment.json";
     public const double DefaultWhitespaceWeight = 0.1;

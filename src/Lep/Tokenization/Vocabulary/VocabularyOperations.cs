@@ -6,17 +6,19 @@ using Lep.Tokenization.Training;
 
 namespace Lep.Tokenization.Vocabulary;
 
+/// <summary>How `lep tokenizer extend` grows a vocabulary.</summary>
 public sealed record ExtendOptions
 {
     /// <summary>New tokens to add.</summary>
     public required int Add { get; init; }
+    /// <summary>A new token must occur at least this often in the corpus.</summary>
     public long MinFrequency { get; init; } = TokenizerExtendSchema.MinFrequency.Default;
     /// <summary>SentencePiece-style models: longest new piece in characters.</summary>
     public int MaxPieceLength { get; init; } = 16;
 }
 
 /// <summary>Extend, replace and trim vocabularies; each returns the new tokenizer and its alignment to the old one.</summary>
-public static class VocabularyOperations
+internal static class VocabularyOperations
 {
     // ------------------------------------------------------------------ extend
 

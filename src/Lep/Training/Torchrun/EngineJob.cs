@@ -12,7 +12,7 @@ namespace Lep.Training.Torchrun;
 /// "train.tokens" / "train.positions" (0 starts a document) / "train.targets" (-100 = not learned), the same for
 /// "validation", and "order" [steps, rows per step]: the rows each step reads (<see cref="DataOrder"/>).
 /// </summary>
-public static class EngineJob
+internal static class EngineJob
 {
     public const string Format = "lep-torch-job/1";
     public const string JobFile = "job.json";

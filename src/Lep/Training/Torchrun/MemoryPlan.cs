@@ -10,7 +10,7 @@ namespace Lep.Training.Torchrun;
 /// pass of one micro-batch and the logits. Compute: a frozen layer still needs its input gradients, so a token costs
 /// ≈ 4·N FLOP (forward 2N + backward 2N, no weight gradients) plus attention.
 /// </summary>
-public sealed record MemoryPlan(
+internal sealed record MemoryPlan(
     long FrozenParameters, long TrainableParameters, int FrozenBytesPerParameter, int RowsPerRank, int BlockSize,
     double FrozenBytes, double TrainableBytes, double OptimizerBytes, double UpdateTemporaryBytes, double ActivationBytes,
     double ExplicitAttentionBytes, double LogitBytes, double FlopPerToken, int WorldSize, bool ActivationCheckpointing, long TrainRowsPerStep)

@@ -9,7 +9,7 @@ namespace Lep.Training.Torchrun;
 
 /// <summary>A rank of the torch engine failed inside the engine (a Python exception): a bug or an environment
 /// problem, not bad input. The message names the rank's log.</summary>
-public sealed class TorchEngineException(string message) : Exception(message);
+internal sealed class TorchEngineException(string message) : Exception(message);
 
 /// <summary>
 /// `lep train --engine torchrun`: lep does everything but the arithmetic — the rows are packed here (the local
@@ -18,7 +18,7 @@ public sealed class TorchEngineException(string message) : Exception(message);
 /// dir with loss.png, committed like the local trainer's. Running the same command again resumes from the engine's
 /// checkpoint, or only collects the output of a run that finished (e.g. launched by a cluster scheduler).
 /// </summary>
-public static partial class TorchrunEngine
+internal static partial class TorchrunEngine
 {
     public const string EngineScript = "train.py";
 
@@ -107,7 +107,8 @@ public static partial class TorchrunEngine
     }
 
     private static string CommandLine(string executable, IEnumerable<string> arguments) =>
-        string.Join(' ', new[] { executable }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'"));
+        string.Join(' ', new[] { executable }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c)) ? a
+            : "'" + a.Replace("'", "'\\''") + "'"));
 
     private static void Launch(string torchrun, IReadOnlyList<string> arguments, string runDir, TorchrunLaunch launch, int totalSteps,
         IProgress<TrainingProgress>? steps, CancellationToken cancellation)

@@ -6,9 +6,13 @@ namespace Lep.Training.Torchrun;
 /// and the rendezvous (node 0's host:port) that joins them.</summary>
 public sealed record TorchrunLaunch
 {
+    /// <summary>Ranks (GPUs) on this node.</summary>
     public int NprocPerNode { get; init; } = TorchrunSchema.NprocPerNode.Default;
+    /// <summary>Nodes in the job.</summary>
     public int Nnodes { get; init; } = TorchrunSchema.Nnodes.Default;
+    /// <summary>This node's rank; node 0 writes the model.</summary>
     public int NodeRank { get; init; } = TorchrunSchema.NodeRank.Default;
+    /// <summary>host:port of node 0, where the nodes meet; null on one node.</summary>
     public string? RendezvousEndpoint { get; init; } = TorchrunSchema.RendezvousEndpoint.Default;
     /// <summary>How long every rank of this node may take to start (the rendezvous, then loading torch and the model)
     /// before the launch is given up as a rendezvous that never formed.</summary>
@@ -20,6 +24,7 @@ public sealed record TorchrunLaunch
     /// <summary>The torchrun executable: a name looked up on PATH, or a path.</summary>
     public string Executable { get; init; } = "torchrun";
 
+    /// <summary>Ranks in the whole job.</summary>
     public int WorldSize => NprocPerNode * Nnodes;
 
     /// <summary>Throws <see cref="OptionException"/> naming the <see cref="TorchrunSchema"/> options at fault, or the
@@ -36,7 +41,10 @@ public sealed record TorchrunLaunch
         TorchrunSchema.RendezvousTimeout.Require(RendezvousTimeoutSeconds);
         OptionSetting torchrun = TorchrunSchema.Engine.Is("torchrun");
         if (options.Trainable != TrainableSet.EmbeddingsAndHead)
-            throw new OptionException($"{torchrun} trains embeddings only: use {TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead))} (or {TorchrunSchema.Engine.Is("local")})");
+        {
+            OptionSetting embeddings = TrainingSchema.Trainable.Is(TrainableSets.Name(TrainableSet.EmbeddingsAndHead));
+            throw new OptionException($"{torchrun} trains embeddings only: use {embeddings} (or {TorchrunSchema.Engine.Is("local")})");
+        }
         if (options.BatchSize % WorldSize != 0)
             throw new OptionException(TrainingSchema.BatchSize, $"{options.BatchSize} (rows per micro-batch, all ranks together) must be a multiple of the {WorldSize} ranks");
     }

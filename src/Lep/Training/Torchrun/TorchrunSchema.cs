@@ -4,7 +4,7 @@ namespace Lep.Training.Torchrun;
 
 /// <summary>The choice of training engine and the torchrun layout (`lep train --engine torchrun`, the pipeline's
 /// "train" stage); <see cref="TorchrunLaunch"/> takes its defaults from here.</summary>
-public static class TorchrunSchema
+internal static class TorchrunSchema
 {
     public static readonly OptionSpec<string> Engine = OptionSpec.Choice("engine", "local",
         "local (TorchSharp, this machine) or torchrun (PyTorch's distributed engine: GPUs, many nodes; embeddings only)", "local", "torchrun");

@@ -1,6 +1,6 @@
 using Lep.Data;
-using Lep.Tokenization.ChatTemplates;
 using Lep.Tests.Support;
+using Lep.Tokenization.ChatTemplates;
 
 namespace Lep.Tests.Tokenization.ChatTemplates;
 

@@ -1,6 +1,6 @@
-using Lep.Data;
 using System.Diagnostics;
 using System.Text;
+using Lep.Data;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;
 

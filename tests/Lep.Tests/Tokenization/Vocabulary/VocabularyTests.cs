@@ -1,5 +1,5 @@
-using Lep.Data;
 using System.Text.Json.Nodes;
+using Lep.Data;
 using Lep.Tests.Tokenization.Training;
 using Lep.Tokenization;
 using Lep.Tokenization.Training;
