@@ -60,17 +60,8 @@ internal sealed class LepDemo(DemoOptions options, IPipelineUi ui)
 
     /// <summary>What a run would do. Stages of an earlier demo made with other options are refused unless
     /// <see cref="DemoOptions.RerunChanged"/>, so `--smoke` then the default never mixes toy and real stages.</summary>
-    public PipelinePlan Plan(PipelineDefinition pipeline)
-    {
-        PipelinePlan plan = PipelinePlan.Create(pipeline);
-        var changed = plan.Stages.Where(s => s.State == StageState.Changed).ToList();
-        if (changed.Count == 0) return plan;
-        if (!options.RerunChanged)
-            throw new LepInputException(options.OutputDirectory, $"holds a demo made with other settings ({changed[0].Stage.Name}: {changed[0].Reason}" +
-                (changed.Count > 1 ? $"; also {string.Join(", ", changed.Skip(1).Select(s => s.Stage.Name))}" : "") +
-                "); --force runs those stages again, or use another --out");
-        return PipelinePlan.Create(pipeline, new PipelineSelection { Force = changed.Select(s => s.Stage.Name).ToList() });
-    }
+    public PipelinePlan Plan(PipelineDefinition pipeline) => PipelinePlan.RefusingChanged(pipeline, options.RerunChanged, changed =>
+        new LepInputException(options.OutputDirectory, $"holds a demo made with other settings ({changed}); --force runs those stages again, or use another --out"));
 
     public DemoResult Run()
     {

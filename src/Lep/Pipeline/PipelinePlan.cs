@@ -133,6 +133,22 @@ public sealed class PipelinePlan
         return new PipelinePlan { Pipeline = pipeline, Stages = plans, Problems = problems, Warnings = warnings };
     }
 
+    /// <summary>
+    /// A front-end's plan (`lep demo`, `lep zoo build`): stages an earlier run made with other settings are refused,
+    /// naming them, unless <paramref name="rerunChanged"/>, which runs exactly those again (and what depends on them).
+    /// </summary>
+    /// <param name="refuse">the error for the changed stages, given "STAGE: what changed[; also …]"</param>
+    public static PipelinePlan RefusingChanged(PipelineDefinition pipeline, bool rerunChanged, Func<string, Exception> refuse)
+    {
+        PipelinePlan plan = Create(pipeline);
+        var changed = plan.Stages.Where(s => s.State == StageState.Changed).ToList();
+        if (changed.Count == 0) return plan;
+        if (!rerunChanged)
+            throw refuse($"{changed[0].Stage.Name}: {changed[0].Reason}" +
+                (changed.Count > 1 ? $"; also {string.Join(", ", changed.Skip(1).Select(s => s.Stage.Name))}" : ""));
+        return Create(pipeline, new PipelineSelection { Force = changed.Select(s => s.Stage.Name).ToList() });
+    }
+
     private static (StageState, string) Decide(PipelineStage stage, StageMarker? marker, bool forced,
         HashSet<string> willChange, Dictionary<string, string> runIds)
     {

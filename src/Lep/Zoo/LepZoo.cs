@@ -51,17 +51,8 @@ internal sealed class LepZoo(ZooBuildOptions options, IPipelineUi ui)
 
     /// <summary>What a run would do. Stages an earlier build in the work dir made with other settings are refused
     /// (naming them) unless <see cref="ZooBuildOptions.Force"/>, so a quick build never mixes with a full one.</summary>
-    public PipelinePlan Plan(PipelineDefinition pipeline)
-    {
-        PipelinePlan plan = PipelinePlan.Create(pipeline);
-        var changed = plan.Stages.Where(s => s.State == StageState.Changed).ToList();
-        if (changed.Count == 0) return plan;
-        if (!options.Force)
-            throw new LepInputException(options.WorkDirectory, $"holds a zoo build made with other settings ({changed[0].Stage.Name}: {changed[0].Reason}" +
-                (changed.Count > 1 ? $"; also {string.Join(", ", changed.Skip(1).Select(s => s.Stage.Name))}" : "") +
-                "); --force runs those stages again, or use another --work");
-        return PipelinePlan.Create(pipeline, new PipelineSelection { Force = changed.Select(s => s.Stage.Name).ToList() });
-    }
+    public PipelinePlan Plan(PipelineDefinition pipeline) => PipelinePlan.RefusingChanged(pipeline, options.Force, changed =>
+        new LepInputException(options.WorkDirectory, $"holds a zoo build made with other settings ({changed}); --force runs those stages again, or use another --work"));
 
     public ZooBuildResult Build()
     {
