@@ -12,6 +12,8 @@ internal sealed record TrainingMixOptions
     public required double RussianShare { get; init; }
     /// <summary>Share of documents followed by a repeated passage of theirs (<see cref="RepeatedPassages"/>).</summary>
     public double RepeatShare { get; init; }
+    /// <summary>Share of the text's characters given to synthetic induction sequences (<see cref="InductionSequences"/>).</summary>
+    public double InductionShare { get; init; }
     /// <summary>A `lep data tasks` dir: its train split as instruction-shaped plain text (none when null).</summary>
     public string? Tasks { get; init; }
     /// <summary>Share of the Russian-prompt task records in that text (English-prompt ones are all taken).</summary>
@@ -48,14 +50,19 @@ internal static class TrainingMix
         }
         IReadOnlyList<string> extra = options.Tasks is string tasks ? InstructionShapedText(corpus, tasks, options) : [];
         var (all, repeatedChars) = RepeatedPassages.Add(en.Concat(picked), options.RepeatShare, options.Seed + 2);
-        var shuffled = all.Concat(extra).ToArray();
+        long natural = taken + enChars + repeatedChars;
+        var (induction, inductionChars) = options.InductionShare > 0
+            ? InductionSequences.Make(InductionSequences.Vocabulary(en.Concat(picked)), (long)(natural * options.InductionShare / (1 - options.InductionShare)), options.Seed + 4)
+            : ([], 0);
+        var shuffled = all.Concat(induction).Concat(extra).ToArray();
         new Random(options.Seed + 1).Shuffle(shuffled);
         File.WriteAllText(path, string.Join("\n\n", shuffled) + "\n", new UTF8Encoding(false));
         string repeats = options.RepeatShare > 0 ? $", {repeatedChars / (double)(taken + enChars + repeatedChars):P1} of the text repeated passages" : "";
         long extraChars = extra.Sum(d => (long)d.Length);
         double extraShare = extraChars / (double)(taken + enChars + repeatedChars + extraChars);
         string instructionShaped = extraChars > 0 ? $", {extra.Count:N0} instruction-shaped documents ({extraShare:P1} of the text)" : "";
-        return $"{en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}{instructionShaped}";
+        string inducing = inductionChars > 0 ? $", {induction.Count:N0} induction sequences ({inductionChars / (double)(natural + inductionChars):P1} of the text)" : "";
+        return $"{en.Count:N0} English + {picked.Count:N0} Russian documents ({taken / (double)(taken + enChars):P1} Russian characters){repeats}{inducing}{instructionShaped}";
     }
 
     /// <summary>

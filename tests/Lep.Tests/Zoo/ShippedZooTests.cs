@@ -65,7 +65,7 @@ public sealed class ShippedZooTests
         Assert.Equal(new Dictionary<string, string>
         {
             ["CORPUS_PROFILE"] = "\"full\"", ["PRETRAIN_INSTRUCTION_TEXT"] = "false", ["PRETRAIN_TASK_RUSSIAN_SHARE"] = "1", ["PRETRAIN_COPY_ENGLISH"] = "0",
-            ["PRETRAIN_COPY_RUSSIAN"] = "0", ["PRETRAIN_EVAL_EVERY"] = "125", ["INSTRUCT_EVAL_EVERY"] = "75",
+            ["PRETRAIN_COPY_RUSSIAN"] = "0", ["PRETRAIN_EVAL_EVERY"] = "125", ["PRETRAIN_INDUCTION_SHARE"] = "0", ["INSTRUCT_EVAL_EVERY"] = "75",
         }, added);
         string builtBy = JsonFile.ReadObject(Path.Combine(Zoo, "manifest.json"))["built_by"]!.GetValue<string>();
         Assert.Equal("lep zoo build --profile full", builtBy);

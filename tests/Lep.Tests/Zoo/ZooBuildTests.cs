@@ -142,3 +142,30 @@ public class RepeatedPassagesTests
         Assert.Equal(docs, RepeatedPassages.Add(docs, 0, seed: 7).Documents);
     }
 }
+
+public class InductionSequencesTests
+{
+    [Fact]
+    public void A_sequence_is_a_run_of_corpus_words_written_twice_until_the_budget_is_met()
+    {
+        string[] docs = ["The manual says: install the package.", "Пакет установлен, 42 раза!", "-- 17 --"];
+        List<string> vocabulary = InductionSequences.Vocabulary(docs);
+        Assert.Equal(["The", "manual", "says:", "install", "the", "package.", "Пакет", "установлен,", "раза!"], vocabulary);
+
+        var (sequences, chars) = InductionSequences.Make(vocabulary, 5_000, seed: 3);
+        Assert.Equal(sequences, InductionSequences.Make(vocabulary, 5_000, seed: 3).Documents);
+        Assert.NotEqual(sequences, InductionSequences.Make(vocabulary, 5_000, seed: 4).Documents);
+        Assert.Equal(sequences.Sum(s => (long)s.Length), chars);
+        Assert.InRange(chars, 5_000, 5_000 + 2 * (InductionSequences.MaxWords * 12 + 1));
+        foreach (string s in sequences)
+        {
+            string[] halves = s.Split('\n');
+            Assert.Equal(2, halves.Length);
+            Assert.Equal(halves[0], halves[1]);
+            string[] words = halves[0].Split(' ');
+            Assert.InRange(words.Length, InductionSequences.MinWords, InductionSequences.MaxWords);
+            Assert.All(words, w => Assert.Contains(w, vocabulary));
+        }
+        Assert.Empty(InductionSequences.Make([], 100, seed: 1).Documents);
+    }
+}

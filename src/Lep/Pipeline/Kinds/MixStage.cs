@@ -5,7 +5,8 @@ namespace Lep.Pipeline.Kinds;
 
 /// <summary>
 /// "mix": a zoo training text (ARTIFACT/text.txt, <see cref="TrainingMix"/>): the corpus's English, Russian documents
-/// up to "russian-share" of the characters, a repeated passage after "repeat-share" of the documents, and with
+/// up to "russian-share" of the characters, a repeated passage after "repeat-share" of the documents, synthetic
+/// induction sequences making up "induction-share" of the characters, and with
 /// "instruction-text": true the "tasks" train split and "copy-en"/"copy-ru" copy examples as plain text.
 /// </summary>
 internal sealed class MixStage : StageKind
@@ -20,7 +21,8 @@ internal sealed class MixStage : StageKind
         string corpus = o.Get(MixSchema.Corpus);
         var options = new TrainingMixOptions
         {
-            RussianShare = o.Get(MixSchema.RussianShare), RepeatShare = o.Get(MixSchema.RepeatShare), Seed = o.Get(MixSchema.Seed),
+            RussianShare = o.Get(MixSchema.RussianShare), RepeatShare = o.Get(MixSchema.RepeatShare),
+            InductionShare = o.Get(MixSchema.InductionShare), Seed = o.Get(MixSchema.Seed),
             TaskRussianShare = o.Get(MixSchema.TaskRussianShare), CopyEnglish = o.Get(MixSchema.CopyEnglish), CopyRussian = o.Get(MixSchema.CopyRussian),
         };
         string? tasks = o.Get(MixSchema.Tasks);
@@ -44,6 +46,8 @@ internal static class MixSchema
         "Russian documents are added until they are this share of the characters", new NumericRange(0, 1, MaxInclusive: false));
     public static readonly OptionSpec<double> RepeatShare = OptionSpec.Number("repeat-share", 0,
         "share of documents followed by a short passage of theirs written twice (a copying signal)", NumericRange.Fraction);
+    public static readonly OptionSpec<double> InductionShare = OptionSpec.Number("induction-share", 0,
+        "share of the characters given to random word runs written twice (a dense in-context copying signal)", new NumericRange(0, 0.9));
     public static readonly OptionSpec<bool> InstructionText = OptionSpec.Flag("instruction-text",
         "add the task data's train split and copy examples as plain text (\"user\\n…\\nassistant\\n…\")");
     public static readonly OptionSpec<string?> Tasks = OptionSpec.OptionalPath("tasks", "a `lep data tasks` dir (with \"instruction-text\")");
